@@ -1,0 +1,112 @@
+//! Connecting to SQLite or PostgreSQL, and applying migrations safely.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr,
+    TransactionTrait,
+};
+use tandem_migration::{Migrator, MigratorTrait};
+
+use crate::config::DatabaseSettings;
+
+/// Counts SQL statements sent to the database; exposed on `/metrics`.
+#[derive(Debug, Default)]
+pub struct StatementCounter(AtomicU64);
+
+impl StatementCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the pool described by `settings` and checks that it answers.
+pub async fn connect(
+    settings: &DatabaseSettings,
+    counter: Arc<StatementCounter>,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(settings.url.clone());
+    let is_sqlite = settings.url.starts_with("sqlite:");
+    let max = settings
+        .max_connections
+        .unwrap_or(if is_sqlite { 1 } else { 10 })
+        .max(1);
+    opts.max_connections(max)
+        .min_connections(settings.min_connections.min(max))
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .create_if_missing(true)
+        });
+    let mut db = Database::connect(opts).await?;
+    db.set_metric_callback(move |_| {
+        counter.0.fetch_add(1, Ordering::Relaxed);
+    });
+    // Warm the pool and fail fast when the database is unreachable.
+    db.ping().await?;
+    Ok(db)
+}
+
+/// Applies every pending migration. Instances starting at once against one
+/// database take turns: on PostgreSQL a transaction-scoped advisory lock, on
+/// SQLite the write lock taken by the first statement.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
+    prepare_migration_lock(db).await?;
+    let txn = db.begin().await?;
+    take_migration_lock(&txn).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// Rolls back the last `steps` migrations (all when `None`).
+pub async fn migrate_down(db: &DatabaseConnection, steps: Option<u32>) -> Result<(), DbErr> {
+    prepare_migration_lock(db).await?;
+    let txn = db.begin().await?;
+    take_migration_lock(&txn).await?;
+    Migrator::down(&txn, steps).await?;
+    txn.commit().await
+}
+
+/// Each migration's name and whether it has been applied.
+pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
+    let list = Migrator::get_migration_with_status(db).await?;
+    Ok(list
+        .iter()
+        .map(|m| {
+            (
+                m.name().to_owned(),
+                m.status() == tandem_migration::MigrationStatus::Applied,
+            )
+        })
+        .collect())
+}
+
+/// SQLite has no advisory locks: a one-row table outside the migrations
+/// stands in, so that the first statement of the migration transaction is a
+/// write and waits (busy timeout) for another migrating process.
+async fn prepare_migration_lock(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared(
+            "CREATE TABLE IF NOT EXISTS tandem_migration_lock (id INTEGER PRIMARY KEY)",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn take_migration_lock(txn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let sql = match txn.get_database_backend() {
+        // An arbitrary constant key: "tandem" in ASCII.
+        DbBackend::Postgres => "SELECT pg_advisory_xact_lock(7461626465)",
+        _ => "INSERT OR REPLACE INTO tandem_migration_lock (id) VALUES (1)",
+    };
+    txn.execute_unprepared(sql).await?;
+    Ok(())
+}

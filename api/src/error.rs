@@ -1,0 +1,149 @@
+//! One error type with stable, machine-readable codes.
+//!
+//! `AppError` deliberately does not implement `Display`: that keeps
+//! async-graphql's blanket `From<T: Display>` away from it, so every error a
+//! resolver returns goes through [`From<AppError> for async_graphql::Error`]
+//! and carries `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+/// The stable codes carried in `extensions.code` of top-level GraphQL errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// A problem with one input field that the caller can fix; mutations return
+/// these as `userErrors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path to the offending input field, e.g. `["input", "email"]`.
+    pub field: Vec<String>,
+    pub message: String,
+    pub code: UserErrorCode,
+}
+
+impl FieldError {
+    pub fn new(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field: field.iter().map(|s| (*s).to_owned()).collect(),
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+/// Codes of `userErrors`; stable across releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+pub enum UserErrorCode {
+    /// A required value is missing or blank.
+    Required,
+    /// The value is malformed or outside its allowed range.
+    Invalid,
+    /// The value is longer than allowed.
+    TooLong,
+    /// The value must be unique and is already in use.
+    Taken,
+    /// The referenced record does not exist (or is not visible to the caller).
+    NotFound,
+    /// The record is archived and cannot be changed this way.
+    Archived,
+}
+
+#[derive(Debug, Clone)]
+pub enum AppError {
+    Unauthenticated(String),
+    Forbidden(String),
+    NotFound(String),
+    BadUserInput(String),
+    Conflict(String),
+    /// Input problems the caller can fix, one per field.
+    Invalid(Vec<FieldError>),
+    /// Anything else. The detail is logged where the error is created and is
+    /// never sent to the client.
+    Internal,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::BadUserInput(_) | AppError::Invalid(_) => ErrorCode::BadUserInput,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Internal => ErrorCode::Internal,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::BadUserInput(m)
+            | AppError::Conflict(m) => m.clone(),
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field.join("."), e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            AppError::Internal => {
+                "internal error; quote the request id (x-request-id) when reporting it".into()
+            }
+        }
+    }
+
+    /// Logs the real cause with the current span (which carries the request
+    /// id) and returns the opaque error.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        AppError::Internal
+    }
+
+    pub fn invalid(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, code, message)])
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        AppError::internal(format_args!("database: {err}"))
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        let code = err.code().as_str();
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// True when the database refused a write because of a unique index.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}

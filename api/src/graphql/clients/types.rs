@@ -1,0 +1,216 @@
+//! The `Client` type and its enums and inputs.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use tandem_entities::client;
+
+use crate::enum_filter;
+use crate::graphql::connection::Counter;
+use crate::graphql::contacts::{ContactConnection, ContactOrderBy, contact_connection};
+use crate::graphql::context::RequestContext;
+use crate::graphql::filters::StringFilter;
+use crate::graphql::loaders::{ContactsPageKey, Loaders};
+use crate::graphql::node::{Kind, global_id};
+use crate::graphql::page_cost;
+use crate::services::clients::{ClientFilter as Filter, ClientOrder};
+use crate::services::filter::Combinators;
+use crate::services::pagination::{PageRequest, Slice};
+
+/// Whether a client is current.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::ClientStatus")]
+pub enum ClientStatus {
+    /// A current client: engagements can be sold to it.
+    Active,
+    /// A former client, kept for history; it takes no new contacts.
+    Archived,
+}
+
+/// A buying company: the client of the provider.
+pub struct Client(pub client::Model);
+
+#[Object]
+impl Client {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Client, self.0.id)
+    }
+
+    /// The company's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Short unique code, upper case (e.g. `ACME`).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Industry, free text (e.g. "Retail").
+    async fn industry(&self) -> Option<&str> {
+        self.0.industry.as_deref()
+    }
+
+    /// Region, free text (e.g. "EMEA").
+    async fn region(&self) -> Option<&str> {
+        self.0.region.as_deref()
+    }
+
+    /// ISO-4217 code of the currency the client buys in by default.
+    async fn default_currency(&self) -> &str {
+        &self.0.default_currency
+    }
+
+    /// Month (1 = January) in which the client's fiscal year starts.
+    async fn fiscal_year_start_month(&self) -> i32 {
+        i32::from(self.0.fiscal_year_start_month)
+    }
+
+    /// Whether the client is current or archived.
+    async fn status(&self) -> ClientStatus {
+        self.0.status.into()
+    }
+
+    /// When the client was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the client was last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The client's contacts, a page at a time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n contacts (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return contacts after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n contacts (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return contacts before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Order of the contacts; by name by default.", default)]
+        order_by: ContactOrderBy,
+    ) -> async_graphql::Result<ContactConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let loaders = ctx.data::<Arc<Loaders>>()?;
+        let order = order_by.into();
+        let key = ContactsPageKey {
+            client_id: self.0.id,
+            order,
+            page,
+        };
+        let slice = loaders
+            .contacts_page
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let client_id = self.0.id;
+        let loaders = Arc::clone(loaders);
+        let counter: Counter = Arc::new(move || {
+            let loaders = Arc::clone(&loaders);
+            Box::pin(async move {
+                Ok(loaders
+                    .contacts_count
+                    .load_one(client_id)
+                    .await?
+                    .unwrap_or(0))
+            })
+        });
+        Ok(contact_connection(slice, order, counter))
+    }
+}
+
+/// How to order a list of clients.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "ClientOrder")]
+pub enum ClientOrderBy {
+    /// By name, A to Z.
+    #[default]
+    NameAsc,
+    /// By name, Z to A.
+    NameDesc,
+    /// By code, A to Z.
+    CodeAsc,
+    /// By code, Z to A.
+    CodeDesc,
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Newest first.
+    CreatedAtDesc,
+}
+
+enum_filter!(
+    ClientStatusFilter,
+    ClientStatus,
+    tandem_entities::ClientStatus,
+    "a client's status"
+);
+
+/// Which clients to list. All given conditions must hold.
+#[derive(InputObject, Default, Clone)]
+pub struct ClientFilter {
+    /// Conditions on the name.
+    pub name: Option<StringFilter>,
+    /// Conditions on the code.
+    pub code: Option<StringFilter>,
+    /// Conditions on the industry.
+    pub industry: Option<StringFilter>,
+    /// Conditions on the region.
+    pub region: Option<StringFilter>,
+    /// Conditions on the status.
+    pub status: Option<ClientStatusFilter>,
+    /// All of these filters must hold.
+    pub and: Option<Vec<ClientFilter>>,
+    /// At least one of these filters must hold.
+    pub or: Option<Vec<ClientFilter>>,
+    /// This filter must not hold.
+    pub not: Option<Box<ClientFilter>>,
+}
+
+impl From<ClientFilter> for Filter {
+    fn from(f: ClientFilter) -> Self {
+        Filter {
+            name: f.name.map(Into::into),
+            code: f.code.map(Into::into),
+            industry: f.industry.map(Into::into),
+            region: f.region.map(Into::into),
+            status: f.status.map(Into::into),
+            combinators: Combinators {
+                and: f
+                    .and
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                or: f
+                    .or
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect(),
+                not: f.not.map(|n| Box::new((*n).into())),
+            },
+        }
+    }
+}
+
+crate::connection!(ClientConnection, ClientEdge, Client, "client");
+
+/// Wraps a page of clients in a connection.
+pub fn client_connection(
+    slice: Slice<client::Model>,
+    order: ClientOrder,
+    counter: Counter,
+) -> ClientConnection {
+    let ordering = order.ordering();
+    ClientConnection::new(slice, |m| ordering.cursor(m).encode(), Client, counter)
+}
+
+/// Shorthand used by resolvers that need the request context.
+pub fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
+    Ok(RequestContext::of(ctx)?)
+}

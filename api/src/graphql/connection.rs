@@ -1,0 +1,103 @@
+//! Relay connections. Every list in the schema is one of these: edges with
+//! opaque cursors, `pageInfo`, and a `totalCount` that is only computed when
+//! it is selected.
+
+use std::sync::Arc;
+
+use async_graphql::SimpleObject;
+use futures_util::future::BoxFuture;
+
+use crate::error::AppResult;
+
+/// Where a page sits in its list.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PageInfo {
+    /// Whether a page follows this one.
+    pub has_next_page: bool,
+    /// Whether a page precedes this one (with `after`, this is `true`).
+    pub has_previous_page: bool,
+    /// Cursor of the first edge, to pass as `before`.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last edge, to pass as `after`.
+    pub end_cursor: Option<String>,
+}
+
+/// Counts the rows of a list on demand, for `totalCount`.
+pub type Counter = Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>;
+
+/// Declares `<Name>Connection` and `<Name>Edge` for a node type.
+#[macro_export]
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty, $what:literal) => {
+        #[doc = concat!("One ", $what, " in a list, with its cursor.")]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $edge {
+            #[doc = concat!("The ", $what, ".")]
+            pub node: $node,
+            /// Opaque position of this edge, for `after` and `before`.
+            pub cursor: String,
+        }
+
+        #[doc = concat!("A page of ", $what, "s.")]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            pub page_info: $crate::graphql::connection::PageInfo,
+            pub counter: $crate::graphql::connection::Counter,
+        }
+
+        impl $conn {
+            /// Wraps a page of rows: `cursor` gives each row's cursor and
+            /// `node` its GraphQL type.
+            pub fn new<T>(
+                slice: $crate::services::pagination::Slice<T>,
+                cursor: impl Fn(&T) -> String,
+                node: impl Fn(T) -> $node,
+                counter: $crate::graphql::connection::Counter,
+            ) -> Self {
+                let edges: Vec<$edge> = slice
+                    .items
+                    .into_iter()
+                    .map(|row| $edge {
+                        cursor: cursor(&row),
+                        node: node(row),
+                    })
+                    .collect();
+                let page_info = $crate::graphql::connection::PageInfo {
+                    has_next_page: slice.has_next_page,
+                    has_previous_page: slice.has_previous_page,
+                    start_cursor: edges.first().map(|e| e.cursor.clone()),
+                    end_cursor: edges.last().map(|e| e.cursor.clone()),
+                };
+                Self {
+                    edges,
+                    page_info,
+                    counter,
+                }
+            }
+        }
+
+        #[async_graphql::Object]
+        impl $conn {
+            /// The edges of this page, in order.
+            async fn edges(&self) -> &[$edge] {
+                &self.edges
+            }
+
+            #[doc = concat!("The ", $what, "s of this page, in order (the edges' nodes).")]
+            async fn nodes(&self) -> Vec<&$node> {
+                self.edges.iter().map(|e| &e.node).collect()
+            }
+
+            /// Where this page sits in the list.
+            async fn page_info(&self) -> &$crate::graphql::connection::PageInfo {
+                &self.page_info
+            }
+
+            /// How many items the whole list holds (all pages, same filter).
+            /// Costs one extra query, made only when this field is selected.
+            async fn total_count(&self) -> async_graphql::Result<u64> {
+                Ok((self.counter)().await?)
+            }
+        }
+    };
+}

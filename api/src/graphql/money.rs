@@ -1,0 +1,28 @@
+//! The `Money` type: exact amounts with their currency.
+
+use async_graphql::Object;
+
+use crate::domain;
+
+/// An exact amount of money. `amount` is a decimal string (never a float);
+/// `minorUnits` is the same amount as an integer of the currency's smallest
+/// unit (cents for EUR).
+pub struct Money(pub domain::Money);
+
+#[Object]
+impl Money {
+    /// The amount as an exact decimal string, e.g. `"1234.50"`.
+    async fn amount(&self) -> String {
+        self.0.amount()
+    }
+
+    /// ISO-4217 currency code, e.g. `EUR`.
+    async fn currency(&self) -> &str {
+        self.0.currency.code()
+    }
+
+    /// The amount in the currency's minor unit (e.g. cents), as an integer.
+    async fn minor_units(&self) -> i64 {
+        self.0.minor_units
+    }
+}

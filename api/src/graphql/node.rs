@@ -1,0 +1,143 @@
+//! Relay's `Node` interface: every object with an identity has an opaque,
+//! globally unique `id`, and `node(id:)` / `nodes(ids:)` fetch any of them.
+
+use async_graphql::{Context, ID, Interface, Object};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult, UserErrorCode};
+use crate::graphql::clients::Client;
+use crate::graphql::contacts::Contact;
+use crate::graphql::context::RequestContext;
+use crate::services;
+
+/// The kinds of object that have global ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Client,
+    Contact,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Client => "Client",
+            Kind::Contact => "Contact",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "Client" => Some(Kind::Client),
+            "Contact" => Some(Kind::Contact),
+            _ => None,
+        }
+    }
+}
+
+/// Encodes a global id: base64url of `Kind:uuid`.
+pub fn global_id(kind: Kind, id: Uuid) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+}
+
+/// Decodes any global id; `None` when it is not one of ours.
+pub fn decode(id: &str) -> Option<(Kind, Uuid)> {
+    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
+    let text = std::str::from_utf8(&raw).ok()?;
+    let (kind, uuid) = text.split_once(':')?;
+    Some((Kind::from_name(kind)?, Uuid::parse_str(uuid).ok()?))
+}
+
+/// Decodes a global id that must be of `kind`; for mutation inputs, the
+/// failure is a field error on `field`.
+pub fn expect(kind: Kind, id: &ID, field: &[&str]) -> AppResult<Uuid> {
+    match decode(id) {
+        Some((k, uuid)) if k == kind => Ok(uuid),
+        _ => Err(AppError::invalid(
+            field,
+            UserErrorCode::Invalid,
+            format!("is not a {} id", kind.name()),
+        )),
+    }
+}
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Opaque global id; pass it to `node(id:)`."
+))]
+pub enum Node {
+    Client(Client),
+    Contact(Contact),
+}
+
+async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>> {
+    let rc = RequestContext::of(ctx)?;
+    Ok(match kind {
+        Kind::Client => services::clients::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::Client(Client(m))),
+        Kind::Contact => services::contacts::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::Contact(Contact(m))),
+    })
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id; `null` when it does not exist or
+    /// is not visible to the caller. A malformed id is BAD_USER_INPUT.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as returned in any object's `id`.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
+        let (kind, uuid) = decode(&id).ok_or_else(|| malformed(&id))?;
+        Ok(load(ctx, kind, uuid).await?)
+    }
+
+    /// Fetches several objects by global id, in the order given; each is
+    /// `null` when it does not exist or is not visible. At most 100 ids.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 100.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > 100 {
+            return Err(
+                AppError::BadUserInput("at most 100 ids may be fetched at once".into()).into(),
+            );
+        }
+        let mut decoded = Vec::with_capacity(ids.len());
+        for id in &ids {
+            decoded.push(decode(id).ok_or_else(|| malformed(id))?);
+        }
+        let rc = RequestContext::of(ctx)?;
+        let of = |k: Kind| {
+            decoded
+                .iter()
+                .filter(move |(kind, _)| *kind == k)
+                .map(|(_, id)| *id)
+                .collect::<Vec<_>>()
+        };
+        let clients = services::clients::get_many(&rc.db, &rc.caller, &of(Kind::Client)).await?;
+        let contacts = services::contacts::get_many(&rc.db, &rc.caller, &of(Kind::Contact)).await?;
+        Ok(decoded
+            .iter()
+            .map(|(kind, id)| match kind {
+                Kind::Client => clients.get(id).cloned().map(|m| Node::Client(Client(m))),
+                Kind::Contact => contacts.get(id).cloned().map(|m| Node::Contact(Contact(m))),
+            })
+            .collect())
+    }
+}
+
+fn malformed(id: &ID) -> AppError {
+    AppError::BadUserInput(format!("malformed global id: {:?}", id.as_str()))
+}

@@ -1,0 +1,8 @@
+//! Business rules and transactions, one module per domain area. Every
+//! function takes the [`Caller`](crate::caller::Caller) and enforces what it
+//! may see and do.
+
+pub mod clients;
+pub mod contacts;
+pub mod filter;
+pub mod pagination;

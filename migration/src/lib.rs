@@ -1,0 +1,17 @@
+//! Tandem's schema history. Each migration is frozen once it has landed: a
+//! change to the schema is a new migration with its own `down`.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_clients_and_contacts;
+
+/// Every migration, in the order it is applied.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_clients_and_contacts::Migration)]
+    }
+}
