@@ -45,13 +45,34 @@ pub async fn connect(
                 .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)
         });
-    let mut db = Database::connect(opts).await?;
+    let mut db = connect_with_retry(opts, is_sqlite).await?;
     db.set_metric_callback(move |_| {
         counter.0.fetch_add(1, Ordering::Relaxed);
     });
     // Warm the pool and fail fast when the database is unreachable.
     db.ping().await?;
     Ok(db)
+}
+
+/// Opens the pool. A second process opening a fresh SQLite file while the
+/// first switches it to WAL gets "database is locked" from the journal-mode
+/// pragma, which does not wait on the busy timeout; retry that for a while.
+async fn connect_with_retry(
+    opts: ConnectOptions,
+    is_sqlite: bool,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut attempts = 0;
+    loop {
+        match Database::connect(opts.clone()).await {
+            Err(err)
+                if is_sqlite && attempts < 50 && err.to_string().contains("database is locked") =>
+            {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Applies every pending migration. Instances starting at once against one

@@ -76,6 +76,7 @@ macro_rules! connection {
             }
         }
 
+        #[doc = concat!("A page of ", $what, "s.")]
         #[async_graphql::Object]
         impl $conn {
             /// The edges of this page, in order.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
+use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use tandem_entities::{client, contact};
 use uuid::Uuid;
@@ -28,11 +29,29 @@ impl Loaders {
             caller: caller.clone(),
         };
         Self {
-            clients: DataLoader::new(ClientLoader(base.clone()), tokio::spawn),
-            contacts_page: DataLoader::new(ContactsPageLoader(base.clone()), tokio::spawn),
-            contacts_count: DataLoader::new(ContactsCountLoader(base), tokio::spawn),
+            clients: DataLoader::new(ClientLoader(base.clone()), spawn_when_idle),
+            contacts_page: DataLoader::new(ContactsPageLoader(base.clone()), spawn_when_idle),
+            contacts_count: DataLoader::new(ContactsCountLoader(base), spawn_when_idle),
         }
     }
+}
+
+/// How often a batch lets the other ready tasks run before it starts.
+const IDLE_YIELDS: usize = 64;
+
+/// Spawns a batch so that it starts only once the resolvers that feed it have
+/// stopped making progress. async-graphql resolves long lists with
+/// `FuturesUnordered`, which yields after every 32 items; a timer alone would
+/// then split a page of 100 into several batches whenever the machine is
+/// slow. Yielding first lets every ready resolver enqueue its key, so the
+/// statement count does not depend on timing.
+fn spawn_when_idle(task: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for _ in 0..IDLE_YIELDS {
+            tokio::task::yield_now().await;
+        }
+        task.await;
+    })
 }
 
 #[derive(Clone)]

@@ -79,14 +79,13 @@ pub async fn post(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
     {
-        if len > limit {
-            return request_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::BadUserInput,
-                format!("request body exceeds the limit of {limit} bytes"),
-            );
-        }
+        return request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadUserInput,
+            format!("request body exceeds the limit of {limit} bytes"),
+        );
     }
     let content_type = req
         .headers()

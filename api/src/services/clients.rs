@@ -291,43 +291,43 @@ pub async fn update(
     let current = get(db, caller, id).await?.ok_or_else(not_found)?;
     let mut model: client::ActiveModel = current.into();
     let mut errors = text::Errors::default();
-    if let Some(v) = &patch.name {
-        if let Some(v) = errors.check(text::required(&["input", "name"], v, 200)) {
-            model.name = Set(v);
-        }
+    if let Some(v) = &patch.name
+        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+    {
+        model.name = Set(v);
     }
     let mut new_code = None;
-    if let Some(v) = &patch.code {
-        if let Some(v) = errors.check(text::code(&["input", "code"], v)) {
-            new_code = Some(v.clone());
-            model.code = Set(v);
-        }
+    if let Some(v) = &patch.code
+        && let Some(v) = errors.check(text::code(&["input", "code"], v))
+    {
+        new_code = Some(v.clone());
+        model.code = Set(v);
     }
-    if let Some(v) = &patch.industry {
-        if let Some(v) = errors.check(text::optional(&["input", "industry"], v.as_deref(), 100)) {
-            model.industry = Set(v);
-        }
+    if let Some(v) = &patch.industry
+        && let Some(v) = errors.check(text::optional(&["input", "industry"], v.as_deref(), 100))
+    {
+        model.industry = Set(v);
     }
-    if let Some(v) = &patch.region {
-        if let Some(v) = errors.check(text::optional(&["input", "region"], v.as_deref(), 100)) {
-            model.region = Set(v);
-        }
+    if let Some(v) = &patch.region
+        && let Some(v) = errors.check(text::optional(&["input", "region"], v.as_deref(), 100))
+    {
+        model.region = Set(v);
     }
-    if let Some(v) = &patch.default_currency {
-        if let Some(v) = errors.check(currency(&["input", "defaultCurrency"], v)) {
-            model.default_currency = Set(v);
-        }
+    if let Some(v) = &patch.default_currency
+        && let Some(v) = errors.check(currency(&["input", "defaultCurrency"], v))
+    {
+        model.default_currency = Set(v);
     }
-    if let Some(v) = patch.fiscal_year_start_month {
-        if let Some(v) = errors.check(text::month(&["input", "fiscalYearStartMonth"], v)) {
-            model.fiscal_year_start_month = Set(v);
-        }
+    if let Some(v) = patch.fiscal_year_start_month
+        && let Some(v) = errors.check(text::month(&["input", "fiscalYearStartMonth"], v))
+    {
+        model.fiscal_year_start_month = Set(v);
     }
     errors.finish()?;
-    if let Some(code) = &new_code {
-        if code_taken(db, code, Some(id)).await? {
-            return Err(taken());
-        }
+    if let Some(code) = &new_code
+        && code_taken(db, code, Some(id)).await?
+    {
+        return Err(taken());
     }
     model.updated_at = Set(domain::now());
     save(db, model, false).await

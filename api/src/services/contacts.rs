@@ -283,20 +283,20 @@ pub async fn update(
     let current = get(db, caller, id).await?.ok_or_else(not_found)?;
     let mut model: contact::ActiveModel = current.into();
     let mut errors = text::Errors::default();
-    if let Some(v) = &patch.name {
-        if let Some(v) = errors.check(text::required(&["input", "name"], v, 200)) {
-            model.name = Set(v);
-        }
+    if let Some(v) = &patch.name
+        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+    {
+        model.name = Set(v);
     }
-    if let Some(v) = &patch.email {
-        if let Some(v) = errors.check(text::email(&["input", "email"], v)) {
-            model.email = Set(v);
-        }
+    if let Some(v) = &patch.email
+        && let Some(v) = errors.check(text::email(&["input", "email"], v))
+    {
+        model.email = Set(v);
     }
-    if let Some(v) = &patch.title {
-        if let Some(v) = errors.check(text::optional(&["input", "title"], v.as_deref(), 200)) {
-            model.title = Set(v);
-        }
+    if let Some(v) = &patch.title
+        && let Some(v) = errors.check(text::optional(&["input", "title"], v.as_deref(), 200))
+    {
+        model.title = Set(v);
     }
     errors.finish()?;
     if let Some(v) = patch.persona {

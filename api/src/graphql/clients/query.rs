@@ -42,8 +42,9 @@ impl ClientQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only clients matching this filter.")] filter: Option<ClientFilter>,
-        #[graphql(desc = "Order of the clients; by name by default.", default)]
-        order_by: ClientOrderBy,
+        #[graphql(desc = "Order of the clients; by name by default.")] order_by: Option<
+            ClientOrderBy,
+        >,
         #[graphql(desc = "Return the first n clients (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Return clients after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n clients (at most 100).")] last: Option<i32>,
@@ -52,7 +53,7 @@ impl ClientQuery {
         let rc = request(ctx)?;
         let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let filter: Filter = filter.map(Into::into).unwrap_or_default();
-        let order = order_by.into();
+        let order = order_by.unwrap_or_default().into();
         let slice = clients::list(&rc.db, &rc.caller, &filter, order, &page).await?;
         let (db, caller) = (rc.db.clone(), rc.caller.clone());
         let filter = Arc::new(filter);

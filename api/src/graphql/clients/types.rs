@@ -31,6 +31,7 @@ pub enum ClientStatus {
 /// A buying company: the client of the provider.
 pub struct Client(pub client::Model);
 
+/// A buying company: the client of the provider.
 #[Object]
 impl Client {
     /// Opaque global id.
@@ -92,12 +93,13 @@ impl Client {
         #[graphql(desc = "Return contacts after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n contacts (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return contacts before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Order of the contacts; by name by default.", default)]
-        order_by: ContactOrderBy,
+        #[graphql(desc = "Order of the contacts; by name by default.")] order_by: Option<
+            ContactOrderBy,
+        >,
     ) -> async_graphql::Result<ContactConnection> {
         let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let loaders = ctx.data::<Arc<Loaders>>()?;
-        let order = order_by.into();
+        let order = order_by.unwrap_or_default().into();
         let key = ContactsPageKey {
             client_id: self.0.id,
             order,

@@ -42,8 +42,9 @@ impl ContactQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only contacts matching this filter.")] filter: Option<ContactFilter>,
-        #[graphql(desc = "Order of the contacts; by name by default.", default)]
-        order_by: ContactOrderBy,
+        #[graphql(desc = "Order of the contacts; by name by default.")] order_by: Option<
+            ContactOrderBy,
+        >,
         #[graphql(desc = "Return the first n contacts (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Return contacts after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n contacts (at most 100).")] last: Option<i32>,
@@ -55,7 +56,7 @@ impl ContactQuery {
             .map(ContactFilter::into_service)
             .transpose()?
             .unwrap_or_default();
-        let order = order_by.into();
+        let order = order_by.unwrap_or_default().into();
         let slice = contacts::list(&rc.db, &rc.caller, &filter, order, &page).await?;
         let (db, caller) = (rc.db.clone(), rc.caller.clone());
         let filter = Arc::new(filter);

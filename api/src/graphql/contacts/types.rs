@@ -60,6 +60,7 @@ pub enum ContactFunction {
 /// A person at a client.
 pub struct Contact(pub contact::Model);
 
+/// A person at a client.
 #[Object]
 impl Contact {
     /// Opaque global id.

@@ -1,0 +1,78 @@
+//! Depth and complexity limits; a connection's page size counts.
+
+use serde_json::json;
+
+use crate::harness::{first_error_code, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn a_query_deeper_than_the_limit_is_refused() {
+    let app = spawn_app_with(|s| s.serve.limits.max_depth = 5).await;
+    let shallow = "{ clients(first: 1) { nodes { contacts(first: 1) { totalCount } } } }";
+    let body = app.gql(shallow, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let deep = "{ clients(first: 1) { nodes { contacts(first: 1) { nodes { client { contacts(first: 1) { totalCount } } } } } } }";
+    let body = app.gql(deep, json!({})).await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("nested too deep"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_default_depth_limit_refuses_absurd_nesting() {
+    let app = spawn_app().await;
+    let mut inner = "name".to_owned();
+    for _ in 0..10 {
+        inner = format!("contacts(first: 1) {{ nodes {{ client {{ {inner} }} }} }}");
+    }
+    let body = app
+        .gql(
+            &format!("{{ clients(first: 1) {{ nodes {{ {inner} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn page_size_multiplies_complexity() {
+    let app = spawn_app_with(|s| s.serve.limits.max_complexity = 500).await;
+    let query = |n: u32| {
+        format!(
+            "{{ clients(first: {n}) {{ nodes {{ name code contacts(first: {n}) {{ nodes {{ name }} }} }} }} }}"
+        )
+    };
+    let small = app.gql(&query(5), json!({})).await;
+    assert!(small.get("errors").is_none(), "{small}");
+    let large = app.gql(&query(50), json!({})).await;
+    assert_eq!(first_error_code(&large), "BAD_USER_INPUT");
+    assert!(
+        large["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("complex"),
+        "{large}"
+    );
+}
+
+#[tokio::test]
+async fn the_default_complexity_limit_refuses_a_full_two_level_fan_out() {
+    let app = spawn_app().await;
+    let body = app
+        .gql("{ clients(first: 100) { nodes { name code region industry contacts(first: 100) { nodes { name email title persona } } } } }", json!({}))
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    let body = app
+        .gql(
+            "{ clients(first: 100) { nodes { name contacts(first: 10) { nodes { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+}

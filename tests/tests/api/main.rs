@@ -1,0 +1,14 @@
+//! Tandem's black-box suite: every test starts the real server on port 0
+//! against its own fresh database (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
+
+mod clients;
+mod contacts;
+mod harness;
+mod http_rules;
+mod limits;
+mod migrations;
+mod nodes;
+mod pagination;
+mod schema;
+mod statements;

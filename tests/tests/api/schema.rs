@@ -1,0 +1,69 @@
+//! The checked-in SDL matches the code, and everything in it is described.
+
+use serde_json::{Value, json};
+
+use crate::harness::spawn_app;
+
+fn checked_in_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql")
+}
+
+#[test]
+fn schema_graphql_matches_the_output_of_tandem_schema() {
+    let generated = tandem::graphql::sdl();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(checked_in_path(), &generated).expect("schema.graphql is writable");
+    }
+    let checked_in = std::fs::read_to_string(checked_in_path()).unwrap_or_default();
+    assert!(
+        checked_in == generated,
+        "schema.graphql is out of date: run `cargo run -- schema > schema.graphql` (or UPDATE_SCHEMA=1 cargo test)"
+    );
+}
+
+const INTROSPECTION: &str = r#"{ __schema { types { name kind description
+    fields { name description args { name description } }
+    inputFields { name description }
+    enumValues { name description } } } }"#;
+
+fn blank(v: &Value) -> bool {
+    v.as_str().is_none_or(|s| s.trim().is_empty())
+}
+
+#[tokio::test]
+async fn every_type_field_argument_and_enum_value_has_a_description() {
+    let app = spawn_app().await;
+    let data = app.data(INTROSPECTION, json!({})).await;
+    let mut missing = Vec::new();
+    for ty in data["__schema"]["types"].as_array().unwrap() {
+        let name = ty["name"].as_str().unwrap();
+        if name.starts_with("__") || ["String", "Int", "Float", "Boolean", "ID"].contains(&name) {
+            continue;
+        }
+        if blank(&ty["description"]) {
+            missing.push(name.to_owned());
+        }
+        for field in ty["fields"].as_array().into_iter().flatten() {
+            let f = format!("{name}.{}", field["name"].as_str().unwrap());
+            if blank(&field["description"]) {
+                missing.push(f.clone());
+            }
+            for arg in field["args"].as_array().into_iter().flatten() {
+                if blank(&arg["description"]) {
+                    missing.push(format!("{f}({})", arg["name"].as_str().unwrap()));
+                }
+            }
+        }
+        for field in ty["inputFields"].as_array().into_iter().flatten() {
+            if blank(&field["description"]) {
+                missing.push(format!("{name}.{}", field["name"].as_str().unwrap()));
+            }
+        }
+        for value in ty["enumValues"].as_array().into_iter().flatten() {
+            if blank(&value["description"]) {
+                missing.push(format!("{name}::{}", value["name"].as_str().unwrap()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undescribed: {missing:#?}");
+}
