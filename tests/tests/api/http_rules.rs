@@ -250,3 +250,33 @@ async fn metrics_count_sql_statements() {
     app.data("{ clients { totalCount } }", json!({})).await;
     assert!(app.statements().await > before);
 }
+
+#[tokio::test]
+async fn a_database_failure_is_an_opaque_internal_error_with_the_request_id() {
+    let app = spawn_app().await;
+    app.db.clone().close().await.unwrap();
+    let res = app
+        .http
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ clients { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(first_error_code(&body), "INTERNAL");
+    assert_eq!(
+        body["errors"][0]["extensions"]["requestId"],
+        request_id.as_str()
+    );
+    let message = body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_lowercase();
+    for leak in ["pool", "sqlx", "sqlite", "postgres", "database"] {
+        assert!(
+            !message.contains(leak),
+            "the database's own text leaked: {message}"
+        );
+    }
+}
