@@ -1,5 +1,25 @@
 //! Who is calling. Resolved once per request and handed to every service
-//! function, so authorization lives in the service layer.
+//! function, so that authorization lives in the service layer.
+
+use tandem_entities::Role;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// An authenticated user, as the request sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub role: Role,
+    /// The client of a CLIENT user.
+    pub client_id: Option<Uuid>,
+    /// The contact a CLIENT user is, if linked.
+    pub contact_id: Option<Uuid>,
+    /// The clients an ACCOUNT_MANAGER is assigned to.
+    pub managed_clients: Vec<Uuid>,
+    /// False for read-scoped API tokens.
+    pub can_write: bool,
+}
 
 /// The caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,16 +28,96 @@ pub enum Caller {
     Anonymous,
     /// Tandem itself: the CLI and start-up tasks.
     System,
+    /// A signed-in user or a script with an API token.
+    User(Box<Principal>),
+}
+
+/// Which clients' rows a caller may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientScope {
+    All,
+    Only(Vec<Uuid>),
 }
 
 impl Caller {
-    /// Whether this caller may read and change every client's data.
-    ///
-    /// Until authentication lands every caller is trusted; the service layer
-    /// already asks this question everywhere, so roles slot in here.
-    pub fn sees_all_clients(&self) -> bool {
+    /// The signed-in user, or UNAUTHENTICATED.
+    pub fn principal(&self) -> AppResult<&Principal> {
         match self {
-            Caller::Anonymous | Caller::System => true,
+            Caller::User(p) => Ok(p),
+            _ => Err(AppError::Unauthenticated("sign in first".into())),
         }
+    }
+
+    /// Which clients the caller may read: ADMIN (and Tandem itself) all;
+    /// ACCOUNT_MANAGER their assigned clients; CLIENT their own; DELIVERY the
+    /// clients they are staffed on (none until engagements exist);
+    /// anonymous callers none.
+    pub fn client_scope(&self) -> ClientScope {
+        match self {
+            Caller::System => ClientScope::All,
+            Caller::Anonymous => ClientScope::Only(Vec::new()),
+            Caller::User(p) => match p.role {
+                Role::Admin => ClientScope::All,
+                Role::AccountManager => ClientScope::Only(p.managed_clients.clone()),
+                Role::Client => ClientScope::Only(p.client_id.into_iter().collect()),
+                Role::Delivery => ClientScope::Only(Vec::new()),
+            },
+        }
+    }
+
+    /// Whether the caller works for the provider (and may see costs, margins
+    /// and internal notes). CLIENT users never do.
+    pub fn is_provider(&self) -> bool {
+        match self {
+            Caller::System => true,
+            Caller::Anonymous => false,
+            Caller::User(p) => p.role != Role::Client,
+        }
+    }
+
+    /// Refuses read-only credentials.
+    pub fn require_write_scope(&self) -> AppResult<&Principal> {
+        let p = self.principal()?;
+        if !p.can_write {
+            return Err(AppError::Forbidden("this token is read-only".into()));
+        }
+        Ok(p)
+    }
+
+    /// May the caller change the data of `client_id`? ADMIN always,
+    /// ACCOUNT_MANAGER for their clients. The caller is expected to have
+    /// checked visibility first (so an invisible client is NOT_FOUND).
+    pub fn authorize_client_write(&self, client_id: Uuid) -> AppResult<()> {
+        if *self == Caller::System {
+            return Ok(());
+        }
+        let p = self.require_write_scope()?;
+        match p.role {
+            Role::Admin => Ok(()),
+            Role::AccountManager if p.managed_clients.contains(&client_id) => Ok(()),
+            _ => Err(AppError::Forbidden(
+                "you may not change this client's data".into(),
+            )),
+        }
+    }
+
+    /// May the caller create clients? ADMIN and ACCOUNT_MANAGER.
+    pub fn authorize_client_create(&self) -> AppResult<&Principal> {
+        let p = self.require_write_scope()?;
+        match p.role {
+            Role::Admin | Role::AccountManager => Ok(p),
+            _ => Err(AppError::Forbidden(
+                "only administrators and account managers create clients".into(),
+            )),
+        }
+    }
+
+    /// Administrators only.
+    pub fn require_admin(&self) -> AppResult<&Principal> {
+        let p = self.require_write_scope()?;
+        if p.role != Role::Admin {
+            return Err(AppError::Forbidden("administrators only".into()));
+        }
+        Ok(p)
     }
 }

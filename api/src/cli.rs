@@ -1,12 +1,22 @@
-//! The command line: `serve` (the default), `migrate`, `schema`.
+//! The command line: `serve` (the default), `migrate`, `schema`, `user` and
+//! `token`.
 
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use chrono::{TimeDelta, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use sea_orm::DatabaseConnection;
+use tandem_entities::Role;
 
-use crate::config::{DatabaseSettings, LogFormat, ServeSettings, Settings};
+use crate::caller::Caller;
+use crate::config::{AuthSettings, DatabaseSettings, LogFormat, ServeSettings, Settings};
 use crate::db::{self, StatementCounter};
+use crate::error::AppError;
+use crate::services::auth::{self, ApiTokenScope, NewApiToken};
+use crate::services::users::{self, NewUser};
+use crate::services::{clients, contacts};
 use crate::startup::Application;
 
 /// Tandem: the GraphQL API for joint CMO/CIO engagements and budgets.
@@ -15,6 +25,8 @@ use crate::startup::Application;
 pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub auth: AuthSettings,
     /// Log filter, e.g. `info` or `tandem=debug,info`.
     #[arg(long, env = "TANDEM_LOG", default_value = "info", global = true)]
     pub log_level: String,
@@ -45,6 +57,16 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens for scripts.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +81,87 @@ pub enum MigrateAction {
     },
     /// List migrations and whether each is applied.
     Status,
+}
+
+/// Roles, as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    AccountManager,
+    Delivery,
+    Client,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::AccountManager => Role::AccountManager,
+            RoleArg::Delivery => Role::Delivery,
+            RoleArg::Client => Role::Client,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user; the password is read from stdin with
+    /// `--password-stdin`, else a one-time password is printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Code of the client a CLIENT user belongs to.
+        #[arg(long)]
+        client: Option<String>,
+        /// E-mail of the contact a CLIENT user is.
+        #[arg(long)]
+        contact_email: Option<String>,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Set a user's password, read from the first line of stdin.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// Disable a user: their tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create an API token for a user; it is printed once.
+    Create {
+        /// The user the token acts as.
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+        /// `read` or `write` (write includes read).
+        #[arg(long, default_value = "read")]
+        scope: String,
+        /// Days until the token expires; never when omitted.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+    },
+    /// Revoke a token by the prefix shown in lists (e.g. `tdm_pat_AbCd`).
+    Revoke {
+        #[arg(long)]
+        prefix: String,
+    },
+    /// List tokens (never the tokens themselves).
+    List,
 }
 
 /// Entry point of the binary.
@@ -89,45 +192,265 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs one command.
-pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    match cli.command {
-        Some(Command::Schema) => Ok(()),
-        None => serve(cli.database, cli.serve).await,
-        Some(Command::Serve(settings)) => serve(cli.database, settings).await,
-        Some(Command::Migrate { action }) => {
-            let db = db::connect(&cli.database, Arc::new(StatementCounter::default())).await?;
-            match action {
-                MigrateAction::Up => {
-                    db::migrate_up(&db).await?;
-                    println!("migrations applied");
-                }
-                MigrateAction::Down { steps } => {
-                    db::migrate_down(&db, Some(steps)).await?;
-                    println!("rolled back {steps} migration(s)");
-                }
-                MigrateAction::Status => {
-                    for (name, applied) in db::migration_status(&db).await? {
-                        println!("{} {name}", if applied { "applied" } else { "pending" });
-                    }
-                }
-            }
-            Ok(())
-        }
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A service error, as one line for the console.
+#[derive(Debug)]
+struct CliError(String);
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
-async fn serve(
-    database: DatabaseSettings,
-    serve: ServeSettings,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let settings = Settings { database, serve };
+impl std::error::Error for CliError {}
+
+fn app_err(e: AppError) -> Box<dyn std::error::Error> {
+    Box::new(CliError(e.message()))
+}
+
+async fn open(
+    database: &DatabaseSettings,
+) -> Result<DatabaseConnection, Box<dyn std::error::Error>> {
+    let db = db::connect(database, Arc::new(StatementCounter::default())).await?;
+    db::migrate_up(&db).await?;
+    Ok(db)
+}
+
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Some(Command::Schema) => Ok(()),
+        None => serve(cli.database, cli.auth, cli.serve).await,
+        Some(Command::Serve(settings)) => serve(cli.database, cli.auth, settings).await,
+        Some(Command::Migrate { action }) => migrate(&cli.database, action).await,
+        Some(Command::User { action }) => user(&cli.database, action).await,
+        Some(Command::Token { action }) => token(&cli.database, action).await,
+    }
+}
+
+async fn migrate(database: &DatabaseSettings, action: MigrateAction) -> CliResult {
+    let db = db::connect(database, Arc::new(StatementCounter::default())).await?;
+    match action {
+        MigrateAction::Up => {
+            db::migrate_up(&db).await?;
+            println!("migrations applied");
+        }
+        MigrateAction::Down { steps } => {
+            db::migrate_down(&db, Some(steps)).await?;
+            println!("rolled back {steps} migration(s)");
+        }
+        MigrateAction::Status => {
+            for (name, applied) in db::migration_status(&db).await? {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user(database: &DatabaseSettings, action: UserAction) -> CliResult {
+    let db = open(database).await?;
+    let system = Caller::System;
+    match action {
+        UserAction::Create {
+            email,
+            name,
+            role,
+            client,
+            contact_email,
+            password_stdin,
+        } => {
+            let client_id = match client {
+                Some(code) => {
+                    let filter = clients::ClientFilter {
+                        code: Some(crate::services::filter::TextFilter {
+                            eq: Some(code.to_uppercase()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    };
+                    let page = crate::services::pagination::PageRequest::first_page();
+                    let found = clients::list(&db, &system, &filter, Default::default(), &page)
+                        .await
+                        .map_err(app_err)?;
+                    Some(
+                        found
+                            .items
+                            .first()
+                            .map(|c| c.id)
+                            .ok_or_else(|| CliError(format!("no client with code {code}")))?,
+                    )
+                }
+                None => None,
+            };
+            let contact_id = match contact_email {
+                Some(email) => {
+                    let filter = contacts::ContactFilter {
+                        email: Some(crate::services::filter::TextFilter {
+                            eq: Some(email.clone()),
+                            ..Default::default()
+                        }),
+                        client_id: client_id.map(|id| crate::services::filter::IdFilter {
+                            eq: Some(id),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    };
+                    let page = crate::services::pagination::PageRequest::first_page();
+                    let found = contacts::list(&db, &system, &filter, Default::default(), &page)
+                        .await
+                        .map_err(app_err)?;
+                    Some(
+                        found.items.first().map(|c| c.id).ok_or_else(|| {
+                            CliError(format!("no contact {email} at that client"))
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            let password = if password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let input = NewUser {
+                email,
+                name,
+                password,
+                role: role.into(),
+                client_id,
+                contact_id,
+            };
+            let (user, generated) = users::create(&db, &system, input).await.map_err(app_err)?;
+            println!("created {} ({:?})", user.email, user.role);
+            if let Some(pw) = generated {
+                println!("one-time password: {pw}");
+            }
+        }
+        UserAction::List => {
+            for u in users::all(&db).await.map_err(app_err)? {
+                println!(
+                    "{}\t{}\t{:?}\t{}",
+                    u.email,
+                    u.name,
+                    u.role,
+                    if u.active { "active" } else { "disabled" }
+                );
+            }
+        }
+        UserAction::SetPassword { email } => {
+            let password = read_password()?;
+            users::set_password(&db, &system, &email, &password)
+                .await
+                .map_err(app_err)?;
+            println!("password set for {email}");
+        }
+        UserAction::Disable { email } => {
+            let user = users::find_by_email(&db, &email)
+                .await
+                .map_err(app_err)?
+                .ok_or_else(|| CliError(format!("no user {email}")))?;
+            users::set_active(&db, &system, user.id, false)
+                .await
+                .map_err(app_err)?;
+            println!("disabled {email}");
+        }
+    }
+    Ok(())
+}
+
+async fn token(database: &DatabaseSettings, action: TokenAction) -> CliResult {
+    let db = open(database).await?;
+    match action {
+        TokenAction::Create {
+            email,
+            name,
+            scope,
+            expires_in_days,
+        } => {
+            let user = users::find_by_email(&db, &email)
+                .await
+                .map_err(app_err)?
+                .ok_or_else(|| CliError(format!("no user {email}")))?;
+            if !user.active {
+                return Err(Box::new(CliError(format!("{email} is disabled"))));
+            }
+            let scopes = match scope.as_str() {
+                "read" => vec![ApiTokenScope::Read],
+                "write" => vec![ApiTokenScope::Read, ApiTokenScope::Write],
+                other => {
+                    return Err(Box::new(CliError(format!(
+                        "unknown scope {other:?}: use read or write"
+                    ))));
+                }
+            };
+            let caller = Caller::User(Box::new(
+                auth::principal(&db, &user, true).await.map_err(app_err)?,
+            ));
+            let input = NewApiToken {
+                name,
+                scopes,
+                expires_at: expires_in_days.map(|d| Utc::now() + TimeDelta::days(d)),
+            };
+            let (_, token) = auth::create_api_token(&db, &caller, input)
+                .await
+                .map_err(app_err)?;
+            println!("{token}");
+        }
+        TokenAction::Revoke { prefix } => {
+            let n = auth::revoke_api_token_by_prefix(&db, &prefix)
+                .await
+                .map_err(app_err)?;
+            if n == 0 {
+                return Err(Box::new(CliError(format!(
+                    "no active token with prefix {prefix}"
+                ))));
+            }
+            println!("revoked {n} token(s)");
+        }
+        TokenAction::List => {
+            for t in auth::all_api_tokens(&db).await.map_err(app_err)? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    t.prefix,
+                    t.name,
+                    t.scopes,
+                    t.created_at.to_rfc3339()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(database: DatabaseSettings, auth: AuthSettings, serve: ServeSettings) -> CliResult {
+    let settings = Settings {
+        database,
+        auth,
+        serve,
+    };
     let bind = settings.serve.bind;
     let app = Application::build(settings).await?;
     let url = format!("http://{}:{}", bind.ip(), app.port());
     tracing::info!(%url, "Tandem is listening");
-    println!("Tandem is listening on {url}");
-    println!("GraphiQL: {url}/graphql");
+    // A closed stdout must not stop the server.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "Tandem is listening on {url}");
+    let _ = writeln!(out, "GraphiQL: {url}/graphql");
+    let _ = out.flush();
     app.run_until_stopped().await?;
     tracing::info!("Tandem stopped");
     Ok(())

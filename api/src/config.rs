@@ -1,8 +1,12 @@
 //! Settings, from flags and the environment.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+
+use crate::auth::Secret;
+use crate::auth::jwt::JwtAlgorithm;
 
 /// The default database: a SQLite file in the working directory, created on
 /// first start.
@@ -75,6 +79,121 @@ impl Default for Limits {
     }
 }
 
+/// How callers authenticate.
+#[derive(Debug, Clone, Args)]
+pub struct AuthSettings {
+    /// Shared secret for HS256 access tokens. Without it, the embedded
+    /// (SQLite) default keeps a generated one beside the database file.
+    #[arg(long, env = "TANDEM_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<Secret>,
+    /// Signing algorithm of access tokens.
+    #[arg(
+        long,
+        env = "TANDEM_JWT_ALGORITHM",
+        value_enum,
+        default_value = "HS256",
+        global = true
+    )]
+    pub jwt_algorithm: JwtAlgorithm,
+    /// PEM private key, for RS256 or EdDSA.
+    #[arg(long, env = "TANDEM_JWT_PRIVATE_KEY_FILE", global = true)]
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// PEM public key, for RS256 or EdDSA.
+    #[arg(long, env = "TANDEM_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// `iss` of access tokens.
+    #[arg(
+        long,
+        env = "TANDEM_JWT_ISSUER",
+        default_value = "tandem",
+        global = true
+    )]
+    pub jwt_issuer: String,
+    /// `aud` of access tokens.
+    #[arg(
+        long,
+        env = "TANDEM_JWT_AUDIENCE",
+        default_value = "tandem-api",
+        global = true
+    )]
+    pub jwt_audience: String,
+    /// Lifetime of access tokens, in seconds.
+    #[arg(
+        long,
+        env = "TANDEM_ACCESS_TOKEN_TTL_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub access_token_ttl_secs: i64,
+    /// Lifetime of refresh tokens, in days.
+    #[arg(
+        long,
+        env = "TANDEM_REFRESH_TOKEN_TTL_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub refresh_token_ttl_days: i64,
+    /// Production mode: a missing JWT secret or key is a start-up error.
+    #[arg(long, env = "TANDEM_PRODUCTION", global = true)]
+    pub production: bool,
+    /// Failed sign-ins per account within the window before it is throttled.
+    #[arg(
+        long,
+        env = "TANDEM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub login_max_failures_per_account: i32,
+    /// Failed sign-ins per client address within the window before it is
+    /// throttled.
+    #[arg(
+        long,
+        env = "TANDEM_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub login_max_failures_per_address: i32,
+    /// Length of the throttling window, in seconds.
+    #[arg(
+        long,
+        env = "TANDEM_LOGIN_WINDOW_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub login_window_secs: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            jwt_algorithm: JwtAlgorithm::Hs256,
+            jwt_private_key_file: None,
+            jwt_public_key_file: None,
+            jwt_issuer: "tandem".into(),
+            jwt_audience: "tandem-api".into(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            production: false,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 30,
+            login_window_secs: 900,
+        }
+    }
+}
+
+/// The first administrator, created on first start when there are no users.
+#[derive(Debug, Clone, Default, Args)]
+pub struct BootstrapSettings {
+    /// E-mail of the first administrator.
+    #[arg(long, env = "TANDEM_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// Password of the first administrator; without it a one-time password
+    /// is generated and printed once.
+    #[arg(long, env = "TANDEM_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<Secret>,
+}
+
 /// Everything `tandem serve` needs.
 #[derive(Debug, Clone, Args)]
 pub struct ServeSettings {
@@ -86,12 +205,15 @@ pub struct ServeSettings {
     pub workers: Option<usize>,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub bootstrap: BootstrapSettings,
 }
 
 /// The complete settings of a running server.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: DatabaseSettings,
+    pub auth: AuthSettings,
     pub serve: ServeSettings,
 }
 
@@ -101,10 +223,12 @@ impl Settings {
     pub fn new(database_url: impl Into<String>, bind: SocketAddr) -> Self {
         Self {
             database: DatabaseSettings::new(database_url),
+            auth: AuthSettings::default(),
             serve: ServeSettings {
                 bind,
                 workers: None,
                 limits: Limits::default(),
+                bootstrap: BootstrapSettings::default(),
             },
         }
     }

@@ -67,6 +67,10 @@ pub enum UserErrorCode {
     NotFound,
     /// The record is archived and cannot be changed this way.
     Archived,
+    /// The e-mail address or the password is wrong (never says which).
+    InvalidCredentials,
+    /// Too many failed attempts; wait before trying again.
+    Throttled,
 }
 
 #[derive(Debug, Clone)]

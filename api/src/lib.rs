@@ -3,6 +3,7 @@
 //! The way a request travels: `http` -> `graphql` (thin resolvers) ->
 //! `services` (rules and transactions) -> `tandem_entities` -> database.
 
+pub mod auth;
 pub mod caller;
 pub mod cli;
 pub mod config;

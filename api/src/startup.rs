@@ -12,6 +12,8 @@ use crate::config::Settings;
 use crate::db::{self, StatementCounter};
 use crate::graphql::build_schema;
 use crate::http::{self, AppState};
+use crate::services::auth::AuthContext;
+use crate::services::users;
 
 /// A built server, bound to its port but not yet running.
 pub struct Application {
@@ -25,6 +27,8 @@ pub struct Application {
 pub enum StartError {
     Database(sea_orm::DbErr),
     Bind(std::io::Error),
+    Keys(crate::auth::jwt::KeyError),
+    Bootstrap,
 }
 
 impl std::fmt::Display for StartError {
@@ -32,6 +36,8 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Database(e) => write!(f, "database: {e}"),
             StartError::Bind(e) => write!(f, "cannot listen: {e}"),
+            StartError::Keys(e) => write!(f, "JWT keys: {e}"),
+            StartError::Bootstrap => write!(f, "cannot create the first administrator"),
         }
     }
 }
@@ -47,6 +53,31 @@ impl Application {
             .await
             .map_err(StartError::Database)?;
         db::migrate_up(&db).await.map_err(StartError::Database)?;
+        let keys = crate::auth::load_keys(&settings.auth, &settings.database.url)
+            .map_err(StartError::Keys)?;
+        let bootstrap = &settings.serve.bootstrap;
+        let created = users::bootstrap(
+            &db,
+            bootstrap.admin_email.as_deref(),
+            bootstrap.admin_password.as_ref().map(|s| s.expose()),
+        )
+        .await
+        .map_err(|_| StartError::Bootstrap)?;
+        if let Some((email, generated)) = created {
+            tracing::warn!(%email, "no users yet: created the first administrator");
+            if let Some(pw) = generated {
+                // Printed once, on the console only, never in the logs.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "First administrator: {email}\nOne-time password: {pw}\nChange it with `tandem user set-password`."
+                );
+            }
+        }
+        let auth = Arc::new(AuthContext {
+            keys,
+            settings: settings.auth.clone(),
+        });
         let listener = TcpListener::bind(settings.serve.bind).map_err(StartError::Bind)?;
         let port = listener.local_addr().map_err(StartError::Bind)?.port();
         let limits = settings.serve.limits.clone();
@@ -55,6 +86,7 @@ impl Application {
             schema: build_schema(&limits),
             limits,
             statements,
+            auth,
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -8,8 +8,74 @@ use std::time::Duration;
 
 fn tandem() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
-    cmd.env_remove("DATABASE_URL").env("TANDEM_LOG", "warn");
+    cmd.env_remove("DATABASE_URL")
+        .env_remove("TANDEM_JWT_SECRET")
+        .env("TANDEM_LOG", "warn")
+        .env("TANDEM_ADMIN_EMAIL", "admin@cli.test")
+        .env("TANDEM_ADMIN_PASSWORD", "cli-admin-password");
     cmd
+}
+
+fn remove(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Starts `tandem serve` on a free port; returns the child and its address.
+fn serve(
+    url: &str,
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStdout>,
+) {
+    let mut child = tandem()
+        .args(["serve", "--bind", "127.0.0.1:0", "--workers", "1"])
+        .env("DATABASE_URL", url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tandem starts");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("Tandem is listening on http://")
+        .expect("the address is printed")
+        .to_owned();
+    (child, address, stdout)
+}
+
+/// A raw HTTP/1.1 POST of a GraphQL body; returns the whole response.
+fn post(address: &str, token: Option<&str>, body: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn stop(mut child: std::process::Child) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
 }
 
 fn temp_db() -> (std::path::PathBuf, String) {
@@ -62,7 +128,7 @@ fn tandem_migrate_applies_lists_and_rolls_back() {
             .unwrap()
             .starts_with("pending ")
     );
-    let _ = std::fs::remove_file(&path);
+    remove(&path);
 }
 
 #[test]
@@ -101,7 +167,7 @@ fn serve_prints_where_graphiql_is_and_finishes_in_flight_requests_on_sigterm() {
     let address = address.expect("the address is printed");
 
     // Start a request and leave its body half sent.
-    let body = r#"{"query":"{ clients { totalCount } }"}"#;
+    let body = r#"{"query":"{ __typename }"}"#;
     let mut stream = TcpStream::connect(&address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -127,14 +193,14 @@ fn serve_prints_where_graphiql_is_and_finishes_in_flight_requests_on_sigterm() {
         response.starts_with("HTTP/1.1 200"),
         "the in-flight request finished: {response}"
     );
-    assert!(response.contains("\"totalCount\":0"), "{response}");
+    assert!(response.contains("\"__typename\":\"Query\""), "{response}");
 
     let status = child.wait().unwrap();
     assert!(
         status.success(),
         "tandem exits cleanly after SIGTERM: {status:?}"
     );
-    let _ = std::fs::remove_file(&path);
+    remove(&path);
 }
 
 #[test]
@@ -192,5 +258,128 @@ fn json_logs_carry_the_request_id_of_each_request() {
     let json: serde_json::Value = serde_json::from_str(line).expect("log lines are JSON");
     assert_eq!(json["span"]["request_id"], "trace-42", "{line}");
     assert_eq!(json["fields"]["status"], 200);
-    let _ = std::fs::remove_file(&path);
+    remove(&path);
+}
+
+#[test]
+fn users_and_tokens_made_with_the_cli_work_against_the_server() {
+    let (path, url) = temp_db();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = tandem()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ann@Example.com",
+            "--name",
+            "Ann",
+            "--role",
+            "account-manager",
+            "--password-stdin",
+        ],
+        "a-long-password-1\n",
+    );
+    assert!(run(&["user", "list"], "").contains("ann@example.com"));
+    let token = run(
+        &[
+            "token",
+            "create",
+            "--email",
+            "ann@example.com",
+            "--name",
+            "cron",
+            "--scope",
+            "read",
+        ],
+        "",
+    );
+    let token = token.trim();
+    assert!(token.starts_with("tdm_pat_"), "{token}");
+    assert!(run(&["token", "list"], "").contains(&token[..12]));
+
+    let (child, address, _stdout) = serve(&url);
+    let me = post(
+        &address,
+        Some(token),
+        r#"{"query":"{ me { email role } }"}"#,
+    );
+    assert!(me.contains(r#""email":"ann@example.com""#), "{me}");
+    stop(child);
+
+    run(&["token", "revoke", "--prefix", &token[..12]], "");
+    run(
+        &["user", "set-password", "--email", "ann@example.com"],
+        "another-password-2\n",
+    );
+    let (child, address, _stdout) = serve(&url);
+    let me = post(&address, Some(token), r#"{"query":"{ me { email } }"}"#);
+    assert!(
+        me.starts_with("HTTP/1.1 401"),
+        "a revoked token is refused: {me}"
+    );
+    let login = post(
+        &address,
+        None,
+        r#"{"query":"mutation { login(input: {email: \"ann@example.com\", password: \"another-password-2\"}) { accessToken } }"}"#,
+    );
+    assert!(
+        login.contains("accessToken\":\"ey"),
+        "the new password works: {login}"
+    );
+    stop(child);
+    run(&["user", "disable", "--email", "ann@example.com"], "");
+    assert!(run(&["user", "list"], "").contains("disabled"));
+    remove(&path);
+}
+
+#[test]
+fn the_first_start_without_an_admin_password_prints_a_one_time_password_once() {
+    let (path, url) = temp_db();
+    let start = || {
+        tandem()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env_remove("TANDEM_ADMIN_PASSWORD")
+            .env("DATABASE_URL", &url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = start();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    for _ in 0..3 {
+        stdout.read_line(&mut first).unwrap();
+    }
+    assert!(
+        first.contains("First administrator: admin@cli.test"),
+        "{first}"
+    );
+    assert!(first.contains("One-time password: "), "{first}");
+    stop(child);
+    let (child, _, _stdout) = serve(&url);
+    stop(child);
+    remove(&path);
 }

@@ -52,3 +52,17 @@ pub enum ContactFunction {
     #[sea_orm(string_value = "EXEC")]
     Exec,
 }
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "ACCOUNT_MANAGER")]
+    AccountManager,
+    #[sea_orm(string_value = "DELIVERY")]
+    Delivery,
+    #[sea_orm(string_value = "CLIENT")]
+    Client,
+}

@@ -5,6 +5,7 @@ pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_clients_and_contacts;
+mod m20261123_000002_users_and_tokens;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -12,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_clients_and_contacts::Migration)]
+        vec![
+            Box::new(m20261123_000001_clients_and_contacts::Migration),
+            Box::new(m20261123_000002_users_and_tokens::Migration),
+        ]
     }
 }

@@ -1,10 +1,13 @@
 //! What every resolver gets: the database, the caller and the request id.
 
+use std::sync::Arc;
+
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
+use crate::services::auth::AuthContext;
 
 /// Attached to each GraphQL request by the HTTP layer.
 #[derive(Clone)]
@@ -12,6 +15,9 @@ pub struct RequestContext {
     pub db: DatabaseConnection,
     pub caller: Caller,
     pub request_id: String,
+    pub auth: Arc<AuthContext>,
+    /// The peer address of the connection, for sign-in throttling.
+    pub client_address: Option<String>,
 }
 
 impl RequestContext {

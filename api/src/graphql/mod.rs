@@ -13,6 +13,7 @@ pub mod filters;
 pub mod loaders;
 pub mod money;
 pub mod node;
+pub mod users;
 
 pub use context::RequestContext;
 
@@ -22,12 +23,17 @@ pub struct Query(
     node::NodeQuery,
     clients::ClientQuery,
     contacts::ContactQuery,
+    users::UserQuery,
 );
 
 /// The root of every change. Each mutation takes one `input` and returns a
 /// payload with the result and `userErrors`.
 #[derive(MergedObject, Default)]
-pub struct Mutation(clients::ClientMutation, contacts::ContactMutation);
+pub struct Mutation(
+    users::UserMutation,
+    clients::ClientMutation,
+    contacts::ContactMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::graphql::clients::Client;
 use crate::graphql::contacts::Contact;
 use crate::graphql::context::RequestContext;
+use crate::graphql::users::{ApiToken, User};
 use crate::services;
 
 /// The kinds of object that have global ids.
@@ -17,6 +18,8 @@ use crate::services;
 pub enum Kind {
     Client,
     Contact,
+    User,
+    ApiToken,
 }
 
 impl Kind {
@@ -24,6 +27,8 @@ impl Kind {
         match self {
             Kind::Client => "Client",
             Kind::Contact => "Contact",
+            Kind::User => "User",
+            Kind::ApiToken => "ApiToken",
         }
     }
 
@@ -31,6 +36,8 @@ impl Kind {
         match name {
             "Client" => Some(Kind::Client),
             "Contact" => Some(Kind::Contact),
+            "User" => Some(Kind::User),
+            "ApiToken" => Some(Kind::ApiToken),
             _ => None,
         }
     }
@@ -72,6 +79,8 @@ pub fn expect(kind: Kind, id: &ID, field: &[&str]) -> AppResult<Uuid> {
 pub enum Node {
     Client(Client),
     Contact(Contact),
+    User(User),
+    ApiToken(ApiToken),
 }
 
 async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>> {
@@ -83,6 +92,12 @@ async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>
         Kind::Contact => services::contacts::get(&rc.db, &rc.caller, id)
             .await?
             .map(|m| Node::Contact(Contact(m))),
+        Kind::User => services::users::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::User(User(m))),
+        Kind::ApiToken => services::auth::get_api_token(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::ApiToken(ApiToken(m))),
     })
 }
 
@@ -128,13 +143,20 @@ impl NodeQuery {
         };
         let clients = services::clients::get_many(&rc.db, &rc.caller, &of(Kind::Client)).await?;
         let contacts = services::contacts::get_many(&rc.db, &rc.caller, &of(Kind::Contact)).await?;
-        Ok(decoded
-            .iter()
-            .map(|(kind, id)| match kind {
+        let users = services::users::get_many(&rc.db, &rc.caller, &of(Kind::User)).await?;
+        let mut out = Vec::with_capacity(decoded.len());
+        for (kind, id) in &decoded {
+            out.push(match kind {
                 Kind::Client => clients.get(id).cloned().map(|m| Node::Client(Client(m))),
                 Kind::Contact => contacts.get(id).cloned().map(|m| Node::Contact(Contact(m))),
-            })
-            .collect())
+                Kind::User => users.get(id).cloned().map(|m| Node::User(User(m))),
+                // Tokens are few per request and never listed in bulk.
+                Kind::ApiToken => services::auth::get_api_token(&rc.db, &rc.caller, *id)
+                    .await?
+                    .map(|m| Node::ApiToken(ApiToken(m))),
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
 use async_graphql::{ErrorExtensionValues, ServerError};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -14,9 +14,10 @@ use serde::Deserialize;
 use super::AppState;
 use super::request_id::RequestId;
 use crate::caller::Caller;
-use crate::error::ErrorCode;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestContext;
 use crate::graphql::loaders::Loaders;
+use crate::services;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -197,25 +198,100 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     execute(&req, &state, request).await
 }
 
-/// Whether the operation to run is a mutation (or subscription). A query
-/// that does not parse is left to execution, which reports the syntax error.
+/// What a request's selected operation is: its type and, when they are all
+/// plain fields, the names of its top-level fields.
+struct Operation {
+    ty: OperationType,
+    root_fields: Option<Vec<String>>,
+}
+
+/// Parses the document to find the operation that will run; `None` when it
+/// does not parse (execution then reports the syntax error) or the operation
+/// cannot be chosen.
+fn operation(query: &str, operation_name: Option<&str>) -> Option<Operation> {
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    let op = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+        (DocumentOperations::Multiple(_), None) => return None,
+    };
+    let root_fields = op
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect();
+    Some(Operation {
+        ty: op.node.ty,
+        root_fields,
+    })
+}
+
 fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return false;
+    operation(query, operation_name)
+        .is_some_and(|op| matches!(op.ty, OperationType::Mutation | OperationType::Subscription))
+}
+
+/// Root fields an anonymous caller may use: signing in, and the schema.
+const PUBLIC_FIELDS: &[&str] = &[
+    "login",
+    "refreshToken",
+    "logout",
+    "__schema",
+    "__type",
+    "__typename",
+];
+
+/// 401 with `WWW-Authenticate`, in GraphQL's error shape.
+fn unauthenticated(message: &str, bad_credential: bool) -> HttpResponse {
+    let mut res = request_error(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+        message,
+    );
+    let challenge = if bad_credential {
+        r#"Bearer realm="tandem", error="invalid_token""#
+    } else {
+        r#"Bearer realm="tandem""#
     };
-    let ty = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) => ops
-            .values()
-            .next()
-            .filter(|_| ops.len() == 1)
-            .map(|op| op.node.ty),
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static(challenge),
+    );
+    res
+}
+
+/// The caller of the request, from its `Authorization: Bearer` header.
+async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
     };
-    matches!(
-        ty,
-        Some(OperationType::Mutation | OperationType::Subscription)
-    )
+    let credential = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`", true))?;
+    match services::auth::authenticate(&state.db, &state.auth, credential).await {
+        Ok(caller) => Ok(caller),
+        Err(AppError::Unauthenticated(message)) => Err(unauthenticated(&message, true)),
+        Err(other) => Err(HttpResponse::InternalServerError().json(serde_json::json!({
+            "errors": [{
+                "message": other.message(),
+                "extensions": { "code": other.code().as_str(), "requestId": request_id(req) }
+            }]
+        }))),
+    }
 }
 
 async fn execute(
@@ -224,12 +300,37 @@ async fn execute(
     request: async_graphql::Request,
 ) -> HttpResponse {
     let request_id = request_id(req);
-    let caller = Caller::Anonymous;
+    let caller = match caller_of(req, state).await {
+        Ok(caller) => caller,
+        Err(res) => return res,
+    };
+    let op = operation(&request.query, request.operation_name.as_deref());
+    if caller == Caller::Anonymous {
+        let public = op
+            .as_ref()
+            .and_then(|op| op.root_fields.as_ref())
+            .is_some_and(|fields| fields.iter().all(|f| PUBLIC_FIELDS.contains(&f.as_str())));
+        if !public {
+            return unauthenticated("sign in first: send `Authorization: Bearer <token>`", false);
+        }
+    }
+    if let (Some(op), Caller::User(p)) = (&op, &caller)
+        && op.ty != OperationType::Query
+        && !p.can_write
+    {
+        return request_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "this token is read-only",
+        );
+    }
     let loaders = Arc::new(Loaders::new(&state.db, &caller));
     let context = RequestContext {
         db: state.db.clone(),
         caller,
         request_id: request_id.clone(),
+        auth: Arc::clone(&state.auth),
+        client_address: req.peer_addr().map(|a| a.ip().to_string()),
     };
     let mut response = state
         .schema

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Limits;
 use crate::db::StatementCounter;
 use crate::graphql::AppSchema;
+use crate::services::auth::AuthContext;
 
 pub mod graphql;
 pub mod request_id;
@@ -19,6 +20,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub limits: Limits,
     pub statements: Arc<StatementCounter>,
+    pub auth: Arc<AuthContext>,
 }
 
 /// Registers every route.

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
 };
-use tandem_entities::{ClientStatus, client};
+use tandem_entities::{ClientStatus, Role, client, client_manager};
 use uuid::Uuid;
 
-use crate::caller::Caller;
+use crate::caller::{Caller, ClientScope};
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
 use crate::services::filter::{Combinators, TextFilter, ValueFilter};
@@ -111,10 +111,9 @@ impl ClientOrder {
 /// The clients `caller` may see.
 pub fn visible(caller: &Caller) -> Select<client::Entity> {
     let select = client::Entity::find();
-    if caller.sees_all_clients() {
-        select
-    } else {
-        select.filter(client::Column::Id.is_in(Vec::<Uuid>::new()))
+    match caller.client_scope() {
+        ClientScope::All => select,
+        ClientScope::Only(ids) => select.filter(client::Column::Id.is_in(ids)),
     }
 }
 
@@ -222,15 +221,11 @@ async fn save(
 
 #[tracing::instrument(skip_all)]
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     caller: &Caller,
     input: NewClient,
 ) -> AppResult<client::Model> {
-    if !caller.sees_all_clients() {
-        return Err(AppError::Forbidden(
-            "only the provider's staff may create clients".into(),
-        ));
-    }
+    let creator = caller.authorize_client_create()?.clone();
     let mut errors = text::Errors::default();
     let name = errors.check(text::required(&["input", "name"], &input.name, 200));
     let code = errors.check(text::code(&["input", "code"], &input.code));
@@ -274,7 +269,20 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    save(db, model, true).await
+    let txn = db.begin().await?;
+    let created = save(&txn, model, true).await?;
+    // An account manager who creates a client manages it.
+    if creator.role == Role::AccountManager {
+        client_manager::ActiveModel {
+            client_id: Set(created.id),
+            user_id: Set(creator.user_id),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(created)
 }
 
 fn not_found() -> AppError {
@@ -289,6 +297,7 @@ pub async fn update(
     patch: ClientPatch,
 ) -> AppResult<client::Model> {
     let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    caller.authorize_client_write(current.id)?;
     let mut model: client::ActiveModel = current.into();
     let mut errors = text::Errors::default();
     if let Some(v) = &patch.name
@@ -341,6 +350,7 @@ pub async fn archive(
     id: Uuid,
 ) -> AppResult<client::Model> {
     let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    caller.authorize_client_write(current.id)?;
     if current.status == ClientStatus::Archived {
         return Ok(current);
     }

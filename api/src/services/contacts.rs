@@ -2,15 +2,14 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
 };
 use tandem_entities::{ClientStatus, ContactFunction, Persona, contact};
 use uuid::Uuid;
 
-use crate::caller::Caller;
+use crate::caller::{Caller, ClientScope};
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::services::clients;
@@ -115,15 +114,10 @@ impl ContactOrder {
 /// The contacts `caller` may see: those of the clients they may see.
 pub fn visible(caller: &Caller) -> Select<contact::Entity> {
     let select = contact::Entity::find();
-    if caller.sees_all_clients() {
-        return select;
+    match caller.client_scope() {
+        ClientScope::All => select,
+        ClientScope::Only(ids) => select.filter(contact::Column::ClientId.is_in(ids)),
     }
-    let clients = clients::visible(caller)
-        .select_only()
-        .column(tandem_entities::client::Column::Id)
-        .into_query();
-    select
-        .filter(Expr::col((Alias::new("contacts"), contact::Column::ClientId)).in_subquery(clients))
 }
 
 pub async fn get(
@@ -251,6 +245,7 @@ pub async fn create(
     let client = clients::get(db, caller, input.client_id)
         .await?
         .ok_or_else(client_not_found)?;
+    caller.authorize_client_write(client.id)?;
     if client.status == ClientStatus::Archived {
         return Err(AppError::invalid(
             &["input", "clientId"],
@@ -281,6 +276,7 @@ pub async fn update(
     patch: ContactPatch,
 ) -> AppResult<contact::Model> {
     let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    caller.authorize_client_write(current.client_id)?;
     let mut model: contact::ActiveModel = current.into();
     let mut errors = text::Errors::default();
     if let Some(v) = &patch.name
@@ -317,6 +313,7 @@ pub async fn remove(
     id: Uuid,
 ) -> AppResult<contact::Model> {
     let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    caller.authorize_client_write(current.client_id)?;
     current.clone().delete(db).await?;
     Ok(current)
 }

@@ -2,7 +2,9 @@
 //! function takes the [`Caller`](crate::caller::Caller) and enforces what it
 //! may see and do.
 
+pub mod auth;
 pub mod clients;
 pub mod contacts;
 pub mod filter;
 pub mod pagination;
+pub mod users;

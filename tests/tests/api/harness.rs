@@ -62,7 +62,7 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         match self {
             Self::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
+                for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
                     let mut p = path.clone().into_os_string();
                     p.push(suffix);
                     let _ = std::fs::remove_file(p);
@@ -95,11 +95,31 @@ impl Drop for TestDb {
     }
 }
 
+/// The HS256 secret every test server signs with.
+pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+pub const ADMIN_EMAIL: &str = "admin@tandem.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+/// The password of users made with `create_user`.
+pub const USER_PASSWORD: &str = "user-password-123";
+
+/// Settings for a test server against `url` on a free port.
+pub fn test_settings(url: String) -> Settings {
+    let mut settings = Settings::new(url, "127.0.0.1:0".parse().expect("a socket address"));
+    settings.serve.workers = Some(1);
+    settings.database.min_connections = 1;
+    settings.auth.jwt_secret = Some(tandem::auth::Secret::new(JWT_SECRET));
+    settings.serve.bootstrap.admin_email = Some(ADMIN_EMAIL.into());
+    settings.serve.bootstrap.admin_password = Some(tandem::auth::Secret::new(ADMIN_PASSWORD));
+    settings
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub db: DatabaseConnection,
+    /// An access token of the bootstrapped administrator; `gql` uses it.
+    pub admin_token: String,
     handle: actix_web::dev::ServerHandle,
     // Dropped last: the database outlives the server.
     _test_db: TestDb,
@@ -120,9 +140,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application after `adjust` has changed its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (test_db, url) = TestDb::create().await;
-    let mut settings = Settings::new(url, "127.0.0.1:0".parse().expect("a socket address"));
-    settings.serve.workers = Some(1);
-    settings.database.min_connections = 1;
+    let mut settings = test_settings(url);
     adjust(&mut settings);
     let app = Application::build(settings)
         .await
@@ -131,13 +149,26 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let handle = app.handle();
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let mut app = TestApp {
         address,
         http: reqwest::Client::new(),
         db,
+        admin_token: String::new(),
         handle,
         _test_db: test_db,
-    }
+    };
+    let session = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    app.admin_token = session["accessToken"]
+        .as_str()
+        .expect("the administrator signs in")
+        .to_owned();
+    app
+}
+
+/// A test user: their global id and an access token.
+pub struct TestUser {
+    pub id: String,
+    pub token: String,
 }
 
 impl TestApp {
@@ -145,18 +176,86 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    /// POSTs a GraphQL request and returns the JSON body; the status must be
-    /// 200.
+    /// POSTs a GraphQL request as the administrator and returns the JSON
+    /// body; the status must be 200.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        let res = self
+        self.gql_as(&self.admin_token.clone(), query, variables)
+            .await
+    }
+
+    /// POSTs a GraphQL request with `token` (status 200 expected).
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(Some(token), query, variables).await;
+        assert_eq!(status, 200, "GraphQL over POST answers 200: {body}");
+        body
+    }
+
+    /// `data` of a request made with `token`, which must have no errors.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// POSTs a GraphQL request with an optional bearer credential; returns
+    /// the status and the body.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut req = self
             .http
             .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the request is sent");
-        assert_eq!(res.status(), 200, "GraphQL over POST answers 200");
-        res.json().await.expect("a JSON body")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("the request is sent");
+        let status = res.status().as_u16();
+        (status, res.json().await.expect("a JSON body"))
+    }
+
+    /// Signs in; returns the `login` payload.
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        let (status, body) = self
+            .post(
+                None,
+                "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id email role } userErrors { field message code } } }",
+                json!({ "input": { "email": email, "password": password } }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["data"]["login"].clone()
+    }
+
+    /// Creates a user with `role` (and `client_id` for CLIENT users) and
+    /// signs them in.
+    pub async fn create_user(&self, email: &str, role: &str, client_id: Option<&str>) -> TestUser {
+        let data = self
+            .data(
+                "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { field message code } } }",
+                json!({ "input": { "email": email, "name": email, "password": USER_PASSWORD, "role": role, "clientId": client_id } }),
+            )
+            .await;
+        assert_eq!(data["createUser"]["userErrors"], json!([]), "{data}");
+        let id = data["createUser"]["user"]["id"]
+            .as_str()
+            .expect("a user id")
+            .to_owned();
+        let session = self.login(email, USER_PASSWORD).await;
+        let token = session["accessToken"]
+            .as_str()
+            .expect("the user signs in")
+            .to_owned();
+        TestUser { id, token }
+    }
+
+    /// Assigns an account manager to a client.
+    pub async fn assign(&self, user_id: &str, client_id: &str) {
+        let data = self
+            .data(
+                "mutation($input: AccountManagerInput!) { assignAccountManager(input: $input) { userErrors { code } } }",
+                json!({ "input": { "userId": user_id, "clientId": client_id } }),
+            )
+            .await;
+        assert_eq!(data["assignAccountManager"]["userErrors"], json!([]));
     }
 
     /// Like `gql`, but the request must succeed without errors; returns

@@ -64,6 +64,7 @@ async fn a_query_over_get_is_answered() {
     let res = app
         .http
         .get(app.url("/graphql"))
+        .bearer_auth(&app.admin_token)
         .query(&[
             (
                 "query",
@@ -221,6 +222,7 @@ async fn a_syntax_error_is_bad_user_input_and_400_under_graphql_response_json() 
     let res = app
         .http
         .post(app.url("/graphql"))
+        .bearer_auth(&app.admin_token)
         .header("accept", "application/graphql-response+json")
         .json(&json!({ "query": "{ clients { " }))
         .send()
@@ -258,6 +260,7 @@ async fn a_database_failure_is_an_opaque_internal_error_with_the_request_id() {
     let res = app
         .http
         .post(app.url("/graphql"))
+        .bearer_auth(&app.admin_token)
         .json(&json!({ "query": "{ clients { totalCount } }" }))
         .send()
         .await

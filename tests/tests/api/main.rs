@@ -2,13 +2,16 @@
 //! against its own fresh database (SQLite, or PostgreSQL when
 //! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
 
+mod auth;
 mod clients;
 mod contacts;
 mod harness;
 mod http_rules;
+mod isolation;
 mod limits;
 mod migrations;
 mod nodes;
 mod pagination;
+mod roles;
 mod schema;
 mod statements;

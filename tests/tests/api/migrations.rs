@@ -2,12 +2,11 @@
 //! reversible.
 
 use sea_orm::{ConnectionTrait, Database, Statement};
-use tandem::Settings;
 use tandem::config::DatabaseSettings;
 use tandem::db::{self, StatementCounter};
 use tandem::startup::Application;
 
-use crate::harness::TestDb;
+use crate::harness::{TestDb, test_settings};
 
 async fn applied_rows(url: &str) -> i64 {
     let conn = Database::connect(url).await.unwrap();
@@ -28,11 +27,7 @@ async fn applied_rows(url: &str) -> i64 {
 #[tokio::test]
 async fn two_instances_starting_at_once_apply_each_migration_exactly_once() {
     let (_test_db, url) = TestDb::create().await;
-    let settings = || {
-        let mut s = Settings::new(url.clone(), "127.0.0.1:0".parse().unwrap());
-        s.serve.workers = Some(1);
-        s
-    };
+    let settings = || test_settings(url.clone());
     let (a, b) = tokio::join!(
         Application::build(settings()),
         Application::build(settings())

@@ -1,0 +1,423 @@
+//! Users and account-manager assignments. Only administrators (and Tandem's
+//! own CLI) manage users.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
+};
+use tandem_entities::{Role, client_manager, contact, user};
+use uuid::Uuid;
+
+use crate::auth::{password, tokens};
+use crate::caller::Caller;
+use crate::domain::{self, text};
+use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
+use crate::services::clients;
+use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+
+/// A new user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    /// `None` generates a one-time password, returned once.
+    pub password: Option<String>,
+    pub role: Role,
+    pub client_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+}
+
+fn require_admin(caller: &Caller) -> AppResult<()> {
+    if *caller != Caller::System {
+        caller.require_admin()?;
+    }
+    Ok(())
+}
+
+fn check_password(field: &[&str], pw: &str) -> Result<(), FieldError> {
+    if pw.chars().count() < password::MIN_LENGTH {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::Invalid,
+            format!("must be at least {} characters", password::MIN_LENGTH),
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a user; returns it and the generated password, if one was made.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    input: NewUser,
+) -> AppResult<(user::Model, Option<String>)> {
+    require_admin(caller)?;
+    let mut errors = text::Errors::default();
+    let email = errors
+        .check(text::email(&["input", "email"], &input.email))
+        .map(|e| e.to_lowercase());
+    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
+    if let Some(pw) = &input.password {
+        errors.check(check_password(&["input", "password"], pw));
+    }
+    match (input.role, input.client_id) {
+        (Role::Client, None) => errors.push(FieldError::new(
+            &["input", "clientId"],
+            UserErrorCode::Required,
+            "a CLIENT user belongs to a client",
+        )),
+        (Role::Client, Some(_)) => {}
+        (_, Some(_)) => errors.push(FieldError::new(
+            &["input", "clientId"],
+            UserErrorCode::Invalid,
+            "only CLIENT users belong to a client",
+        )),
+        _ => {}
+    }
+    if input.contact_id.is_some() && input.role != Role::Client {
+        errors.push(FieldError::new(
+            &["input", "contactId"],
+            UserErrorCode::Invalid,
+            "only CLIENT users are linked to a contact",
+        ));
+    }
+    errors.finish()?;
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(AppError::internal("validated user input incomplete"));
+    };
+    if let Some(client_id) = input.client_id
+        && clients::get(db, &Caller::System, client_id)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid(
+            &["input", "clientId"],
+            UserErrorCode::NotFound,
+            "no such client",
+        ));
+    }
+    if let Some(contact_id) = input.contact_id {
+        let found = contact::Entity::find_by_id(contact_id).one(db).await?;
+        if found.is_none_or(|c| Some(c.client_id) != input.client_id) {
+            return Err(AppError::invalid(
+                &["input", "contactId"],
+                UserErrorCode::NotFound,
+                "no such contact at this client",
+            ));
+        }
+    }
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .count(db)
+        .await?
+        > 0
+    {
+        return Err(taken());
+    }
+    let generated = input
+        .password
+        .is_none()
+        .then(|| tokens::random_alphanumeric(20));
+    let pw = input
+        .password
+        .as_deref()
+        .or(generated.as_deref())
+        .unwrap_or_default();
+    let now = domain::now();
+    let model = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email),
+        name: Set(name),
+        password_hash: Set(password::hash(pw)?),
+        role: Set(input.role),
+        active: Set(true),
+        client_id: Set(input.client_id),
+        contact_id: Set(input.contact_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            taken()
+        } else {
+            e.into()
+        }
+    })?;
+    tracing::info!(user_id = %model.id, role = ?model.role, "user created");
+    Ok((model, generated))
+}
+
+fn taken() -> AppError {
+    AppError::invalid(
+        &["input", "email"],
+        UserErrorCode::Taken,
+        "is already used by another user",
+    )
+}
+
+fn not_found() -> AppError {
+    AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such user")
+}
+
+/// A user by id: administrators see everyone, others only themselves.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<user::Model>> {
+    if *caller != Caller::System {
+        let p = caller.principal()?;
+        if p.role != Role::Admin && p.user_id != id {
+            return Ok(None);
+        }
+    }
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Users visible to the caller among `ids`.
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, user::Model>> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let p = caller.principal()?;
+    let mut q = user::Entity::find().filter(user::Column::Id.is_in(ids.to_vec()));
+    if p.role != Role::Admin {
+        q = q.filter(user::Column::Id.eq(p.user_id));
+    }
+    for u in q.all(db).await? {
+        out.insert(u.id, u);
+    }
+    Ok(out)
+}
+
+/// By e-mail address, A to Z.
+pub fn ordering() -> Ordering<user::Entity> {
+    Ordering {
+        name: "EMAIL_ASC",
+        column: Some(user::Column::Email),
+        descending: false,
+        id: user::Column::Id,
+        key_of: |m| Some(KeyValue::Str(m.email.clone())),
+        id_of: |m| m.id,
+    }
+}
+
+/// Every user, for administrators.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    page: &PageRequest,
+) -> AppResult<Slice<user::Model>> {
+    caller.principal()?;
+    require_admin_read(caller)?;
+    pagination::paginate(db, user::Entity::find(), &ordering(), page).await
+}
+
+pub async fn count(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<u64> {
+    require_admin_read(caller)?;
+    Ok(user::Entity::find().count(db).await?)
+}
+
+fn require_admin_read(caller: &Caller) -> AppResult<()> {
+    match caller {
+        Caller::System => Ok(()),
+        _ if caller.principal()?.role == Role::Admin => Ok(()),
+        _ => Err(AppError::Forbidden("administrators only".into())),
+    }
+}
+
+/// Enables or disables a user. A disabled user's tokens stop working at
+/// once. Administrators cannot disable themselves.
+#[tracing::instrument(skip_all, fields(user_id = %id))]
+pub async fn set_active(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    active: bool,
+) -> AppResult<user::Model> {
+    require_admin(caller)?;
+    if let Caller::User(p) = caller
+        && p.user_id == id
+        && !active
+    {
+        return Err(AppError::invalid(
+            &["input", "id"],
+            UserErrorCode::Invalid,
+            "you cannot disable yourself",
+        ));
+    }
+    let found = user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let mut model: user::ActiveModel = found.into();
+    model.active = Set(active);
+    model.updated_at = Set(domain::now());
+    Ok(model.update(db).await?)
+}
+
+/// Sets a user's password (CLI).
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    email: &str,
+    new_password: &str,
+) -> AppResult<user::Model> {
+    require_admin(caller)?;
+    check_password(&["password"], new_password).map_err(|e| AppError::Invalid(vec![e]))?;
+    let found = find_by_email(db, email)
+        .await?
+        .ok_or_else(|| AppError::NotFound("user".into()))?;
+    let mut model: user::ActiveModel = found.into();
+    model.password_hash = Set(password::hash(new_password)?);
+    model.updated_at = Set(domain::now());
+    Ok(model.update(db).await?)
+}
+
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+/// Every user, for the CLI.
+pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Email)
+        .all(db)
+        .await?)
+}
+
+/// Assigns an account manager to a client (idempotent).
+#[tracing::instrument(skip_all)]
+pub async fn assign_manager(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    user_id: Uuid,
+    client_id: Uuid,
+) -> AppResult<user::Model> {
+    require_admin(caller)?;
+    let manager = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "userId"],
+                UserErrorCode::NotFound,
+                "no such user",
+            )
+        })?;
+    if manager.role != Role::AccountManager {
+        return Err(AppError::invalid(
+            &["input", "userId"],
+            UserErrorCode::Invalid,
+            "the user is not an account manager",
+        ));
+    }
+    if clients::get(db, &Caller::System, client_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::invalid(
+            &["input", "clientId"],
+            UserErrorCode::NotFound,
+            "no such client",
+        ));
+    }
+    let row = client_manager::ActiveModel {
+        client_id: Set(client_id),
+        user_id: Set(user_id),
+        created_at: Set(domain::now()),
+    };
+    client_manager::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                client_manager::Column::ClientId,
+                client_manager::Column::UserId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(manager)
+}
+
+/// Removes an account manager from a client (idempotent).
+pub async fn unassign_manager(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    user_id: Uuid,
+    client_id: Uuid,
+) -> AppResult<user::Model> {
+    require_admin(caller)?;
+    let manager = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "userId"],
+                UserErrorCode::NotFound,
+                "no such user",
+            )
+        })?;
+    client_manager::Entity::delete_by_id((client_id, user_id))
+        .exec(db)
+        .await?;
+    Ok(manager)
+}
+
+/// The clients an account manager is assigned to.
+pub async fn managed_clients(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(client_manager::Entity::find()
+        .filter(client_manager::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.client_id)
+        .collect())
+}
+
+/// On first start with no users, creates the first administrator. Returns
+/// the generated password when none was given, to be printed once.
+pub async fn bootstrap(
+    db: &impl ConnectionTrait,
+    email: Option<&str>,
+    pw: Option<&str>,
+) -> AppResult<Option<(String, Option<String>)>> {
+    if user::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let email = email.unwrap_or("admin@tandem.local").to_owned();
+    let input = NewUser {
+        email: email.clone(),
+        name: "Administrator".into(),
+        password: pw.map(str::to_owned),
+        role: Role::Admin,
+        client_id: None,
+        contact_id: None,
+    };
+    match create(db, &Caller::System, input).await {
+        Ok((u, generated)) => Ok(Some((u.email, generated))),
+        // Another instance bootstrapped at the same moment.
+        Err(AppError::Invalid(errs)) if errs.iter().any(|e| e.code == UserErrorCode::Taken) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
