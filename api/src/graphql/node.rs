@@ -144,19 +144,17 @@ impl NodeQuery {
         let clients = services::clients::get_many(&rc.db, &rc.caller, &of(Kind::Client)).await?;
         let contacts = services::contacts::get_many(&rc.db, &rc.caller, &of(Kind::Contact)).await?;
         let users = services::users::get_many(&rc.db, &rc.caller, &of(Kind::User)).await?;
-        let mut out = Vec::with_capacity(decoded.len());
-        for (kind, id) in &decoded {
-            out.push(match kind {
+        let tokens =
+            services::auth::get_api_tokens(&rc.db, &rc.caller, &of(Kind::ApiToken)).await?;
+        Ok(decoded
+            .iter()
+            .map(|(kind, id)| match kind {
                 Kind::Client => clients.get(id).cloned().map(|m| Node::Client(Client(m))),
                 Kind::Contact => contacts.get(id).cloned().map(|m| Node::Contact(Contact(m))),
                 Kind::User => users.get(id).cloned().map(|m| Node::User(User(m))),
-                // Tokens are few per request and never listed in bulk.
-                Kind::ApiToken => services::auth::get_api_token(&rc.db, &rc.caller, *id)
-                    .await?
-                    .map(|m| Node::ApiToken(ApiToken(m))),
-            });
-        }
-        Ok(out)
+                Kind::ApiToken => tokens.get(id).cloned().map(|m| Node::ApiToken(ApiToken(m))),
+            })
+            .collect())
     }
 }
 

@@ -458,6 +458,23 @@ pub async fn get_api_token(
     Ok(q.one(db).await?)
 }
 
+/// The caller's API tokens among `ids` (administrators see everyone's).
+pub async fn get_api_tokens(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, api_token::Model>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let p = caller.principal()?;
+    let mut q = api_token::Entity::find().filter(api_token::Column::Id.is_in(ids.to_vec()));
+    if p.role != tandem_entities::Role::Admin {
+        q = q.filter(api_token::Column::UserId.eq(p.user_id));
+    }
+    Ok(q.all(db).await?.into_iter().map(|t| (t.id, t)).collect())
+}
+
 /// Revokes one of the caller's tokens (an administrator may revoke anyone's).
 #[tracing::instrument(skip_all, fields(token_id = %id))]
 pub async fn revoke_api_token(

@@ -542,4 +542,15 @@ async fn nobody_revokes_another_users_token() {
         )
         .await;
     assert!(data["node"].is_null());
+    let data = app
+        .data_as(
+            &other.token,
+            "query($id: ID!) { nodes(ids: [$id]) { id } apiTokens { totalCount } }",
+            json!({ "id": record["id"] }),
+        )
+        .await;
+    assert_eq!(
+        data,
+        json!({ "nodes": [null], "apiTokens": { "totalCount": 0 } })
+    );
 }
