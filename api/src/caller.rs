@@ -17,6 +17,8 @@ pub struct Principal {
     pub contact_id: Option<Uuid>,
     /// The clients an ACCOUNT_MANAGER is assigned to.
     pub managed_clients: Vec<Uuid>,
+    /// The clients of the engagements a DELIVERY user is staffed on.
+    pub staffed_clients: Vec<Uuid>,
     /// False for read-scoped API tokens.
     pub can_write: bool,
 }
@@ -50,7 +52,7 @@ impl Caller {
 
     /// Which clients the caller may read: ADMIN (and Tandem itself) all;
     /// ACCOUNT_MANAGER their assigned clients; CLIENT their own; DELIVERY the
-    /// clients they are staffed on (none until engagements exist);
+    /// clients of the engagements they are staffed on;
     /// anonymous callers none.
     pub fn client_scope(&self) -> ClientScope {
         match self {
@@ -60,7 +62,7 @@ impl Caller {
                 Role::Admin => ClientScope::All,
                 Role::AccountManager => ClientScope::Only(p.managed_clients.clone()),
                 Role::Client => ClientScope::Only(p.client_id.into_iter().collect()),
-                Role::Delivery => ClientScope::Only(Vec::new()),
+                Role::Delivery => ClientScope::Only(p.staffed_clients.clone()),
             },
         }
     }

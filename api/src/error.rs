@@ -71,6 +71,20 @@ pub enum UserErrorCode {
     InvalidCredentials,
     /// Too many failed attempts; wait before trying again.
     Throttled,
+    /// The move is not in the lifecycle's transition table.
+    InvalidTransition,
+    /// The record cannot change in its current state.
+    Locked,
+    /// Amounts in different currencies cannot be combined.
+    CurrencyMismatch,
+    /// The record can never change again (e.g. the dates or prices of a
+    /// published or retired rate-card version).
+    Immutable,
+    /// The dates overlap those of another version of the same rate card.
+    Overlaps,
+    /// No price applies: no published rate card prices the service on that
+    /// date, or a rate-card version to publish holds no prices.
+    NoPrice,
 }
 
 #[derive(Debug, Clone)]

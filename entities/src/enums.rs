@@ -66,3 +66,139 @@ pub enum Role {
     #[sea_orm(string_value = "CLIENT")]
     Client,
 }
+
+/// The kind of work a service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum Discipline {
+    #[sea_orm(string_value = "CREATIVE")]
+    Creative,
+    #[sea_orm(string_value = "TECHNOLOGY")]
+    Technology,
+    #[sea_orm(string_value = "DATA")]
+    Data,
+    #[sea_orm(string_value = "MANAGED_SERVICE")]
+    ManagedService,
+}
+
+/// Whose budget usually buys a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Buyer {
+    #[sea_orm(string_value = "MARKETING")]
+    Marketing,
+    #[sea_orm(string_value = "IT")]
+    It,
+    #[sea_orm(string_value = "JOINT")]
+    Joint,
+}
+
+/// The unit a service is sold in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum ServiceUnit {
+    #[sea_orm(string_value = "HOUR")]
+    Hour,
+    #[sea_orm(string_value = "DAY")]
+    Day,
+    #[sea_orm(string_value = "MONTH")]
+    Month,
+    #[sea_orm(string_value = "ITEM")]
+    Item,
+}
+
+/// How a service is priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum PricingModel {
+    #[sea_orm(string_value = "FIXED")]
+    Fixed,
+    #[sea_orm(string_value = "TIME_AND_MATERIALS")]
+    TimeAndMaterials,
+    #[sea_orm(string_value = "RETAINER")]
+    Retainer,
+}
+
+/// Where a rate-card version is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RateCardVersionStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "RETIRED")]
+    Retired,
+}
+
+/// How an engagement is sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum CommercialModel {
+    #[sea_orm(string_value = "FIXED_FEE")]
+    FixedFee,
+    #[sea_orm(string_value = "TIME_AND_MATERIALS")]
+    TimeAndMaterials,
+    #[sea_orm(string_value = "RETAINER")]
+    Retainer,
+    #[sea_orm(string_value = "MILESTONE")]
+    Milestone,
+}
+
+/// What a joint initiative invests in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum InvestmentArea {
+    #[sea_orm(string_value = "CUSTOMER_INTELLIGENCE")]
+    CustomerIntelligence,
+    #[sea_orm(string_value = "CUSTOMER_EXPERIENCE")]
+    CustomerExperience,
+    #[sea_orm(string_value = "SALES_CHANNELS")]
+    SalesChannels,
+    #[sea_orm(string_value = "CONTENT_AND_INTERACTIVE")]
+    ContentAndInteractive,
+}
+
+/// Where an engagement is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum EngagementStatus {
+    #[sea_orm(string_value = "LEAD")]
+    Lead,
+    #[sea_orm(string_value = "QUALIFIED")]
+    Qualified,
+    #[sea_orm(string_value = "PROPOSED")]
+    Proposed,
+    #[sea_orm(string_value = "WON")]
+    Won,
+    #[sea_orm(string_value = "LOST")]
+    Lost,
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "ON_HOLD")]
+    OnHold,
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// The part a contact plays in an engagement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum StakeholderRole {
+    #[sea_orm(string_value = "ECONOMIC_BUYER")]
+    EconomicBuyer,
+    #[sea_orm(string_value = "TECHNICAL_APPROVER")]
+    TechnicalApprover,
+    #[sea_orm(string_value = "BUSINESS_OWNER")]
+    BusinessOwner,
+    #[sea_orm(string_value = "SPONSOR")]
+    Sponsor,
+    #[sea_orm(string_value = "PROCUREMENT")]
+    Procurement,
+    #[sea_orm(string_value = "INFLUENCER")]
+    Influencer,
+}

@@ -5,9 +5,18 @@ pub mod api_token;
 pub mod client;
 pub mod client_manager;
 pub mod contact;
+pub mod engagement;
+pub mod engagement_line;
+pub mod engagement_staff;
+pub mod engagement_stakeholder;
+pub mod engagement_transition;
 pub mod enums;
 pub mod login_throttle;
+pub mod rate_card;
+pub mod rate_card_price;
+pub mod rate_card_version;
 pub mod refresh_token;
+pub mod service;
 pub mod user;
 
 pub use enums::*;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_clients_and_contacts;
 mod m20261123_000002_users_and_tokens;
+mod m20261123_000003_catalog_and_engagements;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_clients_and_contacts::Migration),
             Box::new(m20261123_000002_users_and_tokens::Migration),
+            Box::new(m20261123_000003_catalog_and_engagements::Migration),
         ]
     }
 }

@@ -20,6 +20,7 @@ pub struct Loaders {
     pub clients: DataLoader<ClientLoader>,
     pub contacts_page: DataLoader<ContactsPageLoader>,
     pub contacts_count: DataLoader<ContactsCountLoader>,
+    pub catalog: crate::graphql::catalog::CatalogLoaders,
 }
 
 impl Loaders {
@@ -32,6 +33,7 @@ impl Loaders {
             clients: DataLoader::new(ClientLoader(base.clone()), spawn_when_idle),
             contacts_page: DataLoader::new(ContactsPageLoader(base.clone()), spawn_when_idle),
             contacts_count: DataLoader::new(ContactsCountLoader(base), spawn_when_idle),
+            catalog: crate::graphql::catalog::CatalogLoaders::new(db, caller),
         }
     }
 }
@@ -45,7 +47,7 @@ const IDLE_YIELDS: usize = 64;
 /// then split a page of 100 into several batches whenever the machine is
 /// slow. Yielding first lets every ready resolver enqueue its key, so the
 /// statement count does not depend on timing.
-fn spawn_when_idle(task: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_when_idle(task: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         for _ in 0..IDLE_YIELDS {
             tokio::task::yield_now().await;

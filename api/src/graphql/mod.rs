@@ -4,15 +4,19 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::config::Limits;
 
+pub mod batch;
+pub mod catalog;
 pub mod clients;
 pub mod connection;
 pub mod contacts;
 pub mod context;
+pub mod engagements;
 pub mod errors;
 pub mod filters;
 pub mod loaders;
 pub mod money;
 pub mod node;
+pub mod rate_cards;
 pub mod users;
 
 pub use context::RequestContext;
@@ -24,6 +28,9 @@ pub struct Query(
     clients::ClientQuery,
     contacts::ContactQuery,
     users::UserQuery,
+    catalog::CatalogQuery,
+    rate_cards::RateCardQuery,
+    engagements::EngagementQuery,
 );
 
 /// The root of every change. Each mutation takes one `input` and returns a
@@ -33,6 +40,9 @@ pub struct Mutation(
     users::UserMutation,
     clients::ClientMutation,
     contacts::ContactMutation,
+    catalog::CatalogMutation,
+    rate_cards::RateCardMutation,
+    engagements::EngagementMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

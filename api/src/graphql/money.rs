@@ -9,6 +9,9 @@ use crate::domain;
 /// unit (cents for EUR).
 pub struct Money(pub domain::Money);
 
+/// An exact amount of money. `amount` is a decimal string (never a float);
+/// `minorUnits` is the same amount as an integer of the currency's smallest
+/// unit (cents for EUR).
 #[Object]
 impl Money {
     /// The amount as an exact decimal string, e.g. `"1234.50"`.

@@ -7,9 +7,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, UserErrorCode};
+use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
 use crate::graphql::contacts::Contact;
 use crate::graphql::context::RequestContext;
+use crate::graphql::engagements::{Engagement, EngagementLine};
+use crate::graphql::rate_cards::{RateCard, RateCardVersion};
 use crate::graphql::users::{ApiToken, User};
 use crate::services;
 
@@ -20,6 +23,11 @@ pub enum Kind {
     Contact,
     User,
     ApiToken,
+    Service,
+    RateCard,
+    RateCardVersion,
+    Engagement,
+    EngagementLine,
 }
 
 impl Kind {
@@ -29,6 +37,11 @@ impl Kind {
             Kind::Contact => "Contact",
             Kind::User => "User",
             Kind::ApiToken => "ApiToken",
+            Kind::Service => "Service",
+            Kind::RateCard => "RateCard",
+            Kind::RateCardVersion => "RateCardVersion",
+            Kind::Engagement => "Engagement",
+            Kind::EngagementLine => "EngagementLine",
         }
     }
 
@@ -38,6 +51,11 @@ impl Kind {
             "Contact" => Some(Kind::Contact),
             "User" => Some(Kind::User),
             "ApiToken" => Some(Kind::ApiToken),
+            "Service" => Some(Kind::Service),
+            "RateCard" => Some(Kind::RateCard),
+            "RateCardVersion" => Some(Kind::RateCardVersion),
+            "Engagement" => Some(Kind::Engagement),
+            "EngagementLine" => Some(Kind::EngagementLine),
             _ => None,
         }
     }
@@ -81,6 +99,11 @@ pub enum Node {
     Contact(Contact),
     User(User),
     ApiToken(ApiToken),
+    Service(Service),
+    RateCard(RateCard),
+    RateCardVersion(RateCardVersion),
+    Engagement(Engagement),
+    EngagementLine(EngagementLine),
 }
 
 async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>> {
@@ -98,6 +121,22 @@ async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>
         Kind::ApiToken => services::auth::get_api_token(&rc.db, &rc.caller, id)
             .await?
             .map(|m| Node::ApiToken(ApiToken(m))),
+        Kind::Service => services::catalog::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::Service(Service(m))),
+        Kind::RateCard => services::rate_cards::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::RateCard(RateCard(m))),
+        Kind::RateCardVersion => services::rate_cards::get_version(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::RateCardVersion(RateCardVersion(m))),
+        Kind::Engagement => services::engagements::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::Engagement(Engagement(m))),
+        Kind::EngagementLine => services::engagements::get_lines(&rc.db, &rc.caller, &[id])
+            .await?
+            .remove(&id)
+            .map(|(l, currency)| Node::EngagementLine(EngagementLine(l, currency))),
     })
 }
 
@@ -146,13 +185,36 @@ impl NodeQuery {
         let users = services::users::get_many(&rc.db, &rc.caller, &of(Kind::User)).await?;
         let tokens =
             services::auth::get_api_tokens(&rc.db, &rc.caller, &of(Kind::ApiToken)).await?;
+        let catalog = services::catalog::get_many(&rc.db, &rc.caller, &of(Kind::Service)).await?;
+        let cards = services::rate_cards::get_many(&rc.db, &rc.caller, &of(Kind::RateCard)).await?;
+        let versions =
+            services::rate_cards::get_versions(&rc.db, &rc.caller, &of(Kind::RateCardVersion))
+                .await?;
+        let engagements =
+            services::engagements::get_many(&rc.db, &rc.caller, &of(Kind::Engagement)).await?;
+        let lines =
+            services::engagements::get_lines(&rc.db, &rc.caller, &of(Kind::EngagementLine)).await?;
         Ok(decoded
             .iter()
             .map(|(kind, id)| match kind {
+                Kind::Engagement => engagements
+                    .get(id)
+                    .cloned()
+                    .map(|m| Node::Engagement(Engagement(m))),
+                Kind::EngagementLine => lines
+                    .get(id)
+                    .cloned()
+                    .map(|(l, currency)| Node::EngagementLine(EngagementLine(l, currency))),
                 Kind::Client => clients.get(id).cloned().map(|m| Node::Client(Client(m))),
                 Kind::Contact => contacts.get(id).cloned().map(|m| Node::Contact(Contact(m))),
                 Kind::User => users.get(id).cloned().map(|m| Node::User(User(m))),
                 Kind::ApiToken => tokens.get(id).cloned().map(|m| Node::ApiToken(ApiToken(m))),
+                Kind::Service => catalog.get(id).cloned().map(|m| Node::Service(Service(m))),
+                Kind::RateCard => cards.get(id).cloned().map(|m| Node::RateCard(RateCard(m))),
+                Kind::RateCardVersion => versions
+                    .get(id)
+                    .cloned()
+                    .map(|m| Node::RateCardVersion(RateCardVersion(m))),
             })
             .collect())
     }

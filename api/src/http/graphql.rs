@@ -16,6 +16,8 @@ use super::request_id::RequestId;
 use crate::caller::Caller;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestContext;
+use crate::graphql::batch;
+use crate::graphql::engagements::EngagementLoaders;
 use crate::graphql::loaders::Loaders;
 use crate::services;
 
@@ -325,6 +327,10 @@ async fn execute(
         );
     }
     let loaders = Arc::new(Loaders::new(&state.db, &caller));
+    let engagement_loaders = Arc::new(EngagementLoaders::new(&batch::Ctx {
+        db: state.db.clone(),
+        caller: caller.clone(),
+    }));
     let context = RequestContext {
         db: state.db.clone(),
         caller,
@@ -334,7 +340,7 @@ async fn execute(
     };
     let mut response = state
         .schema
-        .execute(request.data(context).data(loaders))
+        .execute(request.data(context).data(loaders).data(engagement_loaders))
         .await;
     for err in &mut response.errors {
         label(err, &request_id);

@@ -106,12 +106,18 @@ pub async fn principal(
     } else {
         Vec::new()
     };
+    let staffed_clients = if user.role == tandem_entities::Role::Delivery {
+        crate::services::users::staffed_clients(db, user.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(Principal {
         user_id: user.id,
         role: user.role,
         client_id: user.client_id,
         contact_id: user.contact_id,
         managed_clients,
+        staffed_clients,
         can_write,
     })
 }

@@ -3,8 +3,12 @@
 //! may see and do.
 
 pub mod auth;
+pub mod catalog;
 pub mod clients;
 pub mod contacts;
+pub mod engagements;
 pub mod filter;
 pub mod pagination;
+pub mod rate_card_versions;
+pub mod rate_cards;
 pub mod users;

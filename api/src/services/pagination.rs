@@ -25,12 +25,17 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
-/// The value of the primary sort column at a cursor.
+/// The value of the primary sort column at a cursor, tagged with its type so
+/// that it binds as the column's type on both databases.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(tag = "t", content = "v")]
 pub enum KeyValue {
+    #[serde(rename = "i")]
     Int(i64),
+    #[serde(rename = "s")]
     Str(String),
+    #[serde(rename = "d")]
+    Date(chrono::NaiveDate),
 }
 
 impl From<KeyValue> for Value {
@@ -38,6 +43,7 @@ impl From<KeyValue> for Value {
         match k {
             KeyValue::Int(i) => i.into(),
             KeyValue::Str(s) => s.into(),
+            KeyValue::Date(d) => d.into(),
         }
     }
 }

@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
-use tandem_entities::{Role, client_manager, contact, user};
+use tandem_entities::{Role, client_manager, contact, engagement, engagement_staff, user};
 use uuid::Uuid;
 
 use crate::auth::{password, tokens};
@@ -420,4 +420,38 @@ pub async fn bootstrap(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The clients of the engagements `user_id` is staffed on.
+pub async fn staffed_clients(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Vec<Uuid>> {
+    let mut staffed = Query::select();
+    staffed
+        .column(engagement_staff::Column::EngagementId)
+        .from(engagement_staff::Entity)
+        .and_where(Expr::col(engagement_staff::Column::UserId).eq(user_id));
+    Ok(engagement::Entity::find()
+        .filter(Expr::col((engagement::Entity, engagement::Column::Id)).in_subquery(staffed))
+        .select_only()
+        .column(engagement::Column::ClientId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Display names of users, for history entries and the like. Names of
+/// colleagues are not secret; e-mail addresses and roles stay behind `get`.
+pub async fn names(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }

@@ -3,8 +3,10 @@
 //! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
 
 mod auth;
+mod catalog;
 mod clients;
 mod contacts;
+mod engagements;
 mod harness;
 mod http_rules;
 mod isolation;
@@ -12,6 +14,7 @@ mod limits;
 mod migrations;
 mod nodes;
 mod pagination;
+mod rate_cards;
 mod roles;
 mod schema;
 mod statements;

@@ -7,9 +7,13 @@ use chrono::{DateTime, Utc};
 use tandem_entities::client;
 
 use crate::enum_filter;
+use crate::graphql::batch::ChildPage;
 use crate::graphql::connection::Counter;
 use crate::graphql::contacts::{ContactConnection, ContactOrderBy, contact_connection};
 use crate::graphql::context::RequestContext;
+use crate::graphql::engagements::{
+    EngagementConnection, EngagementLoaders, EngagementOrderBy, engagement_connection,
+};
 use crate::graphql::filters::StringFilter;
 use crate::graphql::loaders::{ContactsPageKey, Loaders};
 use crate::graphql::node::{Kind, global_id};
@@ -123,6 +127,47 @@ impl Client {
             })
         });
         Ok(contact_connection(slice, order, counter))
+    }
+
+    /// The client's engagements, a page at a time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn engagements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n engagements (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return engagements after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n engagements (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return engagements before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Order of the engagements; latest start first by default.")]
+        order_by: Option<EngagementOrderBy>,
+    ) -> async_graphql::Result<EngagementConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let loaders = ctx.data::<Arc<EngagementLoaders>>()?;
+        let order = order_by.unwrap_or_default().into();
+        let key = ChildPage {
+            parent: self.0.id,
+            order,
+            page,
+        };
+        let slice = loaders
+            .by_client
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let client_id = self.0.id;
+        let loaders = Arc::clone(loaders);
+        let counter: Counter = Arc::new(move || {
+            let loaders = Arc::clone(&loaders);
+            Box::pin(async move {
+                Ok(loaders
+                    .count_by_client
+                    .load_one(client_id)
+                    .await?
+                    .unwrap_or(0))
+            })
+        });
+        Ok(engagement_connection(slice, order, counter))
     }
 }
 

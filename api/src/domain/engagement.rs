@@ -1,0 +1,114 @@
+//! Engagement rules that need no database: the lifecycle and line
+//! arithmetic.
+
+use tandem_entities::EngagementStatus::{self, *};
+
+/// Every allowed move, in one place. CANCELLED is reachable from every open
+/// state; LOST, CLOSED and CANCELLED are final.
+pub const TRANSITIONS: &[(EngagementStatus, EngagementStatus)] = &[
+    (Lead, Qualified),
+    (Qualified, Proposed),
+    (Proposed, Won),
+    (Proposed, Lost),
+    (Won, Active),
+    (Active, OnHold),
+    (OnHold, Active),
+    (Active, Delivered),
+    (Delivered, Closed),
+    (Lead, Cancelled),
+    (Qualified, Cancelled),
+    (Proposed, Cancelled),
+    (Won, Cancelled),
+    (Active, Cancelled),
+    (OnHold, Cancelled),
+];
+
+/// Whether `from -> to` is in the transition table.
+pub fn can_move(from: EngagementStatus, to: EngagementStatus) -> bool {
+    TRANSITIONS.contains(&(from, to))
+}
+
+/// Lines can change only before the sale is decided.
+pub fn lines_editable(status: EngagementStatus) -> bool {
+    matches!(status, Lead | Qualified | Proposed)
+}
+
+/// Thousandths in one unit of quantity.
+pub const QUANTITY_SCALE: i64 = 1000;
+/// The largest quantity accepted on a line (in thousandths).
+pub const MAX_QUANTITY_MILLI: i64 = 1_000_000_000_000;
+
+/// Parses a quantity such as `12.5` (at most three decimals, above zero)
+/// into thousandths.
+pub fn parse_quantity(text: &str) -> Option<i64> {
+    let milli = crate::domain::money::parse_minor_units(text, 3)?;
+    (milli > 0 && milli <= MAX_QUANTITY_MILLI).then_some(milli)
+}
+
+/// Formats thousandths as a decimal string without trailing zeros.
+pub fn format_quantity(milli: i64) -> String {
+    let text = crate::domain::money::format_minor_units(milli, 3);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// `quantity x unit x (1 - discount)` in minor units, rounded half up (all
+/// inputs are non-negative). This is the one rounding rule: each line is
+/// rounded once; totals are sums of rounded lines. `None` on overflow.
+pub fn line_amount(quantity_milli: i64, unit_minor: i64, discount_bp: i32) -> Option<i64> {
+    let numerator = i128::from(quantity_milli)
+        .checked_mul(i128::from(unit_minor))?
+        .checked_mul(i128::from(10_000 - discount_bp))?;
+    let denominator: i128 = 1000 * 10_000;
+    i64::try_from((numerator + denominator / 2) / denominator).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_allows_exactly_the_documented_moves() {
+        assert!(can_move(Lead, Qualified));
+        assert!(can_move(Proposed, Lost));
+        assert!(can_move(OnHold, Active));
+        assert!(can_move(Won, Cancelled));
+        assert!(!can_move(Lead, Won), "no skipping");
+        assert!(
+            !can_move(Delivered, Cancelled),
+            "delivered work is not cancelled"
+        );
+        for terminal in [Lost, Closed, Cancelled] {
+            assert!(
+                TRANSITIONS.iter().all(|(from, _)| *from != terminal),
+                "{terminal:?} is final"
+            );
+        }
+    }
+
+    #[test]
+    fn quantities_parse_to_thousandths() {
+        assert_eq!(parse_quantity("12.5"), Some(12_500));
+        assert_eq!(parse_quantity("0.001"), Some(1));
+        assert_eq!(parse_quantity("0"), None);
+        assert_eq!(parse_quantity("-1"), None);
+        assert_eq!(parse_quantity("1.0001"), None);
+        assert_eq!(format_quantity(12_500), "12.5");
+        assert_eq!(format_quantity(3_000), "3");
+    }
+
+    #[test]
+    fn line_amounts_round_half_up_once() {
+        // 2.5 days at 1000.00 with 10% off = 2250.00
+        assert_eq!(line_amount(2_500, 100_000, 1_000), Some(225_000));
+        // 1 hour at 0.05 with 50% off = 0.025 -> 0.03
+        assert_eq!(line_amount(1_000, 5, 5_000), Some(3));
+        // 0.333 x 0.10 = 0.0333 -> 0.03
+        assert_eq!(line_amount(333, 10, 0), Some(3));
+        assert_eq!(line_amount(1_000, 100, 10_000), Some(0), "a free line");
+        assert_eq!(
+            line_amount(MAX_QUANTITY_MILLI, i64::MAX, 0),
+            None,
+            "overflow is refused"
+        );
+    }
+}

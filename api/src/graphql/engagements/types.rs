@@ -1,0 +1,708 @@
+//! `Engagement`, its lines, stakeholders and history.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use tandem_entities::{
+    engagement, engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
+};
+
+use crate::domain::{self, engagement::format_quantity};
+use crate::enum_filter;
+use crate::error::AppError;
+use crate::graphql::batch::ChildPage;
+use crate::graphql::catalog::{BuyerFilter, InvestmentArea, Service, ServiceUnit};
+use crate::graphql::clients::{Client, request};
+use crate::graphql::connection::Counter;
+use crate::graphql::contacts::Contact;
+use crate::graphql::filters::{IdFilter, StringFilter};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::money::Money;
+use crate::graphql::node::{Kind, global_id};
+use crate::graphql::page_cost;
+use crate::services::engagements::{self, DateRange, EngagementFilter as Filter, EngagementOrder};
+use crate::services::filter::Combinators;
+use crate::services::pagination::{PageRequest, Slice};
+
+/// Where an engagement is in its lifecycle: LEAD -> QUALIFIED -> PROPOSED ->
+/// WON | LOST; WON -> ACTIVE <-> ON_HOLD -> DELIVERED -> CLOSED; CANCELLED
+/// from any open state.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::EngagementStatus")]
+pub enum EngagementStatus {
+    /// A possible sale, not yet qualified.
+    Lead,
+    /// A qualified opportunity.
+    Qualified,
+    /// A proposal has been sent.
+    Proposed,
+    /// The client said yes.
+    Won,
+    /// The client said no (final).
+    Lost,
+    /// Being delivered.
+    Active,
+    /// Delivery is paused.
+    OnHold,
+    /// Delivery is finished.
+    Delivered,
+    /// Closed (final).
+    Closed,
+    /// Cancelled before completion (final).
+    Cancelled,
+}
+
+/// How an engagement is sold.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::CommercialModel")]
+pub enum CommercialModel {
+    /// One price for the whole scope.
+    FixedFee,
+    /// Billed by time and materials used.
+    TimeAndMaterials,
+    /// A recurring fee.
+    Retainer,
+    /// Paid by milestones.
+    Milestone,
+}
+
+/// The part a contact plays in an engagement.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::StakeholderRole")]
+pub enum StakeholderRole {
+    /// Owns the money.
+    EconomicBuyer,
+    /// Signs off the technical approach.
+    TechnicalApprover,
+    /// Owns the business outcome.
+    BusinessOwner,
+    /// Sponsors the initiative.
+    Sponsor,
+    /// Handles the purchase.
+    Procurement,
+    /// Has a say.
+    Influencer,
+}
+
+/// An amount of `currency` as a `Money`; the currency was checked when it was
+/// stored.
+pub fn money(minor_units: i64, currency: &str) -> async_graphql::Result<Money> {
+    let currency = domain::Currency::parse(currency).ok_or_else(|| {
+        AppError::internal(format_args!("stored currency {currency:?} is not ISO-4217"))
+    })?;
+    Ok(Money(domain::Money::new(minor_units, currency)))
+}
+
+fn provider(ctx: &Context<'_>) -> async_graphql::Result<bool> {
+    Ok(request(ctx)?.caller.is_provider())
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<super::EngagementLoaders>> {
+    ctx.data::<Arc<super::EngagementLoaders>>()
+}
+
+/// Builds a `totalCount` counter from a count loader.
+macro_rules! counter {
+    ($ctx:expr, $loader:ident, $id:expr) => {{
+        let loaders = Arc::clone(loaders($ctx)?);
+        let id = $id;
+        let counter: Counter = Arc::new(move || {
+            let loaders = Arc::clone(&loaders);
+            Box::pin(async move { Ok(loaders.$loader.load_one(id).await?.unwrap_or(0)) })
+        });
+        counter
+    }};
+}
+
+/// What was sold to a client.
+pub struct Engagement(pub engagement::Model);
+
+/// What was sold to a client: lines of services, the people involved on the
+/// client's side, the provider's staff, and its lifecycle.
+#[Object]
+impl Engagement {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Engagement, self.0.id)
+    }
+
+    /// The client it was sold to.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
+        let loaders = ctx.data::<Arc<Loaders>>()?;
+        let client = loaders
+            .clients
+            .load_one(self.0.client_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("client".into()))?;
+        Ok(Client(client))
+    }
+
+    /// Code, unique within the client (upper case).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Description, free text.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// How it is sold.
+    async fn commercial_model(&self) -> CommercialModel {
+        self.0.commercial_model.into()
+    }
+
+    /// ISO-4217 currency of every amount of the engagement.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// What the initiative invests in.
+    async fn investment_area(&self) -> InvestmentArea {
+        self.0.investment_area.into()
+    }
+
+    /// First day; lines are priced from the rate card in force on it.
+    async fn start_date(&self) -> NaiveDate {
+        self.0.start_date
+    }
+
+    /// Last day (inclusive).
+    async fn end_date(&self) -> NaiveDate {
+        self.0.end_date
+    }
+
+    /// Chance of winning, 0 to 100 (percent).
+    async fn probability(&self) -> i32 {
+        i32::from(self.0.probability)
+    }
+
+    /// Where it is in its lifecycle.
+    async fn status(&self) -> EngagementStatus {
+        self.0.status.into()
+    }
+
+    /// Name of the provider's account manager for it.
+    async fn account_manager_name(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        let Some(id) = self.0.account_manager_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.user_names.load_one(id).await?)
+    }
+
+    /// Total value: the sum of its lines' values.
+    async fn value(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let totals = loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        money(totals.value_minor, &self.0.currency)
+    }
+
+    /// Value weighted by probability (value x probability / 100, rounded
+    /// half up).
+    async fn weighted_value(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let totals = loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let weighted = (i128::from(totals.value_minor) * i128::from(self.0.probability) + 50) / 100;
+        money(
+            i64::try_from(weighted).unwrap_or(i64::MAX),
+            &self.0.currency,
+        )
+    }
+
+    /// Provider-only: total cost of its lines; `null` for client-portal users.
+    async fn cost(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        let totals = loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(Some(money(totals.cost_minor, &self.0.currency)?))
+    }
+
+    /// Provider-only: value minus cost; `null` for client-portal users.
+    async fn margin(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        let totals = loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(Some(money(
+            totals.value_minor - totals.cost_minor,
+            &self.0.currency,
+        )?))
+    }
+
+    /// Its lines, oldest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn lines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n lines (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return lines after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n lines (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return lines before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<EngagementLineConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = loaders(ctx)?
+            .lines
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let ordering = engagements::line_ordering();
+        let currency = self.0.currency.clone();
+        Ok(EngagementLineConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            |m| EngagementLine(m, currency.clone()),
+            counter!(ctx, line_counts, self.0.id),
+        ))
+    }
+
+    /// The client's people involved, with their roles.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn stakeholders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n stakeholders (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return stakeholders after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n stakeholders (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return stakeholders before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<StakeholderConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = loaders(ctx)?
+            .stakeholders
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let ordering = engagements::stakeholder_ordering();
+        Ok(StakeholderConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            Stakeholder,
+            counter!(ctx, stakeholder_counts, self.0.id),
+        ))
+    }
+
+    /// Every move through the lifecycle, oldest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n moves (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return moves after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n moves (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return moves before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<EngagementTransitionConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = loaders(ctx)?
+            .history
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let ordering = engagements::history_ordering();
+        Ok(EngagementTransitionConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            EngagementTransition,
+            counter!(ctx, history_counts, self.0.id),
+        ))
+    }
+
+    /// Provider-only: the DELIVERY users staffed on it (FORBIDDEN for
+    /// client-portal users).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n people (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return people after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n people (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return people before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<StaffConnection> {
+        if !provider(ctx)? {
+            return Err(AppError::Forbidden("staffing is provider-only".into()).into());
+        }
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = loaders(ctx)?
+            .staff
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let ordering = engagements::staff_ordering();
+        Ok(StaffConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            StaffMember,
+            counter!(ctx, staff_counts, self.0.id),
+        ))
+    }
+
+    /// When it was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// A priced line of an engagement.
+pub struct EngagementLine(pub engagement_line::Model, pub String);
+
+/// A service sold on an engagement. Its unit price and cost were copied from
+/// the rate card in force on the engagement's start date, so rate-card
+/// changes never alter it. Amounts: value = quantity x unit price x (1 -
+/// discount) and cost = quantity x unit cost, each rounded half up to the
+/// currency's minor unit once per line.
+#[Object]
+impl EngagementLine {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::EngagementLine, self.0.id)
+    }
+
+    /// The service sold.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
+        let svc = loaders(ctx)?
+            .services
+            .load_one(self.0.service_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("service".into()))?;
+        Ok(Service(svc))
+    }
+
+    /// Quantity in the service's unit, as an exact decimal string (e.g. `12.5`).
+    async fn quantity(&self) -> String {
+        format_quantity(self.0.quantity_milli)
+    }
+
+    /// The unit of the quantity.
+    async fn unit(&self) -> ServiceUnit {
+        self.0.unit.into()
+    }
+
+    /// Discount in basis points (100 = 1%).
+    async fn discount_basis_points(&self) -> i32 {
+        self.0.discount_bp
+    }
+
+    /// Price of one unit, before discount.
+    async fn unit_price(&self) -> async_graphql::Result<Money> {
+        money(self.0.unit_price_minor, &self.1)
+    }
+
+    /// The line's value after discount.
+    async fn value(&self) -> async_graphql::Result<Money> {
+        money(self.0.value_minor, &self.1)
+    }
+
+    /// Provider-only: cost of one unit; `null` for client-portal users.
+    async fn unit_cost(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        Ok(Some(money(self.0.unit_cost_minor, &self.1)?))
+    }
+
+    /// Provider-only: the line's cost; `null` for client-portal users.
+    async fn cost(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        Ok(Some(money(self.0.cost_minor, &self.1)?))
+    }
+
+    /// Provider-only: value minus cost; `null` for client-portal users.
+    async fn margin(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        Ok(Some(money(
+            self.0.value_minor - self.0.cost_minor,
+            &self.1,
+        )?))
+    }
+
+    /// Provider-only: global id of the rate-card version the price came from;
+    /// `null` for client-portal users.
+    async fn rate_card_version_id(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ID>> {
+        Ok(provider(ctx)?.then(|| global_id(Kind::RateCardVersion, self.0.rate_card_version_id)))
+    }
+}
+
+/// A contact of the client with a role in an engagement.
+pub struct Stakeholder(pub engagement_stakeholder::Model);
+
+/// A contact of the client with a role in an engagement.
+#[Object]
+impl Stakeholder {
+    /// The contact.
+    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Contact> {
+        let c = loaders(ctx)?
+            .contacts
+            .load_one(self.0.contact_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("contact".into()))?;
+        Ok(Contact(c))
+    }
+
+    /// The part they play.
+    async fn role(&self) -> StakeholderRole {
+        self.0.role.into()
+    }
+}
+
+/// A provider user staffed on an engagement.
+pub struct StaffMember(pub engagement_staff::Model);
+
+/// A DELIVERY user staffed on an engagement.
+#[Object]
+impl StaffMember {
+    /// Global id of the user.
+    async fn user_id(&self) -> ID {
+        global_id(Kind::User, self.0.user_id)
+    }
+
+    /// The user's name.
+    async fn name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(loaders(ctx)?.user_names.load_one(self.0.user_id).await?)
+    }
+
+    /// When they were staffed (UTC).
+    async fn since(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// One move of an engagement through its lifecycle.
+pub struct EngagementTransition(pub engagement_transition::Model);
+
+/// One move of an engagement through its lifecycle: who, when, from, to and
+/// why.
+#[Object]
+impl EngagementTransition {
+    /// The status before; `null` for the creation of the engagement.
+    async fn from(&self) -> Option<EngagementStatus> {
+        self.0.from_status.map(Into::into)
+    }
+
+    /// The status after.
+    async fn to(&self) -> EngagementStatus {
+        self.0.to_status.into()
+    }
+
+    /// When (UTC).
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// Why, as given by the actor.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// Name of the user who made the move; `null` for Tandem itself.
+    async fn actor_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let Some(id) = self.0.actor_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.user_names.load_one(id).await?)
+    }
+}
+
+crate::connection!(
+    EngagementConnection,
+    EngagementEdge,
+    Engagement,
+    "engagement"
+);
+crate::connection!(
+    EngagementLineConnection,
+    EngagementLineEdge,
+    EngagementLine,
+    "engagement line"
+);
+crate::connection!(
+    StakeholderConnection,
+    StakeholderEdge,
+    Stakeholder,
+    "stakeholder"
+);
+crate::connection!(
+    EngagementTransitionConnection,
+    EngagementTransitionEdge,
+    EngagementTransition,
+    "lifecycle move"
+);
+crate::connection!(StaffConnection, StaffEdge, StaffMember, "staff member");
+
+/// Wraps a page of engagements.
+pub fn engagement_connection(
+    slice: Slice<engagement::Model>,
+    order: EngagementOrder,
+    counter: Counter,
+) -> EngagementConnection {
+    let ordering = order.ordering();
+    EngagementConnection::new(slice, |m| ordering.cursor(m).encode(), Engagement, counter)
+}
+
+/// How to order a list of engagements.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "EngagementOrder")]
+pub enum EngagementOrderBy {
+    /// Latest start first (the default).
+    #[default]
+    StartDateDesc,
+    /// Earliest start first.
+    StartDateAsc,
+    /// By name, A to Z.
+    NameAsc,
+    /// By name, Z to A.
+    NameDesc,
+    /// By code, A to Z.
+    CodeAsc,
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Newest first.
+    CreatedAtDesc,
+}
+
+enum_filter!(
+    EngagementStatusFilter,
+    EngagementStatus,
+    tandem_entities::EngagementStatus,
+    "an engagement's status"
+);
+enum_filter!(
+    InvestmentAreaFilter,
+    InvestmentArea,
+    tandem_entities::InvestmentArea,
+    "an investment area"
+);
+
+/// A range of dates; both ends inclusive and optional.
+#[derive(InputObject, Clone, Default)]
+pub struct DateRangeInput {
+    /// On or after this date.
+    pub gte: Option<NaiveDate>,
+    /// On or before this date.
+    pub lte: Option<NaiveDate>,
+}
+
+impl From<DateRangeInput> for DateRange {
+    fn from(r: DateRangeInput) -> Self {
+        DateRange {
+            gte: r.gte,
+            lte: r.lte,
+        }
+    }
+}
+
+/// Which engagements to list. All given conditions must hold.
+#[derive(InputObject, Clone, Default)]
+pub struct EngagementFilter {
+    /// Conditions on the status.
+    pub status: Option<EngagementStatusFilter>,
+    /// Conditions on the client.
+    pub client_id: Option<IdFilter>,
+    /// Conditions on the account manager (a user id).
+    pub account_manager_id: Option<IdFilter>,
+    /// Conditions on the investment area.
+    pub investment_area: Option<InvestmentAreaFilter>,
+    /// Engagements with at least one line of a service for these buyers.
+    pub buyer: Option<BuyerFilter>,
+    /// Conditions on the start date.
+    pub start_date: Option<DateRangeInput>,
+    /// Conditions on the end date.
+    pub end_date: Option<DateRangeInput>,
+    /// Conditions on the code.
+    pub code: Option<StringFilter>,
+    /// Conditions on the name.
+    pub name: Option<StringFilter>,
+    /// All of these filters must hold.
+    pub and: Option<Vec<EngagementFilter>>,
+    /// At least one of these filters must hold.
+    pub or: Option<Vec<EngagementFilter>>,
+    /// This filter must not hold.
+    pub not: Option<Box<EngagementFilter>>,
+}
+
+impl EngagementFilter {
+    /// Converts to the service's filter, decoding global ids.
+    pub fn into_service(self) -> Result<Filter, AppError> {
+        let convert = |list: Option<Vec<EngagementFilter>>| -> Result<Vec<Filter>, AppError> {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(EngagementFilter::into_service)
+                .collect()
+        };
+        Ok(Filter {
+            status: self.status.map(Into::into),
+            client_id: self
+                .client_id
+                .map(|f| f.decode(Kind::Client, "clientId"))
+                .transpose()?,
+            account_manager_id: self
+                .account_manager_id
+                .map(|f| f.decode(Kind::User, "accountManagerId"))
+                .transpose()?,
+            investment_area: self.investment_area.map(Into::into),
+            buyer: self.buyer.map(Into::into),
+            start_date: self.start_date.map(Into::into),
+            end_date: self.end_date.map(Into::into),
+            code: self.code.map(Into::into),
+            name: self.name.map(Into::into),
+            combinators: Combinators {
+                and: convert(self.and)?,
+                or: convert(self.or)?,
+                not: self
+                    .not
+                    .map(|n| n.into_service().map(Box::new))
+                    .transpose()?,
+            },
+        })
+    }
+}

@@ -1,0 +1,364 @@
+//! `RateCard`, `RateCardVersion`, `RateCardPrice` and `PriceInForce`.
+//! Everything here is provider-only: client-portal users never reach a rate
+//! card, and never see a cost.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use tandem_entities::{rate_card, rate_card_price, rate_card_version};
+
+use crate::domain::{self, Currency};
+use crate::error::AppError;
+use crate::graphql::catalog::loaders::{PricesPageKey, VersionsPageKey};
+use crate::graphql::catalog::{CatalogLoaders, Service};
+use crate::graphql::clients::Client;
+use crate::graphql::connection::Counter;
+use crate::graphql::filters::IdFilter;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::money::Money;
+use crate::graphql::node::{Kind, global_id};
+use crate::graphql::page_cost;
+use crate::services::pagination::{PageRequest, Slice};
+use crate::services::rate_card_versions::CardPrice;
+use crate::services::rate_cards::{
+    self, Quote, RateCardFilter as Filter, VersionOrder, card_ordering, price_ordering,
+};
+
+fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Loaders>> {
+    ctx.data::<Arc<Loaders>>()
+}
+
+fn catalog<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a CatalogLoaders> {
+    Ok(&loaders(ctx)?.catalog)
+}
+
+fn money(minor_units: i64, currency: Currency) -> Money {
+    Money(domain::Money::new(minor_units, currency))
+}
+
+/// Where a rate-card version is in its life.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::RateCardVersionStatus")]
+pub enum RateCardVersionStatus {
+    /// Being prepared: its dates and prices may change; it prices nothing.
+    Draft,
+    /// In use: prices new engagement lines on the dates it covers; it can no
+    /// longer change.
+    Published,
+    /// Out of use: prices nothing new, and its dates are free for another
+    /// version. Lines priced from it keep their prices.
+    Retired,
+}
+
+/// A rate card: the provider's prices and costs per service, in one
+/// currency. There is one default card and at most one card per client.
+pub struct RateCard(pub rate_card::Model);
+
+/// Provider-only: a rate card, the provider's prices and costs per service
+/// in one currency, in dated versions. There is one default card and at most
+/// one card per client; a client's card wins over the default one for the
+/// services it prices.
+#[Object]
+impl RateCard {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::RateCard, self.0.id)
+    }
+
+    /// The card's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The client the card is for; `null` for the default card.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Client>> {
+        let Some(client_id) = self.0.client_id else {
+            return Ok(None);
+        };
+        let client = loaders(ctx)?.clients.load_one(client_id).await?;
+        Ok(client.map(Client))
+    }
+
+    /// Whether this is the default card, used for clients without a card of
+    /// their own and for the services their card does not price.
+    async fn is_default(&self) -> bool {
+        self.0.client_id.is_none()
+    }
+
+    /// ISO-4217 code of the currency of every price and cost on the card.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// When the card was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the card or one of its versions last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// The card's versions, a page at a time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn versions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n versions (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return versions after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n versions (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return versions before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Order of the versions; by start date by default.")] order_by: Option<
+            RateCardVersionOrderBy,
+        >,
+    ) -> async_graphql::Result<RateCardVersionConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let order: VersionOrder = order_by.unwrap_or_default().into();
+        let key = VersionsPageKey {
+            rate_card_id: self.0.id,
+            order,
+            page,
+        };
+        let slice = catalog(ctx)?
+            .versions_page
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let card_id = self.0.id;
+        let loaders = Arc::clone(loaders(ctx)?);
+        let counter: Counter = Arc::new(move || {
+            let loaders = Arc::clone(&loaders);
+            Box::pin(async move {
+                Ok(loaders
+                    .catalog
+                    .versions_count
+                    .load_one(card_id)
+                    .await?
+                    .unwrap_or(0))
+            })
+        });
+        let ordering = order.ordering();
+        Ok(RateCardVersionConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            RateCardVersion,
+            counter,
+        ))
+    }
+}
+
+/// A dated version of a rate card.
+pub struct RateCardVersion(pub rate_card_version::Model);
+
+/// Provider-only: a dated version of a rate card. The periods of a card's
+/// non-retired versions never overlap.
+#[Object]
+impl RateCardVersion {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::RateCardVersion, self.0.id)
+    }
+
+    /// The card this version belongs to.
+    async fn rate_card(&self, ctx: &Context<'_>) -> async_graphql::Result<RateCard> {
+        let card = catalog(ctx)?
+            .rate_cards
+            .load_one(self.0.rate_card_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("rate card".into()))?;
+        Ok(RateCard(card))
+    }
+
+    /// The first day the version is in force.
+    async fn effective_from(&self) -> NaiveDate {
+        self.0.effective_from
+    }
+
+    /// The last day the version is in force (inclusive); `null` when it has
+    /// no end.
+    async fn effective_to(&self) -> Option<NaiveDate> {
+        self.0.effective_to
+    }
+
+    /// DRAFT, PUBLISHED or RETIRED.
+    async fn status(&self) -> RateCardVersionStatus {
+        self.0.status.into()
+    }
+
+    /// When the version was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When the version was published (UTC); `null` while it is a draft.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// When the version was retired (UTC); `null` unless it is retired.
+    async fn retired_at(&self) -> Option<DateTime<Utc>> {
+        self.0.retired_at
+    }
+
+    /// The services this version prices, with their price and cost, a page
+    /// at a time (in the order the services were created).
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn prices(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n prices (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return prices after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n prices (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return prices before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<RateCardPriceConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let catalog = catalog(ctx)?;
+        let key = PricesPageKey {
+            version_id: self.0.id,
+            page,
+        };
+        let (slice, card) = futures_util::try_join!(
+            catalog.prices_page.load_one(key),
+            catalog.rate_cards.load_one(self.0.rate_card_id)
+        )?;
+        let card = card.ok_or_else(|| AppError::NotFound("rate card".into()))?;
+        let currency = rate_cards::currency_of(&card)?;
+        let version_id = self.0.id;
+        let loaders = Arc::clone(loaders(ctx)?);
+        let counter: Counter = Arc::new(move || {
+            let loaders = Arc::clone(&loaders);
+            Box::pin(async move {
+                Ok(loaders
+                    .catalog
+                    .prices_count
+                    .load_one(version_id)
+                    .await?
+                    .unwrap_or(0))
+            })
+        });
+        let ordering = price_ordering();
+        Ok(RateCardPriceConnection::new(
+            slice.unwrap_or_else(Slice::empty),
+            |m: &rate_card_price::Model| ordering.cursor(m).encode(),
+            |price| RateCardPrice(CardPrice { price, currency }),
+            counter,
+        ))
+    }
+}
+
+/// The price and cost of one service in one rate-card version.
+pub struct RateCardPrice(pub CardPrice);
+
+/// Provider-only: the price and cost of one service in one rate-card
+/// version, in the card's currency.
+#[Object]
+impl RateCardPrice {
+    /// The service priced.
+    async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
+        let service = catalog(ctx)?
+            .services
+            .load_one(self.0.price.service_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("service".into()))?;
+        Ok(Service(service))
+    }
+
+    /// What the client pays for one unit of the service.
+    async fn price(&self) -> Money {
+        money(self.0.price.price_minor, self.0.currency)
+    }
+
+    /// Provider-only: what one unit costs the provider. Never shown to
+    /// client-portal users, who cannot read rate cards at all.
+    async fn cost(&self) -> Money {
+        money(self.0.price.cost_minor, self.0.currency)
+    }
+}
+
+/// The price of a service for a client on a date.
+pub struct PriceInForce(pub Quote);
+
+/// The price of a service for a client on a date, from the client's rate
+/// card if its published version in force prices the service, else from the
+/// default card's.
+#[Object]
+impl PriceInForce {
+    /// What the client pays for one unit of the service.
+    async fn price(&self) -> Money {
+        money(self.0.price_minor, self.0.currency)
+    }
+
+    /// Provider-only: what one unit costs the provider; `null` for
+    /// client-portal users.
+    async fn cost(&self) -> Option<Money> {
+        self.0.cost_minor.map(|c| money(c, self.0.currency))
+    }
+
+    /// Provider-only: the rate-card version the price comes from; `null` for
+    /// client-portal users.
+    async fn version(&self) -> Option<RateCardVersion> {
+        self.0.version.clone().map(RateCardVersion)
+    }
+}
+
+/// How to order a card's versions.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "VersionOrder")]
+pub enum RateCardVersionOrderBy {
+    /// By the first day in force, earliest first.
+    #[default]
+    EffectiveFromAsc,
+    /// By the first day in force, latest first.
+    EffectiveFromDesc,
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Newest first.
+    CreatedAtDesc,
+}
+
+/// Which rate cards to list. All given conditions must hold.
+#[derive(InputObject, Default, Clone)]
+pub struct RateCardFilter {
+    /// Conditions on the client of the card (the default card has none).
+    pub client_id: Option<IdFilter>,
+    /// Only the default card (`true`) or only client cards (`false`).
+    pub is_default: Option<bool>,
+}
+
+impl RateCardFilter {
+    /// Converts to the service's filter, decoding global ids.
+    pub fn into_service(self) -> Result<Filter, AppError> {
+        Ok(Filter {
+            client_id: self
+                .client_id
+                .map(|f| f.decode(Kind::Client, "clientId"))
+                .transpose()?,
+            is_default: self.is_default,
+        })
+    }
+}
+
+crate::connection!(RateCardConnection, RateCardEdge, RateCard, "rate card");
+crate::connection!(
+    RateCardVersionConnection,
+    RateCardVersionEdge,
+    RateCardVersion,
+    "rate-card version"
+);
+crate::connection!(
+    RateCardPriceConnection,
+    RateCardPriceEdge,
+    RateCardPrice,
+    "rate-card price"
+);
+
+/// Wraps a page of rate cards in a connection.
+pub fn rate_card_connection(
+    slice: Slice<rate_card::Model>,
+    counter: Counter,
+) -> RateCardConnection {
+    let ordering = card_ordering();
+    RateCardConnection::new(slice, |m| ordering.cursor(m).encode(), RateCard, counter)
+}
