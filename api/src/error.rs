@@ -77,6 +77,17 @@ pub enum UserErrorCode {
     Locked,
     /// Amounts in different currencies cannot be combined.
     CurrencyMismatch,
+    /// Shares of a funding split must sum to exactly 10000 basis points.
+    SharesSum,
+    /// An engagement becomes ACTIVE only with an approved funding split.
+    NoApprovedSplit,
+    /// The engagement's value changed since its split was approved.
+    ValueChanged,
+    /// No approved budget covers the engagement's start date.
+    NoBudget,
+    /// A budget line has too little room left; the message names the line and
+    /// the shortfall.
+    BudgetExceeded,
     /// The record can never change again (e.g. the dates or prices of a
     /// published or retired rate-card version).
     Immutable,

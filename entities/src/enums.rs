@@ -202,3 +202,99 @@ pub enum StakeholderRole {
     #[sea_orm(string_value = "INFLUENCER")]
     Influencer,
 }
+
+/// Whose pot of money a funding source is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FundingFunction {
+    #[sea_orm(string_value = "MARKETING")]
+    Marketing,
+    #[sea_orm(string_value = "IT_RUN")]
+    ItRun,
+    #[sea_orm(string_value = "BUSINESS_TECH")]
+    BusinessTech,
+    #[sea_orm(string_value = "SALES")]
+    Sales,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// How the client books the money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum ExpenseType {
+    #[sea_orm(string_value = "OPEX")]
+    Opex,
+    #[sea_orm(string_value = "CAPEX")]
+    Capex,
+}
+
+/// Where a client budget is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum BudgetStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+/// The part of the fiscal year a budget line covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(4))")]
+pub enum BudgetPeriod {
+    #[sea_orm(string_value = "FY")]
+    Fy,
+    #[sea_orm(string_value = "Q1")]
+    Q1,
+    #[sea_orm(string_value = "Q2")]
+    Q2,
+    #[sea_orm(string_value = "Q3")]
+    Q3,
+    #[sea_orm(string_value = "Q4")]
+    Q4,
+}
+
+/// Where a funding split is in its approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum SplitStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "PENDING_APPROVAL")]
+    PendingApproval,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "SUPERSEDED")]
+    Superseded,
+}
+
+/// An owner's decision on a split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Decision {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+/// What money was spent on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SpendKind {
+    #[sea_orm(string_value = "LABOR")]
+    Labor,
+    #[sea_orm(string_value = "LICENSE")]
+    License,
+    #[sea_orm(string_value = "MEDIA")]
+    Media,
+    #[sea_orm(string_value = "EXPENSE")]
+    Expense,
+}

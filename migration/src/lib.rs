@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_clients_and_contacts;
 mod m20261123_000002_users_and_tokens;
 mod m20261123_000003_catalog_and_engagements;
+mod m20261123_000004_budgets_and_splits;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_clients_and_contacts::Migration),
             Box::new(m20261123_000002_users_and_tokens::Migration),
             Box::new(m20261123_000003_catalog_and_engagements::Migration),
+            Box::new(m20261123_000004_budgets_and_splits::Migration),
         ]
     }
 }

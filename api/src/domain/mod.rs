@@ -2,6 +2,7 @@
 
 pub mod engagement;
 pub mod money;
+pub mod split;
 pub mod text;
 
 pub use money::{Currency, Money};

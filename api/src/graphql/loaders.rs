@@ -21,6 +21,8 @@ pub struct Loaders {
     pub contacts_page: DataLoader<ContactsPageLoader>,
     pub contacts_count: DataLoader<ContactsCountLoader>,
     pub catalog: crate::graphql::catalog::CatalogLoaders,
+    /// Funding sources, budgets and their figures.
+    pub budgets: crate::graphql::budgets::BudgetLoaders,
 }
 
 impl Loaders {
@@ -34,6 +36,10 @@ impl Loaders {
             contacts_page: DataLoader::new(ContactsPageLoader(base.clone()), spawn_when_idle),
             contacts_count: DataLoader::new(ContactsCountLoader(base), spawn_when_idle),
             catalog: crate::graphql::catalog::CatalogLoaders::new(db, caller),
+            budgets: crate::graphql::budgets::BudgetLoaders::new(&crate::graphql::batch::Ctx {
+                db: db.clone(),
+                caller: caller.clone(),
+            }),
         }
     }
 }

@@ -5,6 +5,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use crate::config::Limits;
 
 pub mod batch;
+pub mod budgets;
 pub mod catalog;
 pub mod clients;
 pub mod connection;
@@ -17,6 +18,7 @@ pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod rate_cards;
+pub mod splits;
 pub mod users;
 
 pub use context::RequestContext;
@@ -31,6 +33,8 @@ pub struct Query(
     catalog::CatalogQuery,
     rate_cards::RateCardQuery,
     engagements::EngagementQuery,
+    splits::SplitQuery,
+    budgets::BudgetQuery,
 );
 
 /// The root of every change. Each mutation takes one `input` and returns a
@@ -43,6 +47,8 @@ pub struct Mutation(
     catalog::CatalogMutation,
     rate_cards::RateCardMutation,
     engagements::EngagementMutation,
+    splits::SplitMutation,
+    budgets::BudgetMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -7,12 +7,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, UserErrorCode};
+use crate::graphql::budgets::{Budget, BudgetLine, FundingSource};
 use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
 use crate::graphql::contacts::Contact;
 use crate::graphql::context::RequestContext;
 use crate::graphql::engagements::{Engagement, EngagementLine};
 use crate::graphql::rate_cards::{RateCard, RateCardVersion};
+use crate::graphql::splits::FundingSplit;
 use crate::graphql::users::{ApiToken, User};
 use crate::services;
 
@@ -28,6 +30,11 @@ pub enum Kind {
     RateCardVersion,
     Engagement,
     EngagementLine,
+    FundingSource,
+    FundingSplit,
+    SpendEntry,
+    Budget,
+    BudgetLine,
 }
 
 impl Kind {
@@ -42,6 +49,11 @@ impl Kind {
             Kind::RateCardVersion => "RateCardVersion",
             Kind::Engagement => "Engagement",
             Kind::EngagementLine => "EngagementLine",
+            Kind::FundingSource => "FundingSource",
+            Kind::FundingSplit => "FundingSplit",
+            Kind::SpendEntry => "SpendEntry",
+            Kind::Budget => "Budget",
+            Kind::BudgetLine => "BudgetLine",
         }
     }
 
@@ -56,6 +68,11 @@ impl Kind {
             "RateCardVersion" => Some(Kind::RateCardVersion),
             "Engagement" => Some(Kind::Engagement),
             "EngagementLine" => Some(Kind::EngagementLine),
+            "FundingSource" => Some(Kind::FundingSource),
+            "FundingSplit" => Some(Kind::FundingSplit),
+            "SpendEntry" => Some(Kind::SpendEntry),
+            "Budget" => Some(Kind::Budget),
+            "BudgetLine" => Some(Kind::BudgetLine),
             _ => None,
         }
     }
@@ -104,6 +121,10 @@ pub enum Node {
     RateCardVersion(RateCardVersion),
     Engagement(Engagement),
     EngagementLine(EngagementLine),
+    FundingSplit(FundingSplit),
+    FundingSource(FundingSource),
+    Budget(Budget),
+    BudgetLine(BudgetLine),
 }
 
 async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>> {
@@ -137,6 +158,21 @@ async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>
             .await?
             .remove(&id)
             .map(|(l, currency)| Node::EngagementLine(EngagementLine(l, currency))),
+        Kind::FundingSplit => services::splits::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|(s, e)| Node::FundingSplit(FundingSplit(s, e.currency))),
+        Kind::FundingSource => services::funding_sources::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::FundingSource(FundingSource(m))),
+        Kind::Budget => services::budgets::get(&rc.db, &rc.caller, id)
+            .await?
+            .map(|m| Node::Budget(Budget(m))),
+        Kind::BudgetLine => services::budgets::get_lines(&rc.db, &rc.caller, &[id])
+            .await?
+            .remove(&id)
+            .map(|m| Node::BudgetLine(BudgetLine(m))),
+        // Spend entries resolve only through their engagement.
+        Kind::SpendEntry => None,
     })
 }
 
@@ -192,8 +228,16 @@ impl NodeQuery {
                 .await?;
         let engagements =
             services::engagements::get_many(&rc.db, &rc.caller, &of(Kind::Engagement)).await?;
+        let splits =
+            services::splits::get_many(&rc.db, &rc.caller, &of(Kind::FundingSplit)).await?;
         let lines =
             services::engagements::get_lines(&rc.db, &rc.caller, &of(Kind::EngagementLine)).await?;
+        let sources =
+            services::funding_sources::get_many(&rc.db, &rc.caller, &of(Kind::FundingSource))
+                .await?;
+        let budgets = services::budgets::get_many(&rc.db, &rc.caller, &of(Kind::Budget)).await?;
+        let budget_lines =
+            services::budgets::get_lines(&rc.db, &rc.caller, &of(Kind::BudgetLine)).await?;
         Ok(decoded
             .iter()
             .map(|(kind, id)| match kind {
@@ -215,6 +259,20 @@ impl NodeQuery {
                     .get(id)
                     .cloned()
                     .map(|m| Node::RateCardVersion(RateCardVersion(m))),
+                Kind::FundingSplit => splits
+                    .get(id)
+                    .cloned()
+                    .map(|(s, c)| Node::FundingSplit(FundingSplit(s, c))),
+                Kind::FundingSource => sources
+                    .get(id)
+                    .cloned()
+                    .map(|m| Node::FundingSource(FundingSource(m))),
+                Kind::Budget => budgets.get(id).cloned().map(|m| Node::Budget(Budget(m))),
+                Kind::BudgetLine => budget_lines
+                    .get(id)
+                    .cloned()
+                    .map(|m| Node::BudgetLine(BudgetLine(m))),
+                Kind::SpendEntry => None,
             })
             .collect())
     }

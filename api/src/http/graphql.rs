@@ -19,6 +19,7 @@ use crate::graphql::RequestContext;
 use crate::graphql::batch;
 use crate::graphql::engagements::EngagementLoaders;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::splits::SplitLoaders;
 use crate::services;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -327,10 +328,12 @@ async fn execute(
         );
     }
     let loaders = Arc::new(Loaders::new(&state.db, &caller));
-    let engagement_loaders = Arc::new(EngagementLoaders::new(&batch::Ctx {
+    let batch_ctx = batch::Ctx {
         db: state.db.clone(),
         caller: caller.clone(),
-    }));
+    };
+    let engagement_loaders = Arc::new(EngagementLoaders::new(&batch_ctx));
+    let split_loaders = Arc::new(SplitLoaders::new(&batch_ctx));
     let context = RequestContext {
         db: state.db.clone(),
         caller,
@@ -340,7 +343,13 @@ async fn execute(
     };
     let mut response = state
         .schema
-        .execute(request.data(context).data(loaders).data(engagement_loaders))
+        .execute(
+            request
+                .data(context)
+                .data(loaders)
+                .data(engagement_loaders)
+                .data(split_loaders),
+        )
         .await;
     for err in &mut response.errors {
         label(err, &request_id);

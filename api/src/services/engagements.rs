@@ -625,6 +625,16 @@ pub async fn transition(
             "the engagement changed meanwhile; read it again",
         ));
     }
+    if current.status == EngagementStatus::Won && to == EngagementStatus::Active {
+        // Activation needs an approved split and allocates the value to the
+        // budget; any failure rolls the whole move back.
+        let value = totals_for(&txn, &Caller::System, &[id])
+            .await?
+            .get(&id)
+            .map(|t| t.value_minor)
+            .unwrap_or(0);
+        crate::services::splits::activate(&txn, &current, value).await?;
+    }
     record(&txn, caller, id, Some(current.status), to, reason).await?;
     let updated = engagement::Entity::find_by_id(id)
         .one(&txn)

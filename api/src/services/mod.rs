@@ -3,12 +3,16 @@
 //! may see and do.
 
 pub mod auth;
+pub mod budgets;
 pub mod catalog;
 pub mod clients;
 pub mod contacts;
 pub mod engagements;
 pub mod filter;
+pub mod funding_sources;
 pub mod pagination;
 pub mod rate_card_versions;
 pub mod rate_cards;
+pub mod spend;
+pub mod splits;
 pub mod users;

@@ -127,6 +127,77 @@ async fn add_line(app: &TestApp, engagement: &Value, svc: &str, qty: &str, disco
         .clone()
 }
 
+/// What lets engagements of a client become ACTIVE: a funding source owned
+/// by a portal user, and an approved FY2026 budget with room.
+pub struct Funding {
+    source: String,
+    owner_token: String,
+}
+
+pub async fn funding(app: &TestApp, client: &str) -> Funding {
+    let owner = app
+        .create_contact(
+            client,
+            "Carla",
+            &format!(
+                "carla-{}@acme.example",
+                &uuid::Uuid::new_v4().simple().to_string()[..6]
+            ),
+        )
+        .await;
+    let email = format!(
+        "owner-{}@acme.example",
+        &uuid::Uuid::new_v4().simple().to_string()[..6]
+    );
+    app.data(
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { code } } }",
+        json!({ "input": { "email": email, "name": "Owner", "password": crate::harness::USER_PASSWORD, "role": "CLIENT", "clientId": client, "contactId": owner } }),
+    )
+    .await;
+    let owner_token = app.login(&email, crate::harness::USER_PASSWORD).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let source = app
+        .data(
+            "mutation($c: ID!, $o: ID!) { createFundingSource(input: {clientId: $c, name: \"Marketing\", function: MARKETING, ownerContactId: $o, expenseType: OPEX}) { fundingSource { id } } }",
+            json!({ "c": client, "o": owner }),
+        )
+        .await["createFundingSource"]["fundingSource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let budget = app.data("mutation($c: ID!) { createBudget(input: {clientId: $c, fiscalYear: 2026}) { budget { id } } }", json!({ "c": client })).await["createBudget"]["budget"]["id"].clone();
+    app.data("mutation($b: ID!, $s: ID!) { setBudgetLine(input: {budgetId: $b, fundingSourceId: $s, period: FY, planned: \"1000000.00\"}) { userErrors { code } } }", json!({ "b": budget, "s": source })).await;
+    app.data(
+        "mutation($b: ID!) { approveBudget(input: {id: $b}) { userErrors { code } } }",
+        json!({ "b": budget }),
+    )
+    .await;
+    Funding {
+        source,
+        owner_token,
+    }
+}
+
+/// Gives an engagement an approved 100% split on the funding source.
+pub async fn fund(app: &TestApp, f: &Funding, engagement: &Value) {
+    let split = app
+        .data("mutation($e: ID!, $s: ID!) { createFundingSplit(input: {engagementId: $e, shares: [{fundingSourceId: $s, shareBasisPoints: 10000}]}) { fundingSplit { id } userErrors { code } } }", json!({ "e": engagement["id"], "s": f.source }))
+        .await["createFundingSplit"]["fundingSplit"]["id"]
+        .clone();
+    app.data(
+        "mutation($id: ID!) { submitFundingSplit(input: {id: $id}) { userErrors { code } } }",
+        json!({ "id": split }),
+    )
+    .await;
+    let approved = app.data_as(&f.owner_token, "mutation($id: ID!) { approveFundingSplit(input: {id: $id}) { fundingSplit { status } } }", json!({ "id": split })).await;
+    assert_eq!(
+        approved["approveFundingSplit"]["fundingSplit"]["status"],
+        "APPROVED"
+    );
+}
+
 const MOVE: &str = "mutation($id: ID!, $to: EngagementStatus!, $why: String) { transitionEngagement(input: {id: $id, to: $to, reason: $why}) { engagement { status } userErrors { field message code } } }";
 
 async fn move_to(app: &TestApp, id: &Value, to: &str) -> Value {
@@ -199,6 +270,7 @@ async fn the_lifecycle_is_walked_and_every_move_is_recorded() {
     let app = spawn_app().await;
     let client = app.create_client("Acme", "ACME").await;
     let e = engagement(&app, &client, "E1", "2026-03-01").await;
+    fund(&app, &funding(&app, &client).await, &e).await;
     let path = [
         "QUALIFIED",
         "PROPOSED",
@@ -284,8 +356,10 @@ async fn every_move_outside_the_transition_table_is_invalid_transition() {
                 )
         )
     };
+    let f = funding(&app, &client).await;
     for (i, (status, path)) in paths.iter().enumerate() {
         let e = engagement(&app, &client, &format!("E{i}"), "2026-03-01").await;
+        fund(&app, &f, &e).await;
         walk(&app, &e["id"], path).await;
         for to in all.iter().filter(|to| !allowed(status, to)) {
             let p = move_to(&app, &e["id"], to).await;

@@ -336,3 +336,13 @@ fn database_names_are_replaced_in_postgres_urls() {
         "postgres://u@h:5432/x"
     );
 }
+
+/// The uuid inside a global id (tests that check the database directly).
+pub fn raw_id(global: &str) -> uuid::Uuid {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .expect("a global id");
+    let text = String::from_utf8(raw).expect("utf-8");
+    uuid::Uuid::parse_str(text.split_once(':').expect("Kind:uuid").1).expect("a uuid")
+}

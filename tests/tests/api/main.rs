@@ -3,10 +3,12 @@
 //! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
 
 mod auth;
+mod budgets;
 mod catalog;
 mod clients;
 mod contacts;
 mod engagements;
+mod funding_sources;
 mod harness;
 mod http_rules;
 mod isolation;
@@ -17,4 +19,5 @@ mod pagination;
 mod rate_cards;
 mod roles;
 mod schema;
+mod splits;
 mod statements;

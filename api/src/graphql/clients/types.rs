@@ -169,6 +169,84 @@ impl Client {
         });
         Ok(engagement_connection(slice, order, counter))
     }
+
+    /// The client's funding sources, by name, a page at a time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn funding_sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n funding sources (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return funding sources after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n funding sources (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return funding sources before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::budgets::FundingSourceConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let all = Arc::clone(ctx.data::<Arc<Loaders>>()?);
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = all
+            .budgets
+            .sources_by_client
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let id = self.0.id;
+        let counter: Counter = Arc::new(move || {
+            let all = Arc::clone(&all);
+            Box::pin(async move {
+                Ok(all
+                    .budgets
+                    .source_counts_by_client
+                    .load_one(id)
+                    .await?
+                    .unwrap_or(0))
+            })
+        });
+        Ok(crate::graphql::budgets::funding_source_connection(
+            slice, counter,
+        ))
+    }
+
+    /// The client's budgets, latest fiscal year first, a page at a time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn budgets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n budgets (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return budgets after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n budgets (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return budgets before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::budgets::BudgetConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let all = Arc::clone(ctx.data::<Arc<Loaders>>()?);
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = all
+            .budgets
+            .budgets_by_client
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let id = self.0.id;
+        let counter: Counter = Arc::new(move || {
+            let all = Arc::clone(&all);
+            Box::pin(async move {
+                Ok(all
+                    .budgets
+                    .budget_counts_by_client
+                    .load_one(id)
+                    .await?
+                    .unwrap_or(0))
+            })
+        });
+        Ok(crate::graphql::budgets::budget_connection(slice, counter))
+    }
 }
 
 /// How to order a list of clients.

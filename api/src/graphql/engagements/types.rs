@@ -21,6 +21,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::splits::{FundingSplit, SpendEntry, SpendEntryConnection, SplitLoaders};
 use crate::services::engagements::{self, DateRange, EngagementFilter as Filter, EngagementOrder};
 use crate::services::filter::Combinators;
 use crate::services::pagination::{PageRequest, Slice};
@@ -92,6 +93,10 @@ pub fn money(minor_units: i64, currency: &str) -> async_graphql::Result<Money> {
         AppError::internal(format_args!("stored currency {currency:?} is not ISO-4217"))
     })?;
     Ok(Money(domain::Money::new(minor_units, currency)))
+}
+
+fn split_loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<SplitLoaders>> {
+    ctx.data::<Arc<SplitLoaders>>()
 }
 
 fn provider(ctx: &Context<'_>) -> async_graphql::Result<bool> {
@@ -386,6 +391,122 @@ impl Engagement {
     /// When it last changed (UTC).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+    /// Every funding split of the engagement, newest version first.
+    async fn funding_splits(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FundingSplit>> {
+        let splits = split_loaders(ctx)?
+            .by_engagement
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(splits
+            .into_iter()
+            .map(|s| FundingSplit(s, self.0.currency.clone()))
+            .collect())
+    }
+
+    /// The approved split in force; `null` before one is approved.
+    async fn approved_split(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<FundingSplit>> {
+        let splits = split_loaders(ctx)?
+            .by_engagement
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(splits
+            .into_iter()
+            .find(|s| s.status == tandem_entities::SplitStatus::Approved)
+            .map(|s| FundingSplit(s, self.0.currency.clone())))
+    }
+
+    /// Spend recorded on the engagement, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn spend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n entries (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return entries after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n entries (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return entries before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<SpendEntryConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = split_loaders(ctx)?
+            .spend
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let ordering = crate::services::spend::ordering();
+        let currency = self.0.currency.clone();
+        let id = self.0.id;
+        let loaders = Arc::clone(split_loaders(ctx)?);
+        let counter: Counter = Arc::new(move || {
+            let loaders = Arc::clone(&loaders);
+            Box::pin(async move { Ok(loaders.spend_counts.load_one(id).await?.unwrap_or(0)) })
+        });
+        Ok(SpendEntryConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            |m| SpendEntry(m, currency.clone()),
+            counter,
+        ))
+    }
+
+    /// Total spend recorded.
+    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let f = split_loaders(ctx)?
+            .spend_figures
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        money(f.spent_minor, &self.0.currency)
+    }
+
+    /// Value not yet spent (value - spent; negative when overspent).
+    async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let f = split_loaders(ctx)?
+            .spend_figures
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let totals = loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        money(totals.value_minor - f.spent_minor, &self.0.currency)
+    }
+
+    /// Burn rate: spend per day over the last 30 days (today included),
+    /// rounded half up to a minor unit.
+    async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let f = split_loaders(ctx)?
+            .spend_figures
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        money((f.last_30_days_minor + 15) / 30, &self.0.currency)
+    }
+
+    /// Forecast at completion: spent + burn rate x days left until the end
+    /// date (none once it has passed).
+    async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let f = split_loaders(ctx)?
+            .spend_figures
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let days_left = (self.0.end_date - Utc::now().date_naive())
+            .num_days()
+            .max(0);
+        let rate = (f.last_30_days_minor + 15) / 30;
+        money(f.spent_minor + rate * days_left, &self.0.currency)
     }
 }
 

@@ -1,0 +1,11 @@
+//! Funding sources and client budgets, with their derived figures.
+
+pub mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+pub use loaders::BudgetLoaders;
+pub use mutation::BudgetMutation;
+pub use query::BudgetQuery;
+pub use types::*;

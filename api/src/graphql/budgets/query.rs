@@ -1,0 +1,117 @@
+//! Reading funding sources and budgets.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object};
+
+use super::types::{
+    Budget, BudgetConnection, BudgetFilter, FundingSource, FundingSourceConnection,
+    FundingSourceFilter, budget_connection, funding_source_connection,
+};
+use crate::error::AppError;
+use crate::graphql::clients::request;
+use crate::graphql::connection::Counter;
+use crate::graphql::node::{self, Kind};
+use crate::graphql::page_cost;
+use crate::services::pagination::PageRequest;
+use crate::services::{budgets, funding_sources};
+
+#[derive(Default)]
+pub struct BudgetQuery;
+
+#[Object]
+impl BudgetQuery {
+    /// One funding source by global id; `null` when it does not exist or is
+    /// not visible to the caller.
+    async fn funding_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The funding source's global id.")] id: ID,
+    ) -> async_graphql::Result<Option<FundingSource>> {
+        let rc = request(ctx)?;
+        let Some((Kind::FundingSource, uuid)) = node::decode(&id) else {
+            return Err(AppError::BadUserInput(format!(
+                "{:?} is not a FundingSource id",
+                id.as_str()
+            ))
+            .into());
+        };
+        Ok(funding_sources::get(&rc.db, &rc.caller, uuid)
+            .await?
+            .map(FundingSource))
+    }
+
+    /// Funding sources visible to the caller, by name, a page at a time.
+    /// Archived sources are included unless the filter says `active: true`.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn funding_sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only funding sources matching this filter.")] filter: Option<
+            FundingSourceFilter,
+        >,
+        #[graphql(desc = "Return the first n funding sources (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return funding sources after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n funding sources (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return funding sources before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<FundingSourceConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter
+            .map(FundingSourceFilter::into_service)
+            .transpose()?
+            .unwrap_or_default();
+        let slice = funding_sources::list(&rc.db, &rc.caller, &filter, &page).await?;
+        let (db, caller) = (rc.db.clone(), rc.caller.clone());
+        let filter = Arc::new(filter);
+        let counter: Counter = Arc::new(move || {
+            let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
+            Box::pin(async move { funding_sources::count(&db, &caller, &filter).await })
+        });
+        Ok(funding_source_connection(slice, counter))
+    }
+
+    /// One budget by global id; `null` when it does not exist or is not
+    /// visible to the caller.
+    async fn budget(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The budget's global id.")] id: ID,
+    ) -> async_graphql::Result<Option<Budget>> {
+        let rc = request(ctx)?;
+        let Some((Kind::Budget, uuid)) = node::decode(&id) else {
+            return Err(
+                AppError::BadUserInput(format!("{:?} is not a Budget id", id.as_str())).into(),
+            );
+        };
+        Ok(budgets::get(&rc.db, &rc.caller, uuid).await?.map(Budget))
+    }
+
+    /// Budgets visible to the caller, latest fiscal year first, a page at a
+    /// time. CLIENT users see their own client's budgets only.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn budgets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only budgets matching this filter.")] filter: Option<BudgetFilter>,
+        #[graphql(desc = "Return the first n budgets (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return budgets after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n budgets (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return budgets before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<BudgetConnection> {
+        let rc = request(ctx)?;
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let filter = filter
+            .map(BudgetFilter::into_service)
+            .transpose()?
+            .unwrap_or_default();
+        let slice = budgets::list(&rc.db, &rc.caller, &filter, &page).await?;
+        let (db, caller) = (rc.db.clone(), rc.caller.clone());
+        let filter = Arc::new(filter);
+        let counter: Counter = Arc::new(move || {
+            let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
+            Box::pin(async move { budgets::count(&db, &caller, &filter).await })
+        });
+        Ok(budget_connection(slice, counter))
+    }
+}

@@ -1,0 +1,661 @@
+//! `FundingSource`, `Budget`, `BudgetLine` and their figures.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use tandem_entities::{budget, budget_line, funding_source};
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::graphql::batch::ChildPage;
+use crate::graphql::clients::Client;
+use crate::graphql::connection::Counter;
+use crate::graphql::contacts::Contact;
+use crate::graphql::engagements::money;
+use crate::graphql::loaders::Loaders;
+use crate::graphql::money::Money;
+use crate::graphql::node::{self, Kind, global_id};
+use crate::graphql::page_cost;
+use crate::services::budgets::{self, figures};
+use crate::services::pagination::{PageRequest, Slice};
+
+/// Whose money a funding source is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Ord, PartialOrd)]
+#[graphql(remote = "tandem_entities::FundingFunction")]
+pub enum FundingFunction {
+    /// The CMO's marketing budget.
+    Marketing,
+    /// The CIO's budget to run the business.
+    ItRun,
+    /// The CIO's budget for technology serving customers.
+    BusinessTech,
+    /// The sales organisation's budget.
+    Sales,
+    /// Any other budget.
+    Other,
+}
+
+/// How the money is accounted for.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::ExpenseType")]
+pub enum ExpenseType {
+    /// Operating expense.
+    Opex,
+    /// Capital expense.
+    Capex,
+}
+
+/// Where a budget is in its life: DRAFT -> APPROVED -> CLOSED.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::BudgetStatus")]
+pub enum BudgetStatus {
+    /// Being prepared.
+    Draft,
+    /// Agreed with the client.
+    Approved,
+    /// Over: its lines no longer change.
+    Closed,
+}
+
+/// The part of the fiscal year a budget line covers.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Ord, PartialOrd)]
+#[graphql(remote = "tandem_entities::BudgetPeriod")]
+pub enum BudgetPeriod {
+    /// The whole fiscal year.
+    Fy,
+    /// The first three months of the fiscal year.
+    Q1,
+    /// Months four to six of the fiscal year.
+    Q2,
+    /// Months seven to nine of the fiscal year.
+    Q3,
+    /// The last three months of the fiscal year.
+    Q4,
+}
+
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Loaders>> {
+    ctx.data::<Arc<Loaders>>()
+}
+
+/// A pot of a client's money, owned by one of the client's contacts.
+pub struct FundingSource(pub funding_source::Model);
+
+impl FundingSource {
+    async fn amounts(&self, ctx: &Context<'_>) -> async_graphql::Result<figures::Amounts> {
+        Ok(loaders(ctx)?
+            .budgets
+            .source_figures
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+/// A pot of a client's money (the CMO's marketing budget, the CIO's run or
+/// business-technology budgets, ...), owned by one of the client's contacts.
+/// Its figures add up all its budget lines, in its own currency.
+#[Object]
+impl FundingSource {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::FundingSource, self.0.id)
+    }
+
+    /// The client whose money it is.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
+        let client = loaders(ctx)?
+            .clients
+            .load_one(self.0.client_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("client".into()))?;
+        Ok(Client(client))
+    }
+
+    /// Name, e.g. "Brand marketing 2026".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Whose money it is.
+    async fn function(&self) -> FundingFunction {
+        self.0.function.into()
+    }
+
+    /// The contact who owns (and approves spend from) it.
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        Ok(loaders(ctx)?
+            .budgets
+            .contacts
+            .load_one(self.0.owner_contact_id)
+            .await?
+            .map(Contact))
+    }
+
+    /// The client's reference for it: a cost centre or purchase order.
+    async fn external_ref(&self) -> Option<&str> {
+        self.0.external_ref.as_deref()
+    }
+
+    /// ISO-4217 currency of its money.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// Operating or capital expense.
+    async fn expense_type(&self) -> ExpenseType {
+        self.0.expense_type.into()
+    }
+
+    /// Whether it takes new budget lines; archived sources (`false`) stay
+    /// readable.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    /// Planned money across all its budget lines.
+    async fn planned(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.amounts(ctx).await?.planned, &self.0.currency)
+    }
+
+    /// Money allocated to engagements across all its budget lines.
+    async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.amounts(ctx).await?.allocated, &self.0.currency)
+    }
+
+    /// Money spent within the periods of its budget lines.
+    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.amounts(ctx).await?.spent, &self.0.currency)
+    }
+
+    /// Planned minus allocated, across all its budget lines.
+    async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.amounts(ctx).await?.remaining(), &self.0.currency)
+    }
+
+    /// When it was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Planned, allocated, spent and remaining money in one currency. Figures
+/// in different currencies are never added together: a budget holding
+/// sources of several currencies has one `Figures` per currency.
+pub struct Figures {
+    pub currency: String,
+    pub amounts: figures::Amounts,
+}
+
+/// Planned, allocated, spent and remaining money in one currency. Figures
+/// in different currencies are never added together.
+#[Object]
+impl Figures {
+    /// ISO-4217 currency of every amount here.
+    async fn currency(&self) -> &str {
+        &self.currency
+    }
+
+    /// Planned money.
+    async fn planned(&self) -> async_graphql::Result<Money> {
+        money(self.amounts.planned, &self.currency)
+    }
+
+    /// Money allocated to active engagements.
+    async fn allocated(&self) -> async_graphql::Result<Money> {
+        money(self.amounts.allocated, &self.currency)
+    }
+
+    /// Money spent inside the lines' periods.
+    async fn spent(&self) -> async_graphql::Result<Money> {
+        money(self.amounts.spent, &self.currency)
+    }
+
+    /// Planned minus allocated.
+    async fn remaining(&self) -> async_graphql::Result<Money> {
+        money(self.amounts.remaining(), &self.currency)
+    }
+
+    /// Spent as a percentage of planned, an exact decimal string with two
+    /// decimals (e.g. `"12.50"`); `null` when nothing is planned.
+    async fn utilisation(&self) -> Option<String> {
+        figures::utilisation(self.amounts.spent, self.amounts.planned)
+    }
+}
+
+/// A budget's figures for one function, in one currency.
+pub struct FunctionFigures {
+    pub function: FundingFunction,
+    pub figures: Figures,
+}
+
+/// A budget's figures for the funding sources of one function, in one
+/// currency (one entry per function and currency).
+#[Object]
+impl FunctionFigures {
+    /// The funding sources' function.
+    async fn function(&self) -> FundingFunction {
+        self.function
+    }
+
+    /// Their figures.
+    async fn figures(&self) -> &Figures {
+        &self.figures
+    }
+}
+
+/// A budget's figures for the funding sources of one owner, in one currency.
+pub struct OwnerFigures {
+    pub owner_id: Uuid,
+    pub figures: Figures,
+}
+
+/// A budget's figures for the funding sources one contact owns, in one
+/// currency (one entry per owner and currency).
+#[Object]
+impl OwnerFigures {
+    /// The owning contact.
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        Ok(loaders(ctx)?
+            .budgets
+            .contacts
+            .load_one(self.owner_id)
+            .await?
+            .map(Contact))
+    }
+
+    /// Their figures.
+    async fn figures(&self) -> &Figures {
+        &self.figures
+    }
+}
+
+/// A budget's figures for one period, in one currency.
+pub struct PeriodFigures {
+    pub period: BudgetPeriod,
+    pub figures: Figures,
+}
+
+/// A budget's figures for the lines of one period, in one currency (one
+/// entry per period and currency). FY lines appear under FY only; they are
+/// not spread over quarters.
+#[Object]
+impl PeriodFigures {
+    /// The lines' period.
+    async fn period(&self) -> BudgetPeriod {
+        self.period
+    }
+
+    /// Their figures.
+    async fn figures(&self) -> &Figures {
+        &self.figures
+    }
+}
+
+/// Sums `groups` by `key` and currency, ordered by key then currency.
+fn grouped<K: Ord + Clone>(
+    groups: &[figures::Group],
+    key: impl Fn(&figures::Group) -> K,
+) -> Vec<(K, Figures)> {
+    let mut sums: BTreeMap<(K, String), figures::Amounts> = BTreeMap::new();
+    for g in groups {
+        sums.entry((key(g), g.currency.clone()))
+            .or_default()
+            .add(&g.amounts);
+    }
+    sums.into_iter()
+        .map(|((k, currency), amounts)| (k, Figures { currency, amounts }))
+        .collect()
+}
+
+/// A client's budget for one fiscal year.
+pub struct Budget(pub budget::Model);
+
+impl Budget {
+    async fn groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<figures::Group>> {
+        Ok(loaders(ctx)?
+            .budgets
+            .budget_groups
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+/// A client's budget for one fiscal year: the combined CMO/CIO picture of
+/// marketing and IT money side by side, made of budget lines (funding
+/// source x period x planned amount). Figures come per currency, since a
+/// budget may hold funding sources of several currencies.
+#[Object]
+impl Budget {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::Budget, self.0.id)
+    }
+
+    /// The client it belongs to.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
+        let client = loaders(ctx)?
+            .clients
+            .load_one(self.0.client_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("client".into()))?;
+        Ok(Client(client))
+    }
+
+    /// The fiscal year: the calendar year in which it starts.
+    async fn fiscal_year(&self) -> i32 {
+        self.0.fiscal_year
+    }
+
+    /// First day of the fiscal year: the first of the client's fiscal-year
+    /// start month.
+    async fn starts_on(&self) -> NaiveDate {
+        self.0.starts_on
+    }
+
+    /// Last day of the fiscal year (inclusive).
+    async fn ends_on(&self) -> NaiveDate {
+        self.0.ends_on
+    }
+
+    /// Where it is in its life.
+    async fn status(&self) -> BudgetStatus {
+        self.0.status.into()
+    }
+
+    /// Its lines, oldest first, a page at a time.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn lines(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n lines (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return lines after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n lines (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return lines before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<BudgetLineConnection> {
+        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
+        let all = Arc::clone(loaders(ctx)?);
+        let key = ChildPage {
+            parent: self.0.id,
+            order: (),
+            page,
+        };
+        let slice = all
+            .budgets
+            .lines
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Slice::empty);
+        let id = self.0.id;
+        let counter: Counter = Arc::new(move || {
+            let all = Arc::clone(&all);
+            Box::pin(async move { Ok(all.budgets.line_counts.load_one(id).await?.unwrap_or(0)) })
+        });
+        let ordering = budgets::line_ordering();
+        Ok(BudgetLineConnection::new(
+            slice,
+            |m| ordering.cursor(m).encode(),
+            BudgetLine,
+            counter,
+        ))
+    }
+
+    /// Planned, allocated, spent and remaining money of all lines, one entry
+    /// per currency (empty without lines).
+    async fn totals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Figures>> {
+        let groups = self.groups(ctx).await?;
+        Ok(grouped(&groups, |_| ())
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect())
+    }
+
+    /// The figures per function of the funding sources, one entry per
+    /// function and currency.
+    async fn by_function(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FunctionFigures>> {
+        let groups = self.groups(ctx).await?;
+        Ok(grouped(&groups, |g| FundingFunction::from(g.function))
+            .into_iter()
+            .map(|(function, figures)| FunctionFigures { function, figures })
+            .collect())
+    }
+
+    /// The figures per owner of the funding sources, one entry per owner and
+    /// currency.
+    async fn by_owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OwnerFigures>> {
+        let groups = self.groups(ctx).await?;
+        Ok(grouped(&groups, |g| g.owner_contact_id)
+            .into_iter()
+            .map(|(owner_id, figures)| OwnerFigures { owner_id, figures })
+            .collect())
+    }
+
+    /// The figures per period of the lines, one entry per period and
+    /// currency.
+    async fn by_period(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PeriodFigures>> {
+        let groups = self.groups(ctx).await?;
+        Ok(grouped(&groups, |g| BudgetPeriod::from(g.period))
+            .into_iter()
+            .map(|(period, figures)| PeriodFigures { period, figures })
+            .collect())
+    }
+
+    /// When it was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Planned money of one funding source for one period of a budget.
+pub struct BudgetLine(pub budget_line::Model);
+
+impl BudgetLine {
+    async fn extras(&self, ctx: &Context<'_>) -> async_graphql::Result<super::loaders::LineExtras> {
+        Ok(loaders(ctx)?
+            .budgets
+            .line_extras
+            .load_one(self.0.id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("budget line".into()))?)
+    }
+
+    async fn budget_model(&self, ctx: &Context<'_>) -> async_graphql::Result<budget::Model> {
+        Ok(loaders(ctx)?
+            .budgets
+            .budgets
+            .load_one(self.0.budget_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("budget".into()))?)
+    }
+}
+
+/// Planned money of one funding source for one period of a budget, in the
+/// source's currency, with what is allocated to engagements and spent.
+#[Object]
+impl BudgetLine {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::BudgetLine, self.0.id)
+    }
+
+    /// The budget it belongs to.
+    async fn budget(&self, ctx: &Context<'_>) -> async_graphql::Result<Budget> {
+        Ok(Budget(self.budget_model(ctx).await?))
+    }
+
+    /// The funding source whose money it plans.
+    async fn funding_source(&self, ctx: &Context<'_>) -> async_graphql::Result<FundingSource> {
+        let source = loaders(ctx)?
+            .budgets
+            .sources
+            .load_one(self.0.funding_source_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("funding source".into()))?;
+        Ok(FundingSource(source))
+    }
+
+    /// The part of the fiscal year it covers.
+    async fn period(&self) -> BudgetPeriod {
+        self.0.period.into()
+    }
+
+    /// First day of its period.
+    async fn starts_on(&self, ctx: &Context<'_>) -> async_graphql::Result<NaiveDate> {
+        Ok(budgets::period_dates(&self.budget_model(ctx).await?, self.0.period).0)
+    }
+
+    /// Last day of its period (inclusive).
+    async fn ends_on(&self, ctx: &Context<'_>) -> async_graphql::Result<NaiveDate> {
+        Ok(budgets::period_dates(&self.budget_model(ctx).await?, self.0.period).1)
+    }
+
+    /// Planned money.
+    async fn planned(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.0.planned_minor, &self.extras(ctx).await?.currency)
+    }
+
+    /// Money allocated to active engagements; never above `planned`.
+    async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.0.allocated_minor, &self.extras(ctx).await?.currency)
+    }
+
+    /// Money spent from its funding source within its period.
+    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        money(extras.spent, &extras.currency)
+    }
+
+    /// Planned minus allocated.
+    async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(
+            self.0.planned_minor.saturating_sub(self.0.allocated_minor),
+            &self.extras(ctx).await?.currency,
+        )
+    }
+
+    /// Spent as a percentage of planned, an exact decimal string with two
+    /// decimals (e.g. `"12.50"`); `null` when nothing is planned.
+    async fn utilisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let extras = self.extras(ctx).await?;
+        Ok(figures::utilisation(extras.spent, self.0.planned_minor))
+    }
+
+    /// When it was created (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was last changed (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+crate::connection!(
+    FundingSourceConnection,
+    FundingSourceEdge,
+    FundingSource,
+    "funding source"
+);
+crate::connection!(BudgetConnection, BudgetEdge, Budget, "budget");
+crate::connection!(
+    BudgetLineConnection,
+    BudgetLineEdge,
+    BudgetLine,
+    "budget line"
+);
+
+/// Wraps a page of funding sources in a connection.
+pub fn funding_source_connection(
+    slice: Slice<funding_source::Model>,
+    counter: Counter,
+) -> FundingSourceConnection {
+    let ordering = crate::services::funding_sources::ordering();
+    FundingSourceConnection::new(
+        slice,
+        |m| ordering.cursor(m).encode(),
+        FundingSource,
+        counter,
+    )
+}
+
+/// Wraps a page of budgets in a connection.
+pub fn budget_connection(slice: Slice<budget::Model>, counter: Counter) -> BudgetConnection {
+    let ordering = budgets::ordering();
+    BudgetConnection::new(slice, |m| ordering.cursor(m).encode(), Budget, counter)
+}
+
+/// Decodes an optional filter id of `kind`; a wrong id is BAD_USER_INPUT.
+fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<Uuid>, AppError> {
+    id.map(|id| match node::decode(id) {
+        Some((k, uuid)) if k == kind => Ok(uuid),
+        _ => Err(AppError::BadUserInput(format!(
+            "filter `{field}`: {:?} is not a {kind:?} id",
+            id.as_str()
+        ))),
+    })
+    .transpose()
+}
+
+/// Which funding sources to list. All given conditions must hold.
+#[derive(InputObject, Default, Clone)]
+pub struct FundingSourceFilter {
+    /// Only this client's sources (a Client global id).
+    pub client_id: Option<ID>,
+    /// Only sources of this function.
+    pub function: Option<FundingFunction>,
+    /// Only sources owned by this contact (a Contact global id).
+    pub owner_contact_id: Option<ID>,
+    /// Only active sources (`true`) or only archived ones (`false`).
+    pub active: Option<bool>,
+}
+
+impl FundingSourceFilter {
+    pub fn into_service(
+        self,
+    ) -> Result<crate::services::funding_sources::FundingSourceFilter, AppError> {
+        Ok(crate::services::funding_sources::FundingSourceFilter {
+            client_id: filter_id(self.client_id.as_ref(), Kind::Client, "clientId")?,
+            function: self.function.map(Into::into),
+            owner_contact_id: filter_id(
+                self.owner_contact_id.as_ref(),
+                Kind::Contact,
+                "ownerContactId",
+            )?,
+            active: self.active,
+        })
+    }
+}
+
+/// Which budgets to list. All given conditions must hold.
+#[derive(InputObject, Default, Clone)]
+pub struct BudgetFilter {
+    /// Only this client's budgets (a Client global id).
+    pub client_id: Option<ID>,
+    /// Only budgets of this fiscal year.
+    pub fiscal_year: Option<i32>,
+    /// Only budgets in this status.
+    pub status: Option<BudgetStatus>,
+}
+
+impl BudgetFilter {
+    pub fn into_service(self) -> Result<budgets::BudgetFilter, AppError> {
+        Ok(budgets::BudgetFilter {
+            client_id: filter_id(self.client_id.as_ref(), Kind::Client, "clientId")?,
+            fiscal_year: self.fiscal_year,
+            status: self.status.map(Into::into),
+        })
+    }
+}

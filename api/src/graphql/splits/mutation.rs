@@ -1,0 +1,233 @@
+//! Making, submitting and deciding funding splits; recording spend.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::NaiveDate;
+
+use super::types::{FundingSplit, SpendEntry, SpendKind};
+use crate::error::AppError;
+use crate::graphql::clients::request;
+use crate::graphql::errors::{UserError, split};
+use crate::graphql::node::{self, Kind};
+use crate::services::spend::{self, NewSpend};
+use crate::services::splits::{self, Share};
+
+/// One source's share of a new split.
+#[derive(InputObject)]
+pub struct ShareInput {
+    /// A funding source of the engagement's client.
+    pub funding_source_id: ID,
+    /// Its share in basis points (1 to 10000); shares sum to 10000.
+    pub share_basis_points: i32,
+}
+
+/// A new split for an engagement.
+#[derive(InputObject)]
+pub struct CreateFundingSplitInput {
+    /// The engagement's global id.
+    pub engagement_id: ID,
+    /// The shares, summing to exactly 10000 basis points.
+    pub shares: Vec<ShareInput>,
+}
+
+/// A split to act on.
+#[derive(InputObject)]
+pub struct SplitIdInput {
+    /// The split's global id.
+    pub id: ID,
+}
+
+/// A decision on a split.
+#[derive(InputObject)]
+pub struct DecideFundingSplitInput {
+    /// The split's global id.
+    pub id: ID,
+    /// Why, kept with the decision.
+    pub comment: Option<String>,
+    /// Administrators only: the owner (a contact) they decide for.
+    pub on_behalf_of: Option<ID>,
+}
+
+/// Spend to record.
+#[derive(InputObject)]
+pub struct RecordSpendInput {
+    /// The engagement's global id (ACTIVE or ON_HOLD).
+    pub engagement_id: ID,
+    /// The day the money was spent.
+    pub spent_on: NaiveDate,
+    /// Amount above zero, an exact decimal string in the engagement's
+    /// currency.
+    pub amount: String,
+    /// What it was spent on.
+    pub kind: SpendKind,
+    /// Free text.
+    pub description: Option<String>,
+    /// Whether it is billed to the client; true when omitted.
+    pub billable: Option<bool>,
+}
+
+/// The result of a change to a split.
+#[derive(SimpleObject)]
+pub struct FundingSplitPayload {
+    /// The split after the change; `null` when there are user errors.
+    pub funding_split: Option<FundingSplit>,
+    /// Problems with the input; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The result of `recordSpend`.
+#[derive(SimpleObject)]
+pub struct RecordSpendPayload {
+    /// The recorded spend; `null` when there are user errors.
+    pub spend_entry: Option<SpendEntry>,
+    /// Problems with the input; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+async fn payload(
+    ctx: &Context<'_>,
+    result: Result<tandem_entities::funding_split::Model, AppError>,
+) -> async_graphql::Result<FundingSplitPayload> {
+    let rc = request(ctx)?;
+    let (s, user_errors) = split(result)?;
+    let funding_split = match s {
+        Some(s) => crate::services::engagements::get(&rc.db, &rc.caller, s.engagement_id)
+            .await?
+            .map(|e| FundingSplit(s, e.currency)),
+        None => None,
+    };
+    Ok(FundingSplitPayload {
+        funding_split,
+        user_errors,
+    })
+}
+
+async fn decide(
+    ctx: &Context<'_>,
+    input: DecideFundingSplitInput,
+    approve: bool,
+) -> async_graphql::Result<FundingSplitPayload> {
+    let rc = request(ctx)?;
+    let result = async {
+        let id = node::expect(Kind::FundingSplit, &input.id, &["input", "id"])?;
+        let on_behalf = input
+            .on_behalf_of
+            .as_ref()
+            .map(|c| node::expect(Kind::Contact, c, &["input", "onBehalfOf"]))
+            .transpose()?;
+        splits::decide(&rc.db, &rc.caller, id, approve, input.comment, on_behalf).await
+    }
+    .await;
+    payload(ctx, result).await
+}
+
+#[derive(Default)]
+pub struct SplitMutation;
+
+#[Object]
+impl SplitMutation {
+    /// Makes a DRAFT split (a new version) for an engagement. Shares must
+    /// sum to exactly 10000 basis points (else SHARES_SUM); sources must be
+    /// the client's, active and in the engagement's currency.
+    async fn create_funding_split(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The engagement and the shares.")] input: CreateFundingSplitInput,
+    ) -> async_graphql::Result<FundingSplitPayload> {
+        let rc = request(ctx)?;
+        let result = async {
+            let engagement = node::expect(
+                Kind::Engagement,
+                &input.engagement_id,
+                &["input", "engagementId"],
+            )?;
+            let mut shares = Vec::with_capacity(input.shares.len());
+            for s in &input.shares {
+                shares.push(Share {
+                    funding_source_id: node::expect(
+                        Kind::FundingSource,
+                        &s.funding_source_id,
+                        &["input", "shares"],
+                    )?,
+                    share_bp: s.share_basis_points,
+                });
+            }
+            splits::create(&rc.db, &rc.caller, engagement, shares).await
+        }
+        .await;
+        payload(ctx, result).await
+    }
+
+    /// Sends a DRAFT split for approval by each distinct owner of its
+    /// sources.
+    async fn submit_funding_split(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The split.")] input: SplitIdInput,
+    ) -> async_graphql::Result<FundingSplitPayload> {
+        let rc = request(ctx)?;
+        let result = match node::expect(Kind::FundingSplit, &input.id, &["input", "id"]) {
+            Ok(id) => splits::submit(&rc.db, &rc.caller, id).await,
+            Err(e) => Err(e),
+        };
+        payload(ctx, result).await
+    }
+
+    /// Approves a split as the owner of some of its sources (or, for an
+    /// administrator, on behalf of `onBehalfOf`). The last approval makes it
+    /// APPROVED; for an active engagement its allocations move to it at once
+    /// (BUDGET_EXCEEDED when they cannot, and then nothing changes).
+    async fn approve_funding_split(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The split and an optional comment.")] input: DecideFundingSplitInput,
+    ) -> async_graphql::Result<FundingSplitPayload> {
+        decide(ctx, input, true).await
+    }
+
+    /// Rejects a split as the owner of some of its sources; one rejection
+    /// rejects it.
+    async fn reject_funding_split(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The split and an optional comment.")] input: DecideFundingSplitInput,
+    ) -> async_graphql::Result<FundingSplitPayload> {
+        decide(ctx, input, false).await
+    }
+
+    /// Records spend on an ACTIVE or ON_HOLD engagement, attributed to the
+    /// funding sources by the split in force on its date.
+    async fn record_spend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The spend.")] input: RecordSpendInput,
+    ) -> async_graphql::Result<RecordSpendPayload> {
+        let rc = request(ctx)?;
+        let result = async {
+            let new = NewSpend {
+                engagement_id: node::expect(
+                    Kind::Engagement,
+                    &input.engagement_id,
+                    &["input", "engagementId"],
+                )?,
+                spent_on: input.spent_on,
+                amount: input.amount,
+                kind: input.kind.into(),
+                description: input.description,
+                billable: input.billable.unwrap_or(true),
+            };
+            let entry = spend::record(&rc.db, &rc.caller, new).await?;
+            let currency =
+                crate::services::engagements::get(&rc.db, &rc.caller, entry.engagement_id)
+                    .await?
+                    .map(|e| e.currency)
+                    .unwrap_or_default();
+            Ok((entry, currency))
+        }
+        .await;
+        let (entry, user_errors) = split(result)?;
+        Ok(RecordSpendPayload {
+            spend_entry: entry.map(|(e, c)| SpendEntry(e, c)),
+            user_errors,
+        })
+    }
+}

@@ -1,0 +1,321 @@
+//! `FundingSplit`, its shares and approvals, and `SpendEntry`.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use tandem_entities::{
+    funding_split, funding_split_share, spend_attribution, spend_entry, split_approval,
+};
+
+use crate::domain::split::apportion;
+use crate::error::AppError;
+use crate::graphql::contacts::Contact;
+use crate::graphql::engagements::{Engagement, money};
+use crate::graphql::money::Money;
+use crate::graphql::node::{Kind, global_id};
+
+use super::SplitLoaders;
+
+/// Where a funding split is in its approval.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::SplitStatus")]
+pub enum SplitStatus {
+    /// Being prepared; not yet sent for approval.
+    Draft,
+    /// Waiting for every owner of its sources to decide.
+    PendingApproval,
+    /// Every owner approved; this is the split in force.
+    Approved,
+    /// An owner rejected it.
+    Rejected,
+    /// Replaced by a newer approved version.
+    Superseded,
+}
+
+/// An owner's decision on a split.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::Decision")]
+pub enum Decision {
+    /// Not decided yet.
+    Pending,
+    /// Approved.
+    Approved,
+    /// Rejected.
+    Rejected,
+}
+
+/// What money was spent on.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "tandem_entities::SpendKind")]
+pub enum SpendKind {
+    /// People's time.
+    Labor,
+    /// Software licences.
+    License,
+    /// Paid media.
+    Media,
+    /// Other expenses.
+    Expense,
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<SplitLoaders>> {
+    ctx.data::<Arc<SplitLoaders>>()
+}
+
+/// A version of how an engagement's value is shared among funding sources.
+pub struct FundingSplit(pub funding_split::Model, pub String);
+
+/// How an engagement's value is shared among the client's funding sources
+/// (in basis points summing to 10000), approved by each owner of those
+/// sources: the CMO for the marketing share, the CIO for the IT share.
+#[Object]
+impl FundingSplit {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::FundingSplit, self.0.id)
+    }
+
+    /// The engagement it funds.
+    async fn engagement(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Engagement>> {
+        let rc = crate::graphql::clients::request(ctx)?;
+        Ok(
+            crate::services::engagements::get(&rc.db, &rc.caller, self.0.engagement_id)
+                .await?
+                .map(Engagement),
+        )
+    }
+
+    /// Version number, from 1.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Where it is in its approval.
+    async fn status(&self) -> SplitStatus {
+        self.0.status.into()
+    }
+
+    /// The engagement value it shares (its value when the split was made).
+    async fn value(&self) -> async_graphql::Result<Money> {
+        money(self.0.value_minor, &self.1)
+    }
+
+    /// Each source's share and amount; amounts are split by the largest
+    /// remainder rule so they sum to the value exactly.
+    async fn shares(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SplitShare>> {
+        let shares = loaders(ctx)?
+            .shares
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let amounts = apportion(
+            self.0.value_minor,
+            &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
+        );
+        Ok(shares
+            .into_iter()
+            .zip(amounts)
+            .map(|(s, a)| SplitShare(s, a, self.1.clone()))
+            .collect())
+    }
+
+    /// Each owner's decision.
+    async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SplitApproval>> {
+        Ok(loaders(ctx)?
+            .approvals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(SplitApproval)
+            .collect())
+    }
+
+    /// When it was made (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it was sent for approval (UTC).
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+
+    /// When it was approved or rejected (UTC).
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+}
+
+/// One funding source's share of a split.
+pub struct SplitShare(pub funding_split_share::Model, pub i64, pub String);
+
+/// One funding source's share of a split.
+#[Object]
+impl SplitShare {
+    /// Global id of the funding source.
+    async fn funding_source_id(&self) -> ID {
+        global_id(Kind::FundingSource, self.0.funding_source_id)
+    }
+
+    /// Name of the funding source.
+    async fn funding_source_name(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        Ok(loaders(ctx)?
+            .sources
+            .load_one(self.0.funding_source_id)
+            .await?
+            .map(|s| s.name))
+    }
+
+    /// The share in basis points (10000 = 100%).
+    async fn share_basis_points(&self) -> i32 {
+        self.0.share_bp
+    }
+
+    /// The share of the split's value.
+    async fn amount(&self) -> async_graphql::Result<Money> {
+        money(self.1, &self.2)
+    }
+}
+
+/// An owner's decision on a split.
+pub struct SplitApproval(pub split_approval::Model);
+
+/// An owner's decision on a split: who, when, and whether an administrator
+/// decided on their behalf.
+#[Object]
+impl SplitApproval {
+    /// The owner: a contact of the client who owns one of the split's sources.
+    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        let rc = crate::graphql::clients::request(ctx)?;
+        Ok(
+            crate::services::contacts::get(&rc.db, &rc.caller, self.0.owner_contact_id)
+                .await?
+                .map(Contact),
+        )
+    }
+
+    /// The decision.
+    async fn decision(&self) -> Decision {
+        self.0.decision.into()
+    }
+
+    /// Whether an administrator recorded it on the owner's behalf.
+    async fn on_behalf(&self) -> bool {
+        self.0.on_behalf
+    }
+
+    /// The comment given with the decision.
+    async fn comment(&self) -> Option<&str> {
+        self.0.comment.as_deref()
+    }
+
+    /// When it was decided (UTC).
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+}
+
+/// Money spent delivering an engagement.
+pub struct SpendEntry(pub spend_entry::Model, pub String);
+
+/// Money spent delivering an engagement, and how it was attributed to the
+/// funding sources by the split in force on its date.
+#[Object]
+impl SpendEntry {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        global_id(Kind::SpendEntry, self.0.id)
+    }
+
+    /// The day the money was spent.
+    async fn spent_on(&self) -> NaiveDate {
+        self.0.spent_on
+    }
+
+    /// The amount, in the engagement's currency.
+    async fn amount(&self) -> async_graphql::Result<Money> {
+        money(self.0.amount_minor, &self.1)
+    }
+
+    /// What it was spent on.
+    async fn kind(&self) -> SpendKind {
+        self.0.kind.into()
+    }
+
+    /// Free text.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// Whether it is billed to the client.
+    async fn billable(&self) -> bool {
+        self.0.billable
+    }
+
+    /// How it was charged to each funding source (fixed when recorded).
+    async fn attributions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<SpendAttribution>> {
+        let rows = loaders(ctx)?
+            .attributions
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|a| SpendAttribution(a, self.1.clone()))
+            .collect())
+    }
+
+    /// When it was recorded (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The part of a spend entry charged to one funding source.
+pub struct SpendAttribution(pub spend_attribution::Model, pub String);
+
+/// The part of a spend entry charged to one funding source.
+#[Object]
+impl SpendAttribution {
+    /// Global id of the funding source.
+    async fn funding_source_id(&self) -> ID {
+        global_id(Kind::FundingSource, self.0.funding_source_id)
+    }
+
+    /// Name of the funding source.
+    async fn funding_source_name(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<String>> {
+        Ok(loaders(ctx)?
+            .sources
+            .load_one(self.0.funding_source_id)
+            .await?
+            .map(|s| s.name))
+    }
+
+    /// The amount charged to it.
+    async fn amount(&self) -> async_graphql::Result<Money> {
+        money(self.0.amount_minor, &self.1)
+    }
+}
+
+crate::connection!(
+    SpendEntryConnection,
+    SpendEntryEdge,
+    SpendEntry,
+    "spend entry"
+);
+
+/// For errors about a split the caller cannot see.
+pub fn missing() -> AppError {
+    AppError::NotFound("funding split".into())
+}

@@ -1,0 +1,676 @@
+//! Client budgets: one per client and fiscal year, made of budget lines
+//! (funding source x period x planned amount).
+
+pub mod figures;
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Select,
+};
+use tandem_entities::{BudgetPeriod, BudgetStatus, budget, budget_line, funding_source};
+use uuid::Uuid;
+
+use crate::caller::{Caller, ClientScope};
+use crate::domain::{self, Currency, Money};
+use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
+use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+use crate::services::{clients, funding_sources};
+
+/// The earliest and latest fiscal years a budget may be made for.
+const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// Which budgets to list; all given conditions must hold.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetFilter {
+    pub client_id: Option<Uuid>,
+    pub fiscal_year: Option<i32>,
+    pub status: Option<BudgetStatus>,
+}
+
+impl BudgetFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(v) = self.client_id {
+            cond = cond.add(budget::Column::ClientId.eq(v));
+        }
+        if let Some(v) = self.fiscal_year {
+            cond = cond.add(budget::Column::FiscalYear.eq(v));
+        }
+        if let Some(v) = self.status {
+            cond = cond.add(budget::Column::Status.eq(v));
+        }
+        cond
+    }
+}
+
+/// Budgets, latest fiscal year first.
+pub fn ordering() -> Ordering<budget::Entity> {
+    Ordering {
+        name: "FISCAL_YEAR_DESC",
+        column: Some(budget::Column::FiscalYear),
+        descending: true,
+        id: budget::Column::Id,
+        key_of: |m| Some(KeyValue::Int(i64::from(m.fiscal_year))),
+        id_of: |m| m.id,
+    }
+}
+
+/// Budget lines, oldest first.
+pub fn line_ordering() -> Ordering<budget_line::Entity> {
+    Ordering {
+        name: "CREATED_AT_ASC",
+        column: None,
+        descending: false,
+        id: budget_line::Column::Id,
+        key_of: |_| None,
+        id_of: |m| m.id,
+    }
+}
+
+/// The first and last day of fiscal year `year` for a client whose year
+/// starts in `start_month` (1 to 12): from the first of that month in
+/// `year` to the day before the same date in `year + 1`.
+pub fn fiscal_year_dates(year: i32, start_month: u32) -> Option<(NaiveDate, NaiveDate)> {
+    let start = NaiveDate::from_ymd_opt(year, start_month, 1)?;
+    let next = start.checked_add_months(Months::new(12))?;
+    Some((start, next.pred_opt()?))
+}
+
+/// The first and last day (inclusive) of `period` in `budget`'s fiscal year:
+/// the whole year for FY; for Qn the months 3(n-1) to 3n-1 of the year
+/// (Q1 = its first three months).
+pub fn period_dates(budget: &budget::Model, period: BudgetPeriod) -> (NaiveDate, NaiveDate) {
+    let quarter = match period {
+        BudgetPeriod::Fy => return (budget.starts_on, budget.ends_on),
+        BudgetPeriod::Q1 => 0,
+        BudgetPeriod::Q2 => 1,
+        BudgetPeriod::Q3 => 2,
+        BudgetPeriod::Q4 => 3,
+    };
+    let start = budget
+        .starts_on
+        .checked_add_months(Months::new(3 * quarter))
+        .unwrap_or(budget.starts_on);
+    let end = start
+        .checked_add_months(Months::new(3))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(budget.ends_on);
+    (start, Ord::min(end, budget.ends_on))
+}
+
+/// The budget of `client_id` whose dates contain `on`, if any (budgets of a
+/// client never overlap). Not filtered by caller: for the service layer.
+pub async fn budget_for(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+    on: NaiveDate,
+) -> AppResult<Option<budget::Model>> {
+    Ok(budget::Entity::find()
+        .filter(budget::Column::ClientId.eq(client_id))
+        .filter(budget::Column::StartsOn.lte(on))
+        .filter(budget::Column::EndsOn.gte(on))
+        .one(db)
+        .await?)
+}
+
+/// The budgets `caller` may see: those of the clients they may see.
+pub fn visible(caller: &Caller) -> Select<budget::Entity> {
+    let select = budget::Entity::find();
+    match caller.client_scope() {
+        ClientScope::All => select,
+        ClientScope::Only(ids) => select.filter(budget::Column::ClientId.is_in(ids)),
+    }
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<budget::Model>> {
+    Ok(visible(caller)
+        .filter(budget::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// The visible budgets among `ids`, by id.
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, budget::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = visible(caller)
+        .filter(budget::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &BudgetFilter,
+    page: &PageRequest,
+) -> AppResult<Slice<budget::Model>> {
+    let select = visible(caller).filter(filter.condition());
+    pagination::paginate(db, select, &ordering(), page).await
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &BudgetFilter,
+) -> AppResult<u64> {
+    Ok(visible(caller).filter(filter.condition()).count(db).await?)
+}
+
+/// Counts rows of `select` per value of `parent`, for `parents`.
+async fn count_grouped<E: EntityTrait>(
+    select: Select<E>,
+    parent: E::Column,
+    parents: &[Uuid],
+    db: &impl ConnectionTrait,
+) -> AppResult<HashMap<Uuid, u64>> {
+    let rows: Vec<(Uuid, i64)> = select
+        .filter(parent.is_in(parents.to_vec()))
+        .select_only()
+        .column(parent)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(parent)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, u64> = parents.iter().map(|id| (*id, 0)).collect();
+    for (id, n) in rows {
+        out.insert(id, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(out)
+}
+
+/// The same page of budgets for each client, in one statement.
+pub async fn list_for_clients(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_ids: &[Uuid],
+    page: &PageRequest,
+) -> AppResult<HashMap<Uuid, Slice<budget::Model>>> {
+    pagination::paginate_grouped(
+        db,
+        visible(caller),
+        budget::Column::ClientId,
+        |m| m.client_id,
+        client_ids,
+        &ordering(),
+        page,
+    )
+    .await
+}
+
+/// How many visible budgets each client has, in one statement.
+pub async fn count_for_clients(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, u64>> {
+    count_grouped(visible(caller), budget::Column::ClientId, client_ids, db).await
+}
+
+/// The budgets among `ids` that the caller may see.
+async fn visible_ids(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<Vec<Uuid>> {
+    Ok(visible(caller)
+        .filter(budget::Column::Id.is_in(ids.to_vec()))
+        .select_only()
+        .column(budget::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// One page of each budget's lines, in one statement (plus one to check
+/// visibility).
+pub async fn lines_for(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+    page: &PageRequest,
+) -> AppResult<HashMap<Uuid, Slice<budget_line::Model>>> {
+    let ids = visible_ids(db, caller, ids).await?;
+    pagination::paginate_grouped(
+        db,
+        budget_line::Entity::find(),
+        budget_line::Column::BudgetId,
+        |m| m.budget_id,
+        &ids,
+        &line_ordering(),
+        page,
+    )
+    .await
+}
+
+/// How many lines each budget has, in one statement (plus one to check
+/// visibility).
+pub async fn count_lines(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, u64>> {
+    let ids = visible_ids(db, caller, ids).await?;
+    count_grouped(
+        budget_line::Entity::find(),
+        budget_line::Column::BudgetId,
+        &ids,
+        db,
+    )
+    .await
+}
+
+/// The visible budget lines among `ids`, by id.
+pub async fn get_lines(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, budget_line::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut select =
+        budget_line::Entity::find().filter(budget_line::Column::Id.is_in(ids.to_vec()));
+    if let ClientScope::Only(clients) = caller.client_scope() {
+        let mut budgets = sea_orm::sea_query::Query::select();
+        budgets
+            .column(budget::Column::Id)
+            .from(budget::Entity)
+            .and_where(Expr::col(budget::Column::ClientId).is_in(clients));
+        select = select.filter(
+            Expr::col((budget_line::Entity, budget_line::Column::BudgetId)).in_subquery(budgets),
+        );
+    }
+    let rows = select.all(db).await?;
+    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+}
+
+fn budget_not_found(field: &[&str]) -> AppError {
+    AppError::invalid(field, UserErrorCode::NotFound, "no such budget")
+}
+
+/// A visible budget the caller may change.
+async fn writable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    field: &[&str],
+) -> AppResult<budget::Model> {
+    let found = get(db, caller, id)
+        .await?
+        .ok_or_else(|| budget_not_found(field))?;
+    caller.authorize_client_write(found.client_id)?;
+    Ok(found)
+}
+
+/// Creates the DRAFT budget of a client for a fiscal year. One budget per
+/// client and year (TAKEN); its dates may not overlap another budget of the
+/// client, which can happen when the fiscal-year start month changed
+/// (OVERLAPS).
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_id: Uuid,
+    fiscal_year: i32,
+) -> AppResult<budget::Model> {
+    let client = clients::get(db, caller, client_id).await?.ok_or_else(|| {
+        AppError::invalid(
+            &["input", "clientId"],
+            UserErrorCode::NotFound,
+            "no such client",
+        )
+    })?;
+    caller.authorize_client_write(client.id)?;
+    let field = &["input", "fiscalYear"];
+    if !YEARS.contains(&fiscal_year) {
+        return Err(AppError::invalid(
+            field,
+            UserErrorCode::Invalid,
+            format!("must be from {} to {}", YEARS.start(), YEARS.end()),
+        ));
+    }
+    let month = u32::try_from(client.fiscal_year_start_month).unwrap_or(1);
+    let (starts_on, ends_on) = fiscal_year_dates(fiscal_year, month)
+        .ok_or_else(|| AppError::internal("fiscal year dates out of range"))?;
+    let taken = || {
+        AppError::invalid(
+            field,
+            UserErrorCode::Taken,
+            "this client already has a budget for that fiscal year",
+        )
+    };
+    let same_year = budget::Entity::find()
+        .filter(budget::Column::ClientId.eq(client.id))
+        .filter(budget::Column::FiscalYear.eq(fiscal_year))
+        .count(db)
+        .await?;
+    if same_year > 0 {
+        return Err(taken());
+    }
+    let overlapping = budget::Entity::find()
+        .filter(budget::Column::ClientId.eq(client.id))
+        .filter(budget::Column::StartsOn.lte(ends_on))
+        .filter(budget::Column::EndsOn.gte(starts_on))
+        .one(db)
+        .await?;
+    if let Some(other) = overlapping {
+        return Err(AppError::invalid(
+            field,
+            UserErrorCode::Overlaps,
+            format!(
+                "the fiscal year {starts_on} to {ends_on} overlaps the budget for fiscal year {}",
+                other.fiscal_year
+            ),
+        ));
+    }
+    let now = domain::now();
+    budget::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        fiscal_year: Set(fiscal_year),
+        starts_on: Set(starts_on),
+        ends_on: Set(ends_on),
+        status: Set(BudgetStatus::Draft),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            taken()
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Moves a budget DRAFT -> APPROVED or APPROVED -> CLOSED; anything else is
+/// INVALID_TRANSITION. The update is conditional on the status it read, so
+/// two racing moves cannot both apply.
+#[tracing::instrument(skip_all, fields(budget_id = %id, to = ?to))]
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    to: BudgetStatus,
+) -> AppResult<budget::Model> {
+    let current = writable(db, caller, id, &["input", "id"]).await?;
+    let allowed = matches!(
+        (current.status, to),
+        (BudgetStatus::Draft, BudgetStatus::Approved)
+            | (BudgetStatus::Approved, BudgetStatus::Closed)
+    );
+    let refused = || {
+        AppError::invalid(
+            &["input", "id"],
+            UserErrorCode::InvalidTransition,
+            format!("a budget cannot move from {:?} to {to:?}", current.status),
+        )
+    };
+    if !allowed {
+        return Err(refused());
+    }
+    let moved = budget::Entity::update_many()
+        .col_expr(budget::Column::Status, Expr::value(to))
+        .col_expr(budget::Column::UpdatedAt, Expr::value(domain::now()))
+        .filter(budget::Column::Id.eq(id))
+        .filter(budget::Column::Status.eq(current.status))
+        .exec(db)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(refused());
+    }
+    budget::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| budget_not_found(&["input", "id"]))
+}
+
+/// What `setBudgetLine` asks for.
+#[derive(Debug, Clone)]
+pub struct LineInput {
+    pub budget_id: Uuid,
+    pub funding_source_id: Uuid,
+    pub period: BudgetPeriod,
+    /// An exact decimal string in the source's currency.
+    pub planned: String,
+}
+
+fn locked() -> AppError {
+    AppError::invalid(
+        &["input", "budgetId"],
+        UserErrorCode::Locked,
+        "the budget is closed",
+    )
+}
+
+fn below_allocated(allocated: i64, currency: Currency) -> AppError {
+    AppError::invalid(
+        &["input", "planned"],
+        UserErrorCode::Invalid,
+        format!(
+            "must not be below the allocated amount of {}",
+            Money::new(allocated, currency)
+        ),
+    )
+}
+
+/// Creates or updates the line of (funding source, period) in a budget.
+#[tracing::instrument(skip_all)]
+pub async fn set_line(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    input: LineInput,
+) -> AppResult<budget_line::Model> {
+    let budget = writable(db, caller, input.budget_id, &["input", "budgetId"]).await?;
+    if budget.status == BudgetStatus::Closed {
+        return Err(locked());
+    }
+    let source = funding_sources::get(db, caller, input.funding_source_id)
+        .await?
+        .filter(|s| s.client_id == budget.client_id)
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "fundingSourceId"],
+                UserErrorCode::NotFound,
+                "no such funding source at the budget's client",
+            )
+        })?;
+    if !source.active {
+        return Err(AppError::invalid(
+            &["input", "fundingSourceId"],
+            UserErrorCode::Archived,
+            "the funding source is archived",
+        ));
+    }
+    let currency = Currency::parse(&source.currency)
+        .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
+    let planned = Money::parse(&input.planned, currency)
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "planned"],
+                UserErrorCode::Invalid,
+                format!(
+                    "must be an exact decimal amount with at most {} decimals",
+                    currency.exponent()
+                ),
+            )
+        })?
+        .minor_units;
+    if planned < 0 {
+        return Err(AppError::invalid(
+            &["input", "planned"],
+            UserErrorCode::Invalid,
+            "must not be negative",
+        ));
+    }
+    let existing = budget_line::Entity::find()
+        .filter(budget_line::Column::BudgetId.eq(budget.id))
+        .filter(budget_line::Column::FundingSourceId.eq(source.id))
+        .all(db)
+        .await?;
+    let is_year = input.period == BudgetPeriod::Fy;
+    if existing
+        .iter()
+        .any(|l| (l.period == BudgetPeriod::Fy) != is_year)
+    {
+        return Err(AppError::invalid(
+            &["input", "period"],
+            UserErrorCode::Invalid,
+            "a funding source has either one FY line or quarter lines in a budget, not both",
+        ));
+    }
+    let now = domain::now();
+    if let Some(line) = existing.into_iter().find(|l| l.period == input.period) {
+        // Conditional on the allocation, which may grow meanwhile.
+        let updated = budget_line::Entity::update_many()
+            .col_expr(budget_line::Column::PlannedMinor, Expr::value(planned))
+            .col_expr(budget_line::Column::UpdatedAt, Expr::value(now))
+            .filter(budget_line::Column::Id.eq(line.id))
+            .filter(budget_line::Column::AllocatedMinor.lte(planned))
+            .exec(db)
+            .await?;
+        let current = budget_line::Entity::find_by_id(line.id)
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::internal("budget line vanished"))?;
+        if updated.rows_affected != 1 {
+            return Err(below_allocated(current.allocated_minor, currency));
+        }
+        return Ok(current);
+    }
+    budget_line::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        budget_id: Set(budget.id),
+        funding_source_id: Set(source.id),
+        period: Set(input.period),
+        planned_minor: Set(planned),
+        allocated_minor: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::invalid(
+                &["input", "period"],
+                UserErrorCode::Taken,
+                "the line was created meanwhile; set it again",
+            )
+        } else {
+            e.into()
+        }
+    })
+}
+
+/// Removes a budget line on which nothing is allocated.
+#[tracing::instrument(skip_all, fields(line_id = %id))]
+pub async fn remove_line(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<budget_line::Model> {
+    let not_found = || {
+        AppError::invalid(
+            &["input", "id"],
+            UserErrorCode::NotFound,
+            "no such budget line",
+        )
+    };
+    let line = get_lines(db, caller, &[id])
+        .await?
+        .remove(&id)
+        .ok_or_else(not_found)?;
+    let budget = writable(db, caller, line.budget_id, &["input", "id"]).await?;
+    if budget.status == BudgetStatus::Closed {
+        return Err(AppError::invalid(
+            &["input", "id"],
+            UserErrorCode::Locked,
+            "the budget is closed",
+        ));
+    }
+    let deleted = budget_line::Entity::delete_many()
+        .filter(budget_line::Column::Id.eq(id))
+        .filter(budget_line::Column::AllocatedMinor.eq(0))
+        .exec(db)
+        .await?;
+    if deleted.rows_affected != 1 {
+        return Err(AppError::invalid(
+            &["input", "id"],
+            UserErrorCode::Locked,
+            "money is allocated on this line; it cannot be removed",
+        ));
+    }
+    Ok(line)
+}
+
+/// The currency of each funding source among `ids` (for lines' amounts).
+pub async fn currencies(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = funding_source::Entity::find()
+        .filter(funding_source::Column::Id.is_in(ids.to_vec()))
+        .select_only()
+        .column(funding_source::Column::Id)
+        .column(funding_source::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The fiscal year of a date for a client whose year starts in
+/// `start_month`: the calendar year of the year's first day.
+pub fn fiscal_year_of(on: NaiveDate, start_month: u32) -> i32 {
+    if on.month() >= start_month {
+        on.year()
+    } else {
+        on.year() - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_fiscal_year_starting_in_april_ends_the_next_march() {
+        assert_eq!(
+            fiscal_year_dates(2026, 4),
+            Some((d(2026, 4, 1), d(2027, 3, 31)))
+        );
+        assert_eq!(
+            fiscal_year_dates(2028, 3),
+            Some((d(2028, 3, 1), d(2029, 2, 28)))
+        );
+        assert_eq!(fiscal_year_of(d(2027, 3, 31), 4), 2026);
+        assert_eq!(fiscal_year_of(d(2027, 4, 1), 4), 2027);
+    }
+}

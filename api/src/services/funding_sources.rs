@@ -1,0 +1,351 @@
+//! Funding sources: pots of a client's money, each owned by one contact.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Select,
+};
+use tandem_entities::{ClientStatus, ExpenseType, FundingFunction, contact, funding_source};
+use uuid::Uuid;
+
+use crate::caller::{Caller, ClientScope};
+use crate::domain::{self, Currency, text};
+use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
+use crate::services::budgets::figures;
+use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+use crate::services::{clients, contacts};
+
+/// Which funding sources to list; all given conditions must hold.
+#[derive(Debug, Clone, Default)]
+pub struct FundingSourceFilter {
+    pub client_id: Option<Uuid>,
+    pub function: Option<FundingFunction>,
+    pub owner_contact_id: Option<Uuid>,
+    pub active: Option<bool>,
+}
+
+impl FundingSourceFilter {
+    fn condition(&self) -> Condition {
+        use funding_source::Column as C;
+        let mut cond = Condition::all();
+        if let Some(v) = self.client_id {
+            cond = cond.add(C::ClientId.eq(v));
+        }
+        if let Some(v) = self.function {
+            cond = cond.add(C::Function.eq(v));
+        }
+        if let Some(v) = self.owner_contact_id {
+            cond = cond.add(C::OwnerContactId.eq(v));
+        }
+        if let Some(v) = self.active {
+            cond = cond.add(C::Active.eq(v));
+        }
+        cond
+    }
+}
+
+/// Funding sources by name, then id.
+pub fn ordering() -> Ordering<funding_source::Entity> {
+    Ordering {
+        name: "NAME_ASC",
+        column: Some(funding_source::Column::Name),
+        descending: false,
+        id: funding_source::Column::Id,
+        key_of: |m| Some(KeyValue::Str(m.name.clone())),
+        id_of: |m| m.id,
+    }
+}
+
+/// The funding sources `caller` may see: those of the clients they may see.
+pub fn visible(caller: &Caller) -> Select<funding_source::Entity> {
+    let select = funding_source::Entity::find();
+    match caller.client_scope() {
+        ClientScope::All => select,
+        ClientScope::Only(ids) => select.filter(funding_source::Column::ClientId.is_in(ids)),
+    }
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<funding_source::Model>> {
+    Ok(visible(caller)
+        .filter(funding_source::Column::Id.eq(id))
+        .one(db)
+        .await?)
+}
+
+/// The visible funding sources among `ids`, by id.
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, funding_source::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = visible(caller)
+        .filter(funding_source::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &FundingSourceFilter,
+    page: &PageRequest,
+) -> AppResult<Slice<funding_source::Model>> {
+    let select = visible(caller).filter(filter.condition());
+    pagination::paginate(db, select, &ordering(), page).await
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &FundingSourceFilter,
+) -> AppResult<u64> {
+    Ok(visible(caller).filter(filter.condition()).count(db).await?)
+}
+
+/// The same page of funding sources for each client, in one statement.
+pub async fn list_for_clients(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_ids: &[Uuid],
+    page: &PageRequest,
+) -> AppResult<HashMap<Uuid, Slice<funding_source::Model>>> {
+    pagination::paginate_grouped(
+        db,
+        visible(caller),
+        funding_source::Column::ClientId,
+        |m| m.client_id,
+        client_ids,
+        &ordering(),
+        page,
+    )
+    .await
+}
+
+/// How many visible funding sources each client has, in one statement.
+pub async fn count_for_clients(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, u64>> {
+    let rows: Vec<(Uuid, i64)> = visible(caller)
+        .filter(funding_source::Column::ClientId.is_in(client_ids.to_vec()))
+        .select_only()
+        .column(funding_source::Column::ClientId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(funding_source::Column::ClientId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, u64> = client_ids.iter().map(|id| (*id, 0)).collect();
+    for (id, n) in rows {
+        out.insert(id, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(out)
+}
+
+/// Planned, allocated and spent money of each funding source across all its
+/// budget lines (in the source's currency), in one statement.
+pub async fn figures_for(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, figures::Amounts>> {
+    figures::for_sources(db, ids).await
+}
+
+/// What a new funding source needs.
+#[derive(Debug, Clone)]
+pub struct NewFundingSource {
+    pub client_id: Uuid,
+    pub name: String,
+    pub function: FundingFunction,
+    pub owner_contact_id: Uuid,
+    pub external_ref: Option<String>,
+    /// The client's default currency when `None`.
+    pub currency: Option<String>,
+    pub expense_type: ExpenseType,
+}
+
+/// Changes to a funding source; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct FundingSourcePatch {
+    pub name: Option<String>,
+    pub function: Option<FundingFunction>,
+    pub owner_contact_id: Option<Uuid>,
+    pub external_ref: Option<Option<String>>,
+    pub expense_type: Option<ExpenseType>,
+    pub active: Option<bool>,
+}
+
+fn currency(code: &str) -> Result<String, FieldError> {
+    Currency::parse(code)
+        .map(|c| c.code().to_owned())
+        .ok_or_else(|| {
+            FieldError::new(
+                &["input", "currency"],
+                UserErrorCode::Invalid,
+                format!("{code:?} is not an ISO-4217 currency code"),
+            )
+        })
+}
+
+/// The owner must be a contact of the source's client.
+async fn check_owner(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_id: Uuid,
+    contact_id: Uuid,
+) -> AppResult<contact::Model> {
+    match contacts::get(db, caller, contact_id).await? {
+        Some(c) if c.client_id == client_id => Ok(c),
+        _ => Err(AppError::invalid(
+            &["input", "ownerContactId"],
+            UserErrorCode::NotFound,
+            "no such contact at this client",
+        )),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    input: NewFundingSource,
+) -> AppResult<funding_source::Model> {
+    let client = clients::get(db, caller, input.client_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "clientId"],
+                UserErrorCode::NotFound,
+                "no such client",
+            )
+        })?;
+    caller.authorize_client_write(client.id)?;
+    if client.status == ClientStatus::Archived {
+        return Err(AppError::invalid(
+            &["input", "clientId"],
+            UserErrorCode::Archived,
+            "the client is archived",
+        ));
+    }
+    let mut errors = text::Errors::default();
+    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
+    let external_ref = errors.check(text::optional(
+        &["input", "externalRef"],
+        input.external_ref.as_deref(),
+        100,
+    ));
+    let currency = errors.check(currency(
+        input
+            .currency
+            .as_deref()
+            .unwrap_or(&client.default_currency),
+    ));
+    errors.finish()?;
+    let (Some(name), Some(external_ref), Some(currency)) = (name, external_ref, currency) else {
+        return Err(AppError::internal(
+            "validated funding source input incomplete",
+        ));
+    };
+    check_owner(db, caller, client.id, input.owner_contact_id).await?;
+    let now = domain::now();
+    Ok(funding_source::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        name: Set(name),
+        function: Set(input.function),
+        owner_contact_id: Set(input.owner_contact_id),
+        external_ref: Set(external_ref),
+        currency: Set(currency),
+        expense_type: Set(input.expense_type),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?)
+}
+
+/// A visible funding source the caller may change.
+async fn writable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<funding_source::Model> {
+    let found = get(db, caller, id).await?.ok_or_else(|| {
+        AppError::invalid(
+            &["input", "id"],
+            UserErrorCode::NotFound,
+            "no such funding source",
+        )
+    })?;
+    caller.authorize_client_write(found.client_id)?;
+    Ok(found)
+}
+
+#[tracing::instrument(skip_all, fields(funding_source_id = %id))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    patch: FundingSourcePatch,
+) -> AppResult<funding_source::Model> {
+    let current = writable(db, caller, id).await?;
+    let mut errors = text::Errors::default();
+    let mut model: funding_source::ActiveModel = current.clone().into();
+    if let Some(v) = &patch.name
+        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+    {
+        model.name = Set(v);
+    }
+    if let Some(v) = &patch.external_ref
+        && let Some(v) = errors.check(text::optional(&["input", "externalRef"], v.as_deref(), 100))
+    {
+        model.external_ref = Set(v);
+    }
+    errors.finish()?;
+    if let Some(v) = patch.owner_contact_id {
+        check_owner(db, caller, current.client_id, v).await?;
+        model.owner_contact_id = Set(v);
+    }
+    if let Some(v) = patch.function {
+        model.function = Set(v);
+    }
+    if let Some(v) = patch.expense_type {
+        model.expense_type = Set(v);
+    }
+    if let Some(v) = patch.active {
+        model.active = Set(v);
+    }
+    model.updated_at = Set(domain::now());
+    Ok(model.update(db).await?)
+}
+
+/// Deactivates a funding source: it stays readable, keeps its budget lines,
+/// and takes no new ones. Archiving an archived source changes nothing.
+#[tracing::instrument(skip_all, fields(funding_source_id = %id))]
+pub async fn archive(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<funding_source::Model> {
+    let current = writable(db, caller, id).await?;
+    if !current.active {
+        return Ok(current);
+    }
+    let mut model: funding_source::ActiveModel = current.into();
+    model.active = Set(false);
+    model.updated_at = Set(domain::now());
+    Ok(model.update(db).await?)
+}

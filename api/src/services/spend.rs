@@ -1,0 +1,274 @@
+//! Spend: what delivering an engagement actually cost, attributed to the
+//! funding sources by the split in force on the spend date. The attribution
+//! is stored, so a later split never rewrites history.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, TimeDelta};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
+use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spend_entry};
+use uuid::Uuid;
+
+use crate::caller::Caller;
+use crate::domain::{self, Currency, Money, split::apportion, text};
+use crate::error::{AppError, AppResult, UserErrorCode};
+use crate::services::pagination::{self, Ordering, PageRequest, Slice};
+use crate::services::{engagements, splits};
+
+/// A new spend entry.
+#[derive(Debug, Clone)]
+pub struct NewSpend {
+    pub engagement_id: Uuid,
+    pub spent_on: NaiveDate,
+    /// An exact decimal string in the engagement's currency.
+    pub amount: String,
+    pub kind: SpendKind,
+    pub description: Option<String>,
+    pub billable: bool,
+}
+
+/// Records spend on an ACTIVE or ON_HOLD engagement. DELIVERY users record
+/// spend on what they are staffed on; account managers on their clients';
+/// administrators anywhere.
+#[tracing::instrument(skip_all)]
+pub async fn record(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    input: NewSpend,
+) -> AppResult<spend_entry::Model> {
+    let p = caller.require_write_scope()?.clone();
+    let engagement = engagements::get(db, caller, input.engagement_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "engagementId"],
+                UserErrorCode::NotFound,
+                "no such engagement",
+            )
+        })?;
+    if p.role != Role::Delivery {
+        caller.authorize_client_write(engagement.client_id)?;
+    }
+    let currency = Currency::parse(&engagement.currency)
+        .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
+    let mut errors = text::Errors::default();
+    let amount = errors.check(
+        Money::parse(&input.amount, currency)
+            .filter(|m| m.minor_units > 0)
+            .map(|m| m.minor_units)
+            .ok_or_else(|| {
+                crate::error::FieldError::new(
+                    &["input", "amount"],
+                    UserErrorCode::Invalid,
+                    format!(
+                        "must be an amount above zero with at most {} decimals",
+                        currency.exponent()
+                    ),
+                )
+            }),
+    );
+    let description = errors.check(text::optional(
+        &["input", "description"],
+        input.description.as_deref(),
+        2000,
+    ));
+    errors.finish()?;
+    let (Some(amount), Some(description)) = (amount, description) else {
+        return Err(AppError::internal("validated spend input incomplete"));
+    };
+    if !matches!(
+        engagement.status,
+        EngagementStatus::Active | EngagementStatus::OnHold
+    ) {
+        return Err(AppError::invalid(
+            &["input", "engagementId"],
+            UserErrorCode::Locked,
+            format!(
+                "spend is recorded only on ACTIVE or ON_HOLD engagements (it is {:?})",
+                engagement.status
+            ),
+        ));
+    }
+    let split = splits::in_force(db, engagement.id, input.spent_on)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "engagementId"],
+                UserErrorCode::NoApprovedSplit,
+                "the engagement has no approved split",
+            )
+        })?;
+    let shares = splits::shares_of(db, &[split.id])
+        .await?
+        .remove(&split.id)
+        .unwrap_or_default();
+    let parts = apportion(
+        amount,
+        &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
+    );
+    let txn = db.begin().await?;
+    let entry = spend_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        engagement_id: Set(engagement.id),
+        spent_on: Set(input.spent_on),
+        amount_minor: Set(amount),
+        kind: Set(input.kind),
+        description: Set(description),
+        billable: Set(input.billable),
+        split_id: Set(split.id),
+        created_by: Set(Some(p.user_id)),
+        created_at: Set(domain::now()),
+    }
+    .insert(&txn)
+    .await?;
+    for (share, part) in shares.iter().zip(parts) {
+        spend_attribution::ActiveModel {
+            spend_id: Set(entry.id),
+            funding_source_id: Set(share.funding_source_id),
+            engagement_id: Set(engagement.id),
+            spent_on: Set(entry.spent_on),
+            amount_minor: Set(part),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(entry)
+}
+
+/// Newest first.
+pub fn ordering() -> Ordering<spend_entry::Entity> {
+    Ordering {
+        name: "CREATED_AT_DESC",
+        column: None,
+        descending: true,
+        id: spend_entry::Column::Id,
+        key_of: |_| None,
+        id_of: |m| m.id,
+    }
+}
+
+/// One page of each visible engagement's spend.
+pub async fn entries_for(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+    page: &PageRequest,
+) -> AppResult<HashMap<Uuid, Slice<spend_entry::Model>>> {
+    let visible: Vec<Uuid> = engagements::get_many(db, caller, ids)
+        .await?
+        .into_keys()
+        .collect();
+    pagination::paginate_grouped(
+        db,
+        spend_entry::Entity::find(),
+        spend_entry::Column::EngagementId,
+        |m| m.engagement_id,
+        &visible,
+        &ordering(),
+        page,
+    )
+    .await
+}
+
+/// Attributions of each spend entry, by entry id.
+pub async fn attributions_of(
+    db: &impl ConnectionTrait,
+    spend_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<spend_attribution::Model>>> {
+    let mut out: HashMap<Uuid, Vec<spend_attribution::Model>> =
+        spend_ids.iter().map(|id| (*id, Vec::new())).collect();
+    if spend_ids.is_empty() {
+        return Ok(out);
+    }
+    for a in spend_attribution::Entity::find()
+        .filter(spend_attribution::Column::SpendId.is_in(spend_ids.to_vec()))
+        .all(db)
+        .await?
+    {
+        out.entry(a.spend_id).or_default().push(a);
+    }
+    Ok(out)
+}
+
+/// Spend figures of an engagement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpendFigures {
+    pub spent_minor: i64,
+    /// Spend dated in the 30 days up to and including `today`.
+    pub last_30_days_minor: i64,
+}
+
+/// Spend figures of each visible engagement, with one SQL aggregate.
+pub async fn figures_for(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+    today: NaiveDate,
+) -> AppResult<HashMap<Uuid, SpendFigures>> {
+    let visible: Vec<Uuid> = engagements::get_many(db, caller, ids)
+        .await?
+        .into_keys()
+        .collect();
+    let since = today - TimeDelta::days(29);
+    let recent = format!(
+        "CAST(COALESCE(SUM(CASE WHEN spent_on >= '{since}' AND spent_on <= '{today}' THEN amount_minor ELSE 0 END), 0) AS BIGINT)"
+    );
+    let rows: Vec<(Uuid, i64, i64)> = spend_entry::Entity::find()
+        .filter(spend_entry::Column::EngagementId.is_in(visible.clone()))
+        .select_only()
+        .column(spend_entry::Column::EngagementId)
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
+            "s",
+        )
+        .column_as(Expr::cust(recent), "r")
+        .group_by(spend_entry::Column::EngagementId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, SpendFigures> = visible
+        .iter()
+        .map(|id| (*id, SpendFigures::default()))
+        .collect();
+    for (id, s, r) in rows {
+        out.insert(
+            id,
+            SpendFigures {
+                spent_minor: s,
+                last_30_days_minor: r,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// How many spend entries each visible engagement has, in one statement.
+pub async fn count_for(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, u64>> {
+    let visible: Vec<Uuid> = engagements::get_many(db, caller, ids)
+        .await?
+        .into_keys()
+        .collect();
+    let rows: Vec<(Uuid, i64)> = spend_entry::Entity::find()
+        .filter(spend_entry::Column::EngagementId.is_in(visible.clone()))
+        .select_only()
+        .column(spend_entry::Column::EngagementId)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(spend_entry::Column::EngagementId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<Uuid, u64> = visible.iter().map(|id| (*id, 0)).collect();
+    for (id, n) in rows {
+        out.insert(id, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(out)
+}

@@ -1,0 +1,24 @@
+//! An owner's decision on a split.
+
+use sea_orm::entity::prelude::*;
+
+use crate::Decision;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "split_approvals")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub split_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub owner_contact_id: Uuid,
+    pub decision: Decision,
+    pub decided_by: Option<Uuid>,
+    pub on_behalf: bool,
+    pub comment: Option<String>,
+    pub decided_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
