@@ -349,3 +349,54 @@ pub async fn archive(
     model.updated_at = Set(domain::now());
     Ok(model.update(db).await?)
 }
+
+/// Planned, allocated and spent money of each visible client across all its
+/// funding sources, one entry per currency (never added across currencies).
+/// The sums come from SQL aggregates per source; only the per-source totals
+/// are folded here.
+pub async fn figures_for_clients(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    client_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<(String, crate::services::budgets::figures::Amounts)>>> {
+    let sources: Vec<(Uuid, Uuid, String)> = visible(caller)
+        .filter(funding_source::Column::ClientId.is_in(client_ids.to_vec()))
+        .select_only()
+        .column(funding_source::Column::Id)
+        .column(funding_source::Column::ClientId)
+        .column(funding_source::Column::Currency)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let amounts = crate::services::budgets::figures::for_sources(
+        db,
+        &sources.iter().map(|s| s.0).collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut folded: HashMap<
+        Uuid,
+        std::collections::BTreeMap<String, crate::services::budgets::figures::Amounts>,
+    > = HashMap::new();
+    for (source, client, currency) in sources {
+        if let Some(a) = amounts.get(&source) {
+            folded
+                .entry(client)
+                .or_default()
+                .entry(currency)
+                .or_default()
+                .add(a);
+        }
+    }
+    Ok(client_ids
+        .iter()
+        .map(|id| {
+            (
+                *id,
+                folded
+                    .remove(id)
+                    .map(|m| m.into_iter().collect())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect())
+}

@@ -384,6 +384,11 @@ async fn activation_needs_an_approved_split_and_allocates_each_share() {
     let active = j.activate(&e).await;
     assert_eq!(active["engagement"]["status"], "ACTIVE", "{active}");
     assert_eq!(j.allocated().await, (600_000, 400_000));
+    let client = j.app.data("query($id: ID!) { client(id: $id) { budgetFigures { currency planned { amount } allocated { amount } remaining { amount } } } }", json!({ "id": j.client })).await;
+    assert_eq!(
+        client["client"]["budgetFigures"],
+        json!([{ "currency": "EUR", "planned": { "amount": "150000.00" }, "allocated": { "amount": "10000.00" }, "remaining": { "amount": "140000.00" } }])
+    );
 }
 
 #[tokio::test]

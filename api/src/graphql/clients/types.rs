@@ -129,6 +129,24 @@ impl Client {
         Ok(contact_connection(slice, order, counter))
     }
 
+    /// The client's money across all its funding sources and budgets:
+    /// planned, allocated, spent and remaining, one entry per currency.
+    async fn budget_figures(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::budgets::Figures>> {
+        let loaders = ctx.data::<Arc<crate::graphql::splits::SplitLoaders>>()?;
+        let rows = loaders
+            .client_figures
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|(currency, amounts)| crate::graphql::budgets::Figures { currency, amounts })
+            .collect())
+    }
+
     /// The client's engagements, a page at a time.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]

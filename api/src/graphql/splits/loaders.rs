@@ -9,6 +9,8 @@ use tandem_entities::{
 };
 
 use crate::graphql::batch::{Ctx, MapLoader, PageLoader, map_loader, page_loader};
+use crate::services::budgets::figures::Amounts;
+use crate::services::funding_sources;
 use crate::services::spend::{self, SpendFigures};
 use crate::services::splits;
 
@@ -21,6 +23,7 @@ pub struct SplitLoaders {
     pub spend: DataLoader<PageLoader<(), spend_entry::Model>>,
     pub spend_figures: DataLoader<MapLoader<SpendFigures>>,
     pub spend_counts: DataLoader<MapLoader<u64>>,
+    pub client_figures: DataLoader<MapLoader<Vec<(String, Amounts)>>>,
     pub attributions: DataLoader<MapLoader<Vec<spend_attribution::Model>>>,
 }
 
@@ -57,6 +60,11 @@ impl SplitLoaders {
             }),
             spend_counts: map_loader(ctx, |c, ids| {
                 Box::pin(async move { spend::count_for(&c.db, &c.caller, &ids).await })
+            }),
+            client_figures: map_loader(ctx, |c, ids| {
+                Box::pin(async move {
+                    funding_sources::figures_for_clients(&c.db, &c.caller, &ids).await
+                })
             }),
             attributions: map_loader(ctx, |c, ids| {
                 Box::pin(async move { spend::attributions_of(&c.db, &ids).await })
