@@ -21,6 +21,9 @@ pub struct Model {
     pub probability: i16,
     pub account_manager_id: Option<Uuid>,
     pub status: EngagementStatus,
+    /// Set by approved change orders: the agreed value minus the sum of the
+    /// lines (locked once won). The engagement's value is lines + this.
+    pub value_adjustment_minor: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -462,6 +462,7 @@ pub async fn create(
         probability: Set(probability),
         account_manager_id: Set(manager),
         status: Set(EngagementStatus::Lead),
+        value_adjustment_minor: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -859,7 +860,17 @@ pub async fn totals_for(
     caller: &Caller,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Totals>> {
-    let ids = visible_ids(db, caller, ids).await?;
+    // Visible engagements with the adjustment their change orders made to
+    // the value of their (locked) lines.
+    let adjustments: Vec<(Uuid, i64)> = visible(caller)
+        .filter(engagement::Column::Id.is_in(ids.to_vec()))
+        .select_only()
+        .column(engagement::Column::Id)
+        .column(engagement::Column::ValueAdjustmentMinor)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = adjustments.iter().map(|(id, _)| *id).collect();
     let rows: Vec<(Uuid, i64, i64)> = engagement_line::Entity::find()
         .filter(engagement_line::Column::EngagementId.is_in(ids.clone()))
         .select_only()
@@ -885,6 +896,10 @@ pub async fn totals_for(
                 cost_minor: c,
             },
         );
+    }
+    for (id, adjustment) in adjustments {
+        let totals = out.entry(id).or_default();
+        totals.value_minor = totals.value_minor.saturating_add(adjustment);
     }
     Ok(out)
 }
