@@ -88,6 +88,9 @@ pub enum UserErrorCode {
     /// A budget line has too little room left; the message names the line and
     /// the shortfall.
     BudgetExceeded,
+    /// A budget line's planned amount cannot go below the money already
+    /// allocated on it; the message names the allocated amount.
+    BelowAllocated,
     /// The record can never change again (e.g. the dates or prices of a
     /// published or retired rate-card version).
     Immutable,

@@ -99,3 +99,37 @@ macro_rules! enum_filter {
         }
     };
 }
+
+/// Conditions on a whole number; all that are given must hold.
+#[derive(InputObject, Default, Clone)]
+pub struct IntFilter {
+    /// Equal to this value.
+    pub eq: Option<i32>,
+    /// Not equal to this value.
+    pub ne: Option<i32>,
+    /// One of these values (at most 100).
+    #[graphql(name = "in")]
+    pub in_list: Option<Vec<i32>>,
+    /// Greater than this value.
+    pub gt: Option<i32>,
+    /// Greater than or equal to this value.
+    pub gte: Option<i32>,
+    /// Less than this value.
+    pub lt: Option<i32>,
+    /// Less than or equal to this value.
+    pub lte: Option<i32>,
+}
+
+impl From<IntFilter> for crate::services::filter::IntFilter {
+    fn from(f: IntFilter) -> Self {
+        Self {
+            eq: f.eq.map(i64::from),
+            ne: f.ne.map(i64::from),
+            in_list: f.in_list.map(|v| v.into_iter().map(i64::from).collect()),
+            gt: f.gt.map(i64::from),
+            gte: f.gte.map(i64::from),
+            lt: f.lt.map(i64::from),
+            lte: f.lte.map(i64::from),
+        }
+    }
+}

@@ -9,7 +9,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Select,
+    PaginatorTrait, QueryFilter, QuerySelect, Select, TransactionSession, TransactionTrait,
 };
 use tandem_entities::{BudgetPeriod, BudgetStatus, budget, budget_line, funding_source};
 use uuid::Uuid;
@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::caller::{Caller, ClientScope};
 use crate::domain::{self, Currency, Money};
 use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
+use crate::services::filter::{Combinators, IdFilter, IntFilter, ValueFilter};
 use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
 use crate::services::{clients, funding_sources};
 
@@ -26,37 +27,64 @@ const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 /// Which budgets to list; all given conditions must hold.
 #[derive(Debug, Clone, Default)]
 pub struct BudgetFilter {
-    pub client_id: Option<Uuid>,
-    pub fiscal_year: Option<i32>,
-    pub status: Option<BudgetStatus>,
+    pub client_id: Option<IdFilter>,
+    pub fiscal_year: Option<IntFilter>,
+    pub status: Option<ValueFilter<BudgetStatus>>,
+    pub combinators: Combinators<BudgetFilter>,
 }
 
 impl BudgetFilter {
-    fn condition(&self) -> Condition {
+    fn condition(&self, depth: usize) -> AppResult<Condition> {
+        use budget::Column as C;
         let mut cond = Condition::all();
-        if let Some(v) = self.client_id {
-            cond = cond.add(budget::Column::ClientId.eq(v));
+        if let Some(f) = &self.client_id {
+            cond = cond.add(f.condition(C::ClientId)?);
         }
-        if let Some(v) = self.fiscal_year {
-            cond = cond.add(budget::Column::FiscalYear.eq(v));
+        if let Some(f) = &self.fiscal_year {
+            cond = cond.add(f.condition(C::FiscalYear)?);
         }
-        if let Some(v) = self.status {
-            cond = cond.add(budget::Column::Status.eq(v));
+        if let Some(f) = &self.status {
+            cond = cond.add(f.condition(C::Status)?);
         }
-        cond
+        self.combinators.apply(cond, depth, |f, d| f.condition(d))
     }
 }
 
-/// Budgets, latest fiscal year first.
-pub fn ordering() -> Ordering<budget::Entity> {
-    Ordering {
-        name: "FISCAL_YEAR_DESC",
-        column: Some(budget::Column::FiscalYear),
-        descending: true,
-        id: budget::Column::Id,
-        key_of: |m| Some(KeyValue::Int(i64::from(m.fiscal_year))),
-        id_of: |m| m.id,
+/// The orderings a budget list supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum BudgetOrder {
+    #[default]
+    FiscalYearDesc,
+    FiscalYearAsc,
+    CreatedAtAsc,
+    CreatedAtDesc,
+}
+
+impl BudgetOrder {
+    pub fn ordering(self) -> Ordering<budget::Entity> {
+        let by_year = |m: &budget::Model| Some(KeyValue::Int(i64::from(m.fiscal_year)));
+        let none = |_: &budget::Model| None;
+        let year = Some(budget::Column::FiscalYear);
+        let (name, column, descending, key_of): (_, _, _, fn(&budget::Model) -> _) = match self {
+            Self::FiscalYearDesc => ("FISCAL_YEAR_DESC", year, true, by_year),
+            Self::FiscalYearAsc => ("FISCAL_YEAR_ASC", year, false, by_year),
+            Self::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
+            Self::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
+        };
+        Ordering {
+            name,
+            column,
+            descending,
+            id: budget::Column::Id,
+            key_of,
+            id_of: |m| m.id,
+        }
     }
+}
+
+/// Budgets, latest fiscal year first (the default ordering).
+pub fn ordering() -> Ordering<budget::Entity> {
+    BudgetOrder::default().ordering()
 }
 
 /// Budget lines, oldest first.
@@ -84,22 +112,30 @@ pub fn fiscal_year_dates(year: i32, start_month: u32) -> Option<(NaiveDate, Naiv
 /// the whole year for FY; for Qn the months 3(n-1) to 3n-1 of the year
 /// (Q1 = its first three months).
 pub fn period_dates(budget: &budget::Model, period: BudgetPeriod) -> (NaiveDate, NaiveDate) {
+    period_bounds(budget.starts_on, budget.ends_on, period)
+}
+
+/// [`period_dates`] of a fiscal year running from `starts_on` to `ends_on`.
+pub fn period_bounds(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    period: BudgetPeriod,
+) -> (NaiveDate, NaiveDate) {
     let quarter = match period {
-        BudgetPeriod::Fy => return (budget.starts_on, budget.ends_on),
+        BudgetPeriod::Fy => return (starts_on, ends_on),
         BudgetPeriod::Q1 => 0,
         BudgetPeriod::Q2 => 1,
         BudgetPeriod::Q3 => 2,
         BudgetPeriod::Q4 => 3,
     };
-    let start = budget
-        .starts_on
+    let start = starts_on
         .checked_add_months(Months::new(3 * quarter))
-        .unwrap_or(budget.starts_on);
+        .unwrap_or(starts_on);
     let end = start
         .checked_add_months(Months::new(3))
         .and_then(|d| d.pred_opt())
-        .unwrap_or(budget.ends_on);
-    (start, Ord::min(end, budget.ends_on))
+        .unwrap_or(ends_on);
+    (start, Ord::min(end, ends_on))
 }
 
 /// The budget of `client_id` whose dates contain `on`, if any (budgets of a
@@ -158,10 +194,11 @@ pub async fn list(
     db: &impl ConnectionTrait,
     caller: &Caller,
     filter: &BudgetFilter,
+    order: BudgetOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<budget::Model>> {
-    let select = visible(caller).filter(filter.condition());
-    pagination::paginate(db, select, &ordering(), page).await
+    let select = visible(caller).filter(filter.condition(0)?);
+    pagination::paginate(db, select, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -169,7 +206,10 @@ pub async fn count(
     caller: &Caller,
     filter: &BudgetFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller).filter(filter.condition()).count(db).await?)
+    Ok(visible(caller)
+        .filter(filter.condition(0)?)
+        .count(db)
+        .await?)
 }
 
 /// Counts rows of `select` per value of `parent`, for `parents`.
@@ -200,6 +240,7 @@ pub async fn list_for_clients(
     db: &impl ConnectionTrait,
     caller: &Caller,
     client_ids: &[Uuid],
+    order: BudgetOrder,
     page: &PageRequest,
 ) -> AppResult<HashMap<Uuid, Slice<budget::Model>>> {
     pagination::paginate_grouped(
@@ -208,7 +249,7 @@ pub async fn list_for_clients(
         budget::Column::ClientId,
         |m| m.client_id,
         client_ids,
-        &ordering(),
+        &order.ordering(),
         page,
     )
     .await
@@ -465,7 +506,7 @@ fn locked() -> AppError {
 fn below_allocated(allocated: i64, currency: Currency) -> AppError {
     AppError::invalid(
         &["input", "planned"],
-        UserErrorCode::Invalid,
+        UserErrorCode::BelowAllocated,
         format!(
             "must not be below the allocated amount of {}",
             Money::new(allocated, currency)
@@ -474,9 +515,11 @@ fn below_allocated(allocated: i64, currency: Currency) -> AppError {
 }
 
 /// Creates or updates the line of (funding source, period) in a budget.
+/// Lowering `planned` below the money already allocated on the line is
+/// refused with BELOW_ALLOCATED, decided atomically by the database.
 #[tracing::instrument(skip_all)]
 pub async fn set_line(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     caller: &Caller,
     input: LineInput,
 ) -> AppResult<budget_line::Model> {
@@ -540,22 +583,31 @@ pub async fn set_line(
     }
     let now = domain::now();
     if let Some(line) = existing.into_iter().find(|l| l.period == input.period) {
-        // Conditional on the allocation, which may grow meanwhile.
+        // The database decides, in one conditional statement, against the
+        // allocation as it is when the row is written: activations may
+        // allocate on the line meanwhile, and the CHECK (allocated <=
+        // planned) must never be what refuses the change. The row is read
+        // back in the same transaction, whose write lock keeps concurrent
+        // changes out until it ends, so the answer is this request's line.
+        let txn = db.begin().await?;
         let updated = budget_line::Entity::update_many()
             .col_expr(budget_line::Column::PlannedMinor, Expr::value(planned))
             .col_expr(budget_line::Column::UpdatedAt, Expr::value(now))
             .filter(budget_line::Column::Id.eq(line.id))
             .filter(budget_line::Column::AllocatedMinor.lte(planned))
-            .exec(db)
+            .exec(&txn)
             .await?;
-        let current = budget_line::Entity::find_by_id(line.id)
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::internal("budget line vanished"))?;
-        if updated.rows_affected != 1 {
-            return Err(below_allocated(current.allocated_minor, currency));
-        }
-        return Ok(current);
+        let current = budget_line::Entity::find_by_id(line.id).one(&txn).await?;
+        txn.commit().await?;
+        return match (updated.rows_affected, current) {
+            (1, Some(current)) => Ok(current),
+            (_, Some(current)) => Err(below_allocated(current.allocated_minor, currency)),
+            (_, None) => Err(AppError::invalid(
+                &["input", "period"],
+                UserErrorCode::NotFound,
+                "the line was removed meanwhile; set it again",
+            )),
+        };
     }
     budget_line::ActiveModel {
         id: Set(Uuid::now_v7()),

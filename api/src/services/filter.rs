@@ -149,3 +149,39 @@ impl<F> Combinators<F> {
         Ok(cond)
     }
 }
+
+/// Conditions on a whole-number column; all given conditions must hold.
+#[derive(Debug, Clone, Default)]
+pub struct IntFilter {
+    pub eq: Option<i64>,
+    pub ne: Option<i64>,
+    pub in_list: Option<Vec<i64>>,
+    pub gt: Option<i64>,
+    pub gte: Option<i64>,
+    pub lt: Option<i64>,
+    pub lte: Option<i64>,
+}
+
+impl IntFilter {
+    pub fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
+        let mut cond = ValueFilter {
+            eq: self.eq,
+            ne: self.ne,
+            in_list: self.in_list.clone(),
+        }
+        .condition(col)?;
+        if let Some(v) = self.gt {
+            cond = cond.add(col.gt(v));
+        }
+        if let Some(v) = self.gte {
+            cond = cond.add(col.gte(v));
+        }
+        if let Some(v) = self.lt {
+            cond = cond.add(col.lt(v));
+        }
+        if let Some(v) = self.lte {
+            cond = cond.add(col.lte(v));
+        }
+        Ok(cond)
+    }
+}

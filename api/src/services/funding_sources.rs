@@ -14,48 +14,84 @@ use crate::caller::{Caller, ClientScope};
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
 use crate::services::budgets::figures;
+use crate::services::filter::{Combinators, IdFilter, TextFilter, ValueFilter};
 use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
 use crate::services::{clients, contacts};
 
 /// Which funding sources to list; all given conditions must hold.
 #[derive(Debug, Clone, Default)]
 pub struct FundingSourceFilter {
-    pub client_id: Option<Uuid>,
-    pub function: Option<FundingFunction>,
-    pub owner_contact_id: Option<Uuid>,
+    pub client_id: Option<IdFilter>,
+    pub function: Option<ValueFilter<FundingFunction>>,
+    pub owner_contact_id: Option<IdFilter>,
+    pub expense_type: Option<ValueFilter<ExpenseType>>,
+    pub name: Option<TextFilter>,
     pub active: Option<bool>,
+    pub combinators: Combinators<FundingSourceFilter>,
 }
 
 impl FundingSourceFilter {
-    fn condition(&self) -> Condition {
+    fn condition(&self, depth: usize) -> AppResult<Condition> {
         use funding_source::Column as C;
         let mut cond = Condition::all();
-        if let Some(v) = self.client_id {
-            cond = cond.add(C::ClientId.eq(v));
+        if let Some(f) = &self.client_id {
+            cond = cond.add(f.condition(C::ClientId)?);
         }
-        if let Some(v) = self.function {
-            cond = cond.add(C::Function.eq(v));
+        if let Some(f) = &self.function {
+            cond = cond.add(f.condition(C::Function)?);
         }
-        if let Some(v) = self.owner_contact_id {
-            cond = cond.add(C::OwnerContactId.eq(v));
+        if let Some(f) = &self.owner_contact_id {
+            cond = cond.add(f.condition(C::OwnerContactId)?);
+        }
+        if let Some(f) = &self.expense_type {
+            cond = cond.add(f.condition(C::ExpenseType)?);
+        }
+        if let Some(f) = &self.name {
+            cond = cond.add(f.condition(C::Name)?);
         }
         if let Some(v) = self.active {
             cond = cond.add(C::Active.eq(v));
         }
-        cond
+        self.combinators.apply(cond, depth, |f, d| f.condition(d))
     }
 }
 
-/// Funding sources by name, then id.
-pub fn ordering() -> Ordering<funding_source::Entity> {
-    Ordering {
-        name: "NAME_ASC",
-        column: Some(funding_source::Column::Name),
-        descending: false,
-        id: funding_source::Column::Id,
-        key_of: |m| Some(KeyValue::Str(m.name.clone())),
-        id_of: |m| m.id,
+/// The orderings a funding-source list supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FundingSourceOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CreatedAtAsc,
+    CreatedAtDesc,
+}
+
+impl FundingSourceOrder {
+    pub fn ordering(self) -> Ordering<funding_source::Entity> {
+        let by_name = |m: &funding_source::Model| Some(KeyValue::Str(m.name.clone()));
+        let none = |_: &funding_source::Model| None;
+        let name_col = Some(funding_source::Column::Name);
+        let (name, column, descending, key_of): (_, _, _, fn(&funding_source::Model) -> _) =
+            match self {
+                Self::NameAsc => ("NAME_ASC", name_col, false, by_name),
+                Self::NameDesc => ("NAME_DESC", name_col, true, by_name),
+                Self::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
+                Self::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
+            };
+        Ordering {
+            name,
+            column,
+            descending,
+            id: funding_source::Column::Id,
+            key_of,
+            id_of: |m| m.id,
+        }
     }
+}
+
+/// Funding sources by name, then id (the default ordering).
+pub fn ordering() -> Ordering<funding_source::Entity> {
+    FundingSourceOrder::default().ordering()
 }
 
 /// The funding sources `caller` may see: those of the clients they may see.
@@ -99,10 +135,11 @@ pub async fn list(
     db: &impl ConnectionTrait,
     caller: &Caller,
     filter: &FundingSourceFilter,
+    order: FundingSourceOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<funding_source::Model>> {
-    let select = visible(caller).filter(filter.condition());
-    pagination::paginate(db, select, &ordering(), page).await
+    let select = visible(caller).filter(filter.condition(0)?);
+    pagination::paginate(db, select, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -110,7 +147,10 @@ pub async fn count(
     caller: &Caller,
     filter: &FundingSourceFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller).filter(filter.condition()).count(db).await?)
+    Ok(visible(caller)
+        .filter(filter.condition(0)?)
+        .count(db)
+        .await?)
 }
 
 /// The same page of funding sources for each client, in one statement.
@@ -118,6 +158,7 @@ pub async fn list_for_clients(
     db: &impl ConnectionTrait,
     caller: &Caller,
     client_ids: &[Uuid],
+    order: FundingSourceOrder,
     page: &PageRequest,
 ) -> AppResult<HashMap<Uuid, Slice<funding_source::Model>>> {
     pagination::paginate_grouped(
@@ -126,7 +167,7 @@ pub async fn list_for_clients(
         funding_source::Column::ClientId,
         |m| m.client_id,
         client_ids,
-        &ordering(),
+        &order.ordering(),
         page,
     )
     .await
@@ -154,13 +195,15 @@ pub async fn count_for_clients(
     Ok(out)
 }
 
-/// Planned, allocated and spent money of each funding source across all its
-/// budget lines (in the source's currency), in one statement.
+/// Planned, allocated and spent money, burn rate and forecast of each
+/// funding source across all its budget lines (in the source's currency),
+/// in one statement; see [`figures`] for the rules.
 pub async fn figures_for(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
+    today: chrono::NaiveDate,
 ) -> AppResult<HashMap<Uuid, figures::Amounts>> {
-    figures::for_sources(db, ids).await
+    figures::for_sources(db, ids, today).await
 }
 
 /// What a new funding source needs.
@@ -350,10 +393,10 @@ pub async fn archive(
     Ok(model.update(db).await?)
 }
 
-/// Planned, allocated and spent money of each visible client across all its
-/// funding sources, one entry per currency (never added across currencies).
-/// The sums come from SQL aggregates per source; only the per-source totals
-/// are folded here.
+/// Planned, allocated and spent money, burn rate and forecast of each
+/// visible client across all its funding sources (as of today, UTC), one
+/// entry per currency (never added across currencies). The sums come from
+/// SQL aggregates per source; only the per-source totals are folded here.
 pub async fn figures_for_clients(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -368,9 +411,10 @@ pub async fn figures_for_clients(
         .into_tuple()
         .all(db)
         .await?;
-    let amounts = crate::services::budgets::figures::for_sources(
+    let amounts = figures::for_sources(
         db,
         &sources.iter().map(|s| s.0).collect::<Vec<_>>(),
+        figures::today(),
     )
     .await?;
     let mut folded: HashMap<

@@ -18,13 +18,13 @@ use crate::harness::{TestApp, first_error_code, spawn_app};
 
 const LINE: &str = "id period startsOn endsOn planned { amount currency } allocated { amount } spent { amount } remaining { amount } utilisation";
 
-fn uuid_of(id: &str) -> Uuid {
+pub(crate) fn uuid_of(id: &str) -> Uuid {
     let raw = URL_SAFE_NO_PAD.decode(id).unwrap();
     let text = String::from_utf8(raw).unwrap();
     Uuid::parse_str(text.split_once(':').unwrap().1).unwrap()
 }
 
-async fn client(app: &TestApp, code: &str, month: i32) -> String {
+pub(crate) async fn client(app: &TestApp, code: &str, month: i32) -> String {
     let data = app
         .data(
             "mutation($input: CreateClientInput!) { createClient(input: $input) { client { id } userErrors { code } } }",
@@ -47,13 +47,19 @@ async fn create_budget_as(app: &TestApp, token: &str, client: &str, year: i32) -
         .clone()
 }
 
-async fn budget(app: &TestApp, client: &str, year: i32) -> String {
+pub(crate) async fn budget(app: &TestApp, client: &str, year: i32) -> String {
     let p = create_budget_as(app, &app.admin_token.clone(), client, year).await;
     assert_eq!(p["userErrors"], json!([]), "{p}");
     p["budget"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn set_line(app: &TestApp, budget: &str, source: &str, period: &str, planned: &str) -> Value {
+pub(crate) async fn set_line(
+    app: &TestApp,
+    budget: &str,
+    source: &str,
+    period: &str,
+    planned: &str,
+) -> Value {
     app.data(
         &format!("mutation($input: SetBudgetLineInput!) {{ setBudgetLine(input: $input) {{ line {{ {LINE} }} userErrors {{ field message code }} }} }}"),
         json!({ "input": { "budgetId": budget, "fundingSourceId": source, "period": period, "planned": planned } }),
@@ -62,7 +68,13 @@ async fn set_line(app: &TestApp, budget: &str, source: &str, period: &str, plann
         .clone()
 }
 
-async fn line(app: &TestApp, budget: &str, source: &str, period: &str, planned: &str) -> String {
+pub(crate) async fn line(
+    app: &TestApp,
+    budget: &str,
+    source: &str,
+    period: &str,
+    planned: &str,
+) -> String {
     let p = set_line(app, budget, source, period, planned).await;
     assert_eq!(p["userErrors"], json!([]), "{p}");
     p["line"]["id"].as_str().unwrap().to_owned()
@@ -76,7 +88,7 @@ fn error(p: &Value) -> (String, String) {
     )
 }
 
-async fn allocate(app: &TestApp, line: &str, minor: i64) {
+pub(crate) async fn allocate(app: &TestApp, line: &str, minor: i64) {
     budget_line::Entity::update_many()
         .col_expr(budget_line::Column::AllocatedMinor, Expr::value(minor))
         .filter(budget_line::Column::Id.eq(uuid_of(line)))
@@ -218,14 +230,20 @@ async fn budgets_are_one_per_client_and_year_and_move_draft_approved_closed() {
     let list =
         "query($f: BudgetFilter) { budgets(filter: $f) { totalCount nodes { fiscalYear } } }";
     budget(&app, &acme, 2027).await;
-    let data = app.data(list, json!({ "f": { "clientId": acme } })).await;
+    let data = app
+        .data(list, json!({ "f": { "clientId": { "eq": acme } } }))
+        .await;
     assert_eq!(
         data["budgets"]["nodes"],
         json!([{ "fiscalYear": 2027 }, { "fiscalYear": 2026 }])
     );
-    let data = app.data(list, json!({ "f": { "status": "CLOSED" } })).await;
+    let data = app
+        .data(list, json!({ "f": { "status": { "eq": "CLOSED" } } }))
+        .await;
     assert_eq!(data["budgets"]["totalCount"], 1);
-    let data = app.data(list, json!({ "f": { "fiscalYear": 2027 } })).await;
+    let data = app
+        .data(list, json!({ "f": { "fiscalYear": { "eq": 2027 } } }))
+        .await;
     assert_eq!(data["budgets"]["nodes"], json!([{ "fiscalYear": 2027 }]));
 }
 
@@ -278,7 +296,7 @@ async fn budget_lines_follow_every_rule_with_stable_codes() {
 
     allocate(&app, &fy, 12_345_678).await;
     let p = set_line(&app, &b, &marketing, "FY", "123456.77").await;
-    assert_eq!(error(&p), ("planned".into(), "INVALID".into()));
+    assert_eq!(error(&p), ("planned".into(), "BELOW_ALLOCATED".into()));
     assert!(
         p["userErrors"][0]["message"]
             .as_str()
@@ -559,4 +577,343 @@ async fn budgets_with_lines_and_figures_cost_the_same_statements_for_ten_as_for_
         hundred <= 20,
         "a handful of statements, not one per budget: {hundred}"
     );
+}
+
+#[tokio::test]
+async fn budgets_filter_with_eq_in_ranges_and_combinators_and_order_both_ways_page_by_page() {
+    let app = spawn_app().await;
+    let acme = client(&app, "ACME", 1).await;
+    let beta = client(&app, "BETA", 1).await;
+    for year in [2024, 2025, 2026, 2027] {
+        budget(&app, &acme, year).await;
+    }
+    let beta_2026 = budget(&app, &beta, 2026).await;
+    app.data(
+        "mutation($id: ID!) { approveBudget(input: {id: $id}) { userErrors { code } } }",
+        json!({ "id": beta_2026 }),
+    )
+    .await;
+    let list = "query($f: BudgetFilter, $o: BudgetOrderBy, $first: Int, $after: String) { budgets(filter: $f, orderBy: $o, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { fiscalYear client { code } } } }";
+    let years = |v: &Value| -> Vec<i64> {
+        v["budgets"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["fiscalYear"].as_i64().unwrap())
+            .collect()
+    };
+    let run = |f: Value, o: Value| {
+        let app = &app;
+        async move { app.data(list, json!({ "f": f, "o": o })).await }
+    };
+    let d = run(
+        json!({ "fiscalYear": { "gte": 2025, "lt": 2027 } }),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(years(&d), vec![2026, 2026, 2025]);
+    let d = run(
+        json!({ "clientId": { "in": [acme] }, "fiscalYear": { "in": [2024, 2027] } }),
+        json!("FISCAL_YEAR_ASC"),
+    )
+    .await;
+    assert_eq!(years(&d), vec![2024, 2027]);
+    let d = run(json!({ "status": { "eq": "APPROVED" } }), Value::Null).await;
+    assert_eq!(
+        d["budgets"]["nodes"],
+        json!([{ "fiscalYear": 2026, "client": { "code": "BETA" } }])
+    );
+    let d = run(
+        json!({ "or": [{ "fiscalYear": { "eq": 2024 } }, { "status": { "ne": "DRAFT" } }] }),
+        json!("FISCAL_YEAR_ASC"),
+    )
+    .await;
+    assert_eq!(years(&d), vec![2024, 2026]);
+    let d = run(
+        json!({ "not": { "clientId": { "eq": acme } } }),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(d["budgets"]["totalCount"], 1);
+
+    // Page by page, earliest year first, then newest created first.
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let d = app
+            .data(
+                list,
+                json!({ "f": { "clientId": { "eq": acme } }, "o": "FISCAL_YEAR_ASC", "first": 3, "after": after }),
+            )
+            .await;
+        seen.extend(years(&d));
+        if d["budgets"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = d["budgets"]["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, vec![2024, 2025, 2026, 2027]);
+    let d = run(
+        json!({ "clientId": { "eq": acme } }),
+        json!("CREATED_AT_DESC"),
+    )
+    .await;
+    assert_eq!(years(&d), vec![2027, 2026, 2025, 2024]);
+    let nested = app
+        .data(
+            "query($c: ID!) { client(id: $c) { asc: budgets(orderBy: FISCAL_YEAR_ASC, first: 2) { nodes { fiscalYear } } desc: budgets { nodes { fiscalYear } } } }",
+            json!({ "c": acme }),
+        )
+        .await;
+    assert_eq!(
+        nested["client"]["asc"]["nodes"],
+        json!([{ "fiscalYear": 2024 }, { "fiscalYear": 2025 }])
+    );
+    assert_eq!(
+        nested["client"]["desc"]["nodes"][0],
+        json!({ "fiscalYear": 2027 })
+    );
+
+    // A cursor of one ordering is refused by another; ids must be clients'.
+    let body = app
+        .gql(
+            list,
+            json!({ "o": "FISCAL_YEAR_DESC", "first": 1, "after": after }),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    let body = app
+        .gql(list, json!({ "f": { "clientId": { "eq": beta_2026 } } }))
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    let body = app
+        .gql(
+            list,
+            json!({ "f": { "fiscalYear": { "in": (0..101).collect::<Vec<i32>>() } } }),
+        )
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn funding_sources_filter_by_function_expense_type_name_and_combinators_and_order_by_name_or_age()
+ {
+    let app = spawn_app().await;
+    let acme = client(&app, "ACME", 1).await;
+    let cmo = contact(&app, &acme, "Carla", "CMO").await;
+    let cio = contact(&app, &acme, "Ivan", "CIO").await;
+    let marketing = source(&app, &acme, &cmo, "MARKETING", None).await;
+    let run = source(&app, &acme, &cio, "IT_RUN", None).await;
+    let tech = source(&app, &acme, &cio, "BUSINESS_TECH", Some("USD")).await;
+    let list = "query($f: FundingSourceFilter, $o: FundingSourceOrderBy) { fundingSources(filter: $f, orderBy: $o) { totalCount nodes { id name } } }";
+    let ids = |v: &Value| -> Vec<String> {
+        v["fundingSources"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Names are "<FUNCTION> money": BUSINESS_TECH < IT_RUN < MARKETING.
+    let d = app.data(list, json!({})).await;
+    assert_eq!(ids(&d), vec![tech.clone(), run.clone(), marketing.clone()]);
+    let d = app.data(list, json!({ "o": "NAME_DESC" })).await;
+    assert_eq!(ids(&d), vec![marketing.clone(), run.clone(), tech.clone()]);
+    let d = app.data(list, json!({ "o": "CREATED_AT_ASC" })).await;
+    assert_eq!(ids(&d), vec![marketing.clone(), run.clone(), tech.clone()]);
+    let d = app
+        .data(
+            list,
+            json!({ "f": { "function": { "in": ["IT_RUN", "BUSINESS_TECH"] }, "ownerContactId": { "eq": cio } } }),
+        )
+        .await;
+    assert_eq!(ids(&d), vec![tech.clone(), run.clone()]);
+    let d = app
+        .data(
+            list,
+            json!({ "f": { "name": { "contains": "run" }, "expenseType": { "eq": "OPEX" } } }),
+        )
+        .await;
+    assert_eq!(ids(&d), vec![run.clone()]);
+    let d = app
+        .data(
+            list,
+            json!({ "f": { "not": { "function": { "eq": "MARKETING" } }, "clientId": { "eq": acme } } }),
+        )
+        .await;
+    assert_eq!(ids(&d), vec![tech.clone(), run.clone()]);
+    let d = app
+        .data(
+            list,
+            json!({ "f": { "or": [{ "function": { "eq": "MARKETING" } }, { "name": { "startsWith": "business" } }] } }),
+        )
+        .await;
+    assert_eq!(ids(&d), vec![tech.clone(), marketing.clone()]);
+    let d = app
+        .data(list, json!({ "f": { "expenseType": { "eq": "CAPEX" } } }))
+        .await;
+    assert_eq!(d["fundingSources"]["totalCount"], 0);
+    let nested = app
+        .data(
+            "query($c: ID!) { client(id: $c) { fundingSources(orderBy: NAME_DESC) { nodes { id } } } }",
+            json!({ "c": acme }),
+        )
+        .await;
+    assert_eq!(
+        nested["client"]["fundingSources"]["nodes"],
+        json!([{ "id": marketing }, { "id": run }, { "id": tech }])
+    );
+    let body = app
+        .gql(list, json!({ "f": { "ownerContactId": { "eq": acme } } }))
+        .await;
+    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+}
+
+/// A WON engagement of `client` worth 1000.00 with an approved split on the
+/// funding of `f`.
+async fn won_and_funded(
+    app: &TestApp,
+    client: &str,
+    f: &crate::engagements::Funding,
+    design: &str,
+    code: &str,
+) -> Value {
+    let e = crate::engagements::engagement(app, client, code, "2026-03-01").await;
+    let line = app
+        .data("mutation($e: ID!, $s: ID!) { addEngagementLine(input: {engagementId: $e, serviceId: $s, quantity: \"1\"}) { userErrors { code } } }", json!({ "e": e["id"], "s": design }))
+        .await;
+    assert_eq!(line["addEngagementLine"]["userErrors"], json!([]));
+    for to in ["QUALIFIED", "PROPOSED", "WON"] {
+        app.data("mutation($id: ID!, $to: EngagementStatus!) { transitionEngagement(input: {id: $id, to: $to}) { userErrors { code } } }", json!({ "id": e["id"], "to": to })).await;
+    }
+    crate::engagements::fund(app, f, &e).await;
+    e
+}
+
+const ACTIVATE: &str = "mutation($id: ID!) { transitionEngagement(input: {id: $id, to: ACTIVE}) { engagement { status } userErrors { field message code } } }";
+
+#[tokio::test]
+async fn lowering_planned_while_activations_allocate_leaves_no_line_overspent_and_only_clean_user_errors()
+ {
+    let app = spawn_app().await;
+    let acme = app.create_client("Acme", "ACME").await;
+    let funding = crate::engagements::funding(&app, &acme).await;
+    let data = app
+        .data(
+            "query($c: ID!) { budgets(filter: {clientId: {eq: $c}}) { nodes { id lines { nodes { id fundingSource { id } } } } } }",
+            json!({ "c": acme }),
+        )
+        .await;
+    let budget_id = data["budgets"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first_line = &data["budgets"]["nodes"][0]["lines"]["nodes"][0];
+    let line_id = uuid_of(first_line["id"].as_str().unwrap());
+    let source_id = first_line["fundingSource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Room for ten engagements of 1000.00.
+    let p = set_line(&app, &budget_id, &source_id, "FY", "10000.00").await;
+    assert_eq!(p["userErrors"], json!([]), "{p}");
+    let design = crate::engagements::service(&app, "DESIGN", "JOINT").await;
+    let default = crate::engagements::card(&app, None, "EUR").await;
+    crate::engagements::version(
+        &app,
+        &default,
+        "2026-01-01",
+        None,
+        &[(&design, "1000.00", "600.00")],
+    )
+    .await;
+    let mut engagements = Vec::new();
+    for i in 0..13 {
+        engagements.push(won_and_funded(&app, &acme, &funding, &design, &format!("R{i:02}")).await);
+    }
+    // One is active before the race: planned can then never go below
+    // 1000.00, so the lowest requests are refused whatever the timing.
+    let first = app
+        .data(ACTIVATE, json!({ "id": engagements[0]["id"] }))
+        .await;
+    assert_eq!(
+        first["transitionEngagement"]["engagement"]["status"],
+        "ACTIVE"
+    );
+
+    let plans = [
+        "500.00", "9000.00", "3000.00", "6000.00", "2000.00", "7500.00", "4000.00", "999.99",
+    ];
+    let activations = futures_util::future::join_all(
+        engagements[1..]
+            .iter()
+            .map(|e| app.gql(ACTIVATE, json!({ "id": e["id"] }))),
+    );
+    let lowerings = futures_util::future::join_all(plans.iter().map(|planned| {
+        app.gql(
+            "mutation($input: SetBudgetLineInput!) { setBudgetLine(input: $input) { line { planned { amount } } userErrors { field message code } } }",
+            json!({ "input": { "budgetId": budget_id, "fundingSourceId": source_id, "period": "FY", "planned": planned } }),
+        )
+    }));
+    let (activations, lowerings) = futures_util::future::join(activations, lowerings).await;
+
+    let mut active = 1;
+    for body in &activations {
+        assert!(body.get("errors").is_none(), "never INTERNAL: {body}");
+        let p = &body["data"]["transitionEngagement"];
+        if p["engagement"]["status"] == "ACTIVE" {
+            active += 1;
+        } else {
+            assert_eq!(p["userErrors"][0]["code"], "BUDGET_EXCEEDED", "{p}");
+        }
+    }
+    let mut applied = Vec::new();
+    for (planned, body) in plans.iter().zip(&lowerings) {
+        assert!(body.get("errors").is_none(), "never INTERNAL: {body}");
+        let p = &body["data"]["setBudgetLine"];
+        if p["userErrors"] == json!([]) {
+            assert_eq!(p["line"]["planned"]["amount"], *planned);
+            applied.push((*planned).to_owned());
+        } else {
+            let e = &p["userErrors"][0];
+            assert_eq!(e["code"], "BELOW_ALLOCATED", "{p}");
+            assert_eq!(e["field"], json!(["input", "planned"]));
+            assert!(
+                e["message"].as_str().unwrap().contains(".00 EUR"),
+                "names the allocated amount: {e}"
+            );
+        }
+    }
+    assert!(!applied.contains(&"500.00".to_owned()));
+    assert!(!applied.contains(&"999.99".to_owned()));
+
+    let line = budget_line::Entity::find_by_id(line_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        line.allocated_minor <= line.planned_minor,
+        "allocated {} <= planned {}",
+        line.allocated_minor,
+        line.planned_minor
+    );
+    assert_eq!(line.allocated_minor, active * 100_000, "1000.00 per active");
+    let listed = app
+        .data(
+            "{ engagements(filter: {status: {eq: ACTIVE}}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["engagements"]["totalCount"], active);
+    let planned = format!(
+        "{}.{:02}",
+        line.planned_minor / 100,
+        line.planned_minor % 100
+    );
+    if applied.is_empty() {
+        assert_eq!(planned, "10000.00");
+    } else {
+        assert!(applied.contains(&planned), "{planned} was set: {applied:?}");
+    }
 }

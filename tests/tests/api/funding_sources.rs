@@ -201,28 +201,36 @@ async fn funding_sources_can_be_changed_archived_idempotently_and_filtered() {
     let count = |v: &Value| v["fundingSources"]["totalCount"].as_u64().unwrap();
     assert_eq!(count(&app.data(list, json!({ "f": null })).await), 3);
     assert_eq!(
-        count(&app.data(list, json!({ "f": { "clientId": a } })).await),
+        count(
+            &app.data(list, json!({ "f": { "clientId": { "eq": a } } }))
+                .await
+        ),
         2
     );
     assert_eq!(
         count(
-            &app.data(list, json!({ "f": { "clientId": a, "active": true } }))
-                .await
+            &app.data(
+                list,
+                json!({ "f": { "clientId": { "eq": a }, "active": true } })
+            )
+            .await
         ),
         1
     );
     assert_eq!(
         count(
-            &app.data(list, json!({ "f": { "function": "MARKETING" } }))
+            &app.data(list, json!({ "f": { "function": { "eq": "MARKETING" } } }))
                 .await
         ),
         2
     );
     let by_owner = app
-        .data(list, json!({ "f": { "ownerContactId": cio } }))
+        .data(list, json!({ "f": { "ownerContactId": { "eq": cio } } }))
         .await;
     assert_eq!(by_owner["fundingSources"]["nodes"], json!([{ "id": run }]));
-    let bad = app.gql(list, json!({ "f": { "clientId": cmo } })).await;
+    let bad = app
+        .gql(list, json!({ "f": { "clientId": { "eq": cmo } } }))
+        .await;
     assert_eq!(first_error_code(&bad), "BAD_USER_INPUT");
 
     let data = app

@@ -66,3 +66,76 @@ async fn clients_with_contacts_cost_the_same_statements_for_ten_as_for_one_hundr
         "a handful of statements, not one per client: {hundred}"
     );
 }
+
+/// A client with two funding sources and `n` budgets of two lines each,
+/// with some spend; returns nothing, the queries find them.
+async fn seed_budgets(app: &TestApp, n: usize) {
+    let client = app.create_client("Acme", "ACME").await;
+    let owner = app
+        .create_contact(&client, "Carla", "carla@acme.example")
+        .await;
+    let mut sources = Vec::new();
+    for function in ["MARKETING", "IT_RUN"] {
+        let data = app
+            .data(
+                "mutation($c: ID!, $o: ID!, $f: FundingFunction!) { createFundingSource(input: {clientId: $c, name: \"Money\", function: $f, ownerContactId: $o, expenseType: OPEX}) { fundingSource { id } } }",
+                json!({ "c": client, "o": owner, "f": function }),
+            )
+            .await;
+        sources.push(
+            data["createFundingSource"]["fundingSource"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut budgets = String::from("mutation {");
+    for i in 0..n {
+        budgets.push_str(&format!(
+            r#" b{i}: createBudget(input: {{clientId: "{client}", fiscalYear: {}}}) {{ budget {{ id }} }}"#,
+            2000 + i
+        ));
+    }
+    budgets.push('}');
+    let data = app.data(&budgets, json!({})).await;
+    let mut lines = String::from("mutation {");
+    for i in 0..n {
+        let id = data[format!("b{i}")]["budget"]["id"].as_str().unwrap();
+        lines.push_str(&format!(
+            r#" m{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{}", period: FY, planned: "100.00"}}) {{ line {{ id }} }} r{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{}", period: Q1, planned: "200.00"}}) {{ line {{ id }} }}"#,
+            sources[0], sources[1]
+        ));
+    }
+    lines.push('}');
+    app.data(&lines, json!({})).await;
+}
+
+async fn figure_statements_for(app: &TestApp, first: usize) -> (u64, usize) {
+    let trio = "spent { amount } burnRate { amount } forecastAtCompletion { amount }";
+    let query = format!(
+        "{{ budgets(first: {first}) {{ nodes {{ totals {{ {trio} }} byFunction {{ figures {{ {trio} }} }} byOwner {{ figures {{ {trio} }} }} byPeriod {{ figures {{ {trio} }} }} client {{ budgetFigures {{ {trio} }} }} lines(first: 5) {{ nodes {{ {trio} fundingSource {{ {trio} }} }} }} }} }} fundingSources(first: {first}) {{ nodes {{ {trio} }} }} }}"
+    );
+    let before = app.statements().await;
+    let data = app.data(&query, json!({})).await;
+    let after = app.statements().await;
+    let nodes = data["budgets"]["nodes"].as_array().unwrap();
+    for node in nodes {
+        assert_eq!(node["lines"]["nodes"].as_array().unwrap().len(), 2);
+        assert_eq!(node["totals"][0]["burnRate"]["amount"], "0.00");
+    }
+    (after - before, nodes.len())
+}
+
+#[tokio::test]
+async fn burn_rates_and_forecasts_cost_the_same_statements_for_ten_budgets_as_for_one_hundred() {
+    let app = spawn_app().await;
+    seed_budgets(&app, 100).await;
+    let (ten, n10) = figure_statements_for(&app, 10).await;
+    let (hundred, n100) = figure_statements_for(&app, 100).await;
+    assert_eq!((n10, n100), (10, 100));
+    assert_eq!(ten, hundred, "statements for 10 budgets vs 100 budgets");
+    assert!(
+        hundred <= 20,
+        "a fixed number per kind of figure, not one per budget: {hundred}"
+    );
+}

@@ -5,22 +5,22 @@ use async_graphql::dataloader::DataLoader;
 use tandem_entities::{budget, budget_line, contact, funding_source};
 
 use crate::graphql::batch::{Ctx, MapLoader, PageLoader, map_loader, page_loader};
-use crate::services::budgets::{self, figures};
+use crate::services::budgets::{self, BudgetOrder, figures};
+use crate::services::funding_sources::FundingSourceOrder;
 use crate::services::{contacts, funding_sources};
 
-/// A budget line's currency (its funding source's) and the money spent on
-/// it.
+/// A budget line's currency (its funding source's) and its figures.
 #[derive(Debug, Clone)]
 pub struct LineExtras {
     pub currency: String,
-    pub spent: i64,
+    pub amounts: figures::Amounts,
 }
 
 /// Every budget loader of one request.
 pub struct BudgetLoaders {
-    pub sources_by_client: DataLoader<PageLoader<(), funding_source::Model>>,
+    pub sources_by_client: DataLoader<PageLoader<FundingSourceOrder, funding_source::Model>>,
     pub source_counts_by_client: DataLoader<MapLoader<u64>>,
-    pub budgets_by_client: DataLoader<PageLoader<(), budget::Model>>,
+    pub budgets_by_client: DataLoader<PageLoader<BudgetOrder, budget::Model>>,
     pub budget_counts_by_client: DataLoader<MapLoader<u64>>,
     pub lines: DataLoader<PageLoader<(), budget_line::Model>>,
     pub line_counts: DataLoader<MapLoader<u64>>,
@@ -35,9 +35,9 @@ pub struct BudgetLoaders {
 impl BudgetLoaders {
     pub fn new(ctx: &Ctx) -> Self {
         Self {
-            sources_by_client: page_loader(ctx, |c, ids, (), p| {
+            sources_by_client: page_loader(ctx, |c, ids, o, p| {
                 Box::pin(async move {
-                    funding_sources::list_for_clients(&c.db, &c.caller, &ids, &p).await
+                    funding_sources::list_for_clients(&c.db, &c.caller, &ids, o, &p).await
                 })
             }),
             source_counts_by_client: map_loader(ctx, |c, ids| {
@@ -45,8 +45,10 @@ impl BudgetLoaders {
                     async move { funding_sources::count_for_clients(&c.db, &c.caller, &ids).await },
                 )
             }),
-            budgets_by_client: page_loader(ctx, |c, ids, (), p| {
-                Box::pin(async move { budgets::list_for_clients(&c.db, &c.caller, &ids, &p).await })
+            budgets_by_client: page_loader(ctx, |c, ids, o, p| {
+                Box::pin(
+                    async move { budgets::list_for_clients(&c.db, &c.caller, &ids, o, &p).await },
+                )
             }),
             budget_counts_by_client: map_loader(ctx, |c, ids| {
                 Box::pin(async move { budgets::count_for_clients(&c.db, &c.caller, &ids).await })
@@ -67,10 +69,14 @@ impl BudgetLoaders {
                 Box::pin(async move { contacts::get_many(&c.db, &c.caller, &ids).await })
             }),
             source_figures: map_loader(ctx, |c, ids| {
-                Box::pin(async move { funding_sources::figures_for(&c.db, &ids).await })
+                Box::pin(async move {
+                    funding_sources::figures_for(&c.db, &ids, figures::today()).await
+                })
             }),
             budget_groups: map_loader(ctx, |c, ids| {
-                Box::pin(async move { figures::groups_for_budgets(&c.db, &ids).await })
+                Box::pin(
+                    async move { figures::groups_for_budgets(&c.db, &ids, figures::today()).await },
+                )
             }),
             line_extras: map_loader(ctx, |c, ids| {
                 Box::pin(async move {
@@ -78,13 +84,13 @@ impl BudgetLoaders {
                     let sources: Vec<_> = visible.values().map(|l| l.funding_source_id).collect();
                     let currencies = budgets::currencies(&c.db, &sources).await?;
                     let ids: Vec<_> = visible.keys().copied().collect();
-                    let spent = figures::spent_for_lines(&c.db, &ids).await?;
+                    let amounts = figures::for_lines(&c.db, &ids, figures::today()).await?;
                     Ok(visible
                         .into_values()
                         .filter_map(|l| {
                             let currency = currencies.get(&l.funding_source_id)?.clone();
-                            let spent = spent.get(&l.id).copied().unwrap_or(0);
-                            Some((l.id, LineExtras { currency, spent }))
+                            let amounts = amounts.get(&l.id).copied().unwrap_or_default();
+                            Some((l.id, LineExtras { currency, amounts }))
                         })
                         .collect())
                 })

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use super::types::{
-    Budget, BudgetConnection, BudgetFilter, FundingSource, FundingSourceConnection,
-    FundingSourceFilter, budget_connection, funding_source_connection,
+    Budget, BudgetConnection, BudgetFilter, BudgetOrderBy, FundingSource, FundingSourceConnection,
+    FundingSourceFilter, FundingSourceOrderBy, budget_connection, funding_source_connection,
 };
 use crate::error::AppError;
 use crate::graphql::clients::request;
@@ -41,15 +41,19 @@ impl BudgetQuery {
             .map(FundingSource))
     }
 
-    /// Funding sources visible to the caller, by name, a page at a time.
-    /// Archived sources are included unless the filter says `active: true`.
+    /// Funding sources visible to the caller, filtered and ordered (by name
+    /// by default), a page at a time. Archived sources are included unless
+    /// the filter says `active: true`.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn funding_sources(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only funding sources matching this filter.")] filter: Option<
             FundingSourceFilter,
         >,
+        #[graphql(desc = "Order of the funding sources; by name, A to Z, by default.")]
+        order_by: Option<FundingSourceOrderBy>,
         #[graphql(desc = "Return the first n funding sources (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Return funding sources after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n funding sources (at most 100).")] last: Option<i32>,
@@ -61,14 +65,15 @@ impl BudgetQuery {
             .map(FundingSourceFilter::into_service)
             .transpose()?
             .unwrap_or_default();
-        let slice = funding_sources::list(&rc.db, &rc.caller, &filter, &page).await?;
+        let order = order_by.unwrap_or_default().into();
+        let slice = funding_sources::list(&rc.db, &rc.caller, &filter, order, &page).await?;
         let (db, caller) = (rc.db.clone(), rc.caller.clone());
         let filter = Arc::new(filter);
         let counter: Counter = Arc::new(move || {
             let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
             Box::pin(async move { funding_sources::count(&db, &caller, &filter).await })
         });
-        Ok(funding_source_connection(slice, counter))
+        Ok(funding_source_connection(slice, order, counter))
     }
 
     /// One budget by global id; `null` when it does not exist or is not
@@ -87,13 +92,17 @@ impl BudgetQuery {
         Ok(budgets::get(&rc.db, &rc.caller, uuid).await?.map(Budget))
     }
 
-    /// Budgets visible to the caller, latest fiscal year first, a page at a
-    /// time. CLIENT users see their own client's budgets only.
+    /// Budgets visible to the caller, filtered and ordered (latest fiscal
+    /// year first by default), a page at a time. CLIENT users see their own
+    /// client's budgets only.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn budgets(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Only budgets matching this filter.")] filter: Option<BudgetFilter>,
+        #[graphql(desc = "Order of the budgets; latest fiscal year first by default.")]
+        order_by: Option<BudgetOrderBy>,
         #[graphql(desc = "Return the first n budgets (at most 100).")] first: Option<i32>,
         #[graphql(desc = "Return budgets after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n budgets (at most 100).")] last: Option<i32>,
@@ -105,13 +114,14 @@ impl BudgetQuery {
             .map(BudgetFilter::into_service)
             .transpose()?
             .unwrap_or_default();
-        let slice = budgets::list(&rc.db, &rc.caller, &filter, &page).await?;
+        let order = order_by.unwrap_or_default().into();
+        let slice = budgets::list(&rc.db, &rc.caller, &filter, order, &page).await?;
         let (db, caller) = (rc.db.clone(), rc.caller.clone());
         let filter = Arc::new(filter);
         let counter: Counter = Arc::new(move || {
             let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
             Box::pin(async move { budgets::count(&db, &caller, &filter).await })
         });
-        Ok(budget_connection(slice, counter))
+        Ok(budget_connection(slice, order, counter))
     }
 }

@@ -8,17 +8,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tandem_entities::{budget, budget_line, funding_source};
 use uuid::Uuid;
 
+use crate::enum_filter;
 use crate::error::AppError;
 use crate::graphql::batch::ChildPage;
 use crate::graphql::clients::Client;
 use crate::graphql::connection::Counter;
 use crate::graphql::contacts::Contact;
 use crate::graphql::engagements::money;
+use crate::graphql::filters::{IdFilter, IntFilter, StringFilter};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
-use crate::graphql::node::{self, Kind, global_id};
+use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
-use crate::services::budgets::{self, figures};
+use crate::services::budgets::{self, BudgetOrder, figures};
+use crate::services::filter::Combinators;
+use crate::services::funding_sources::{FundingSourceFilter as SourceFilter, FundingSourceOrder};
 use crate::services::pagination::{PageRequest, Slice};
 
 /// Whose money a funding source is.
@@ -174,6 +178,22 @@ impl FundingSource {
         money(self.amounts(ctx).await?.remaining(), &self.0.currency)
     }
 
+    /// Spend per day: the sum of the burn rates of all its budget lines
+    /// (see `BudgetLine.burnRate`), so spend dated in the last 30 days
+    /// (today, UTC, included) inside a line's period, over 30.
+    async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.amounts(ctx).await?.burn_rate, &self.0.currency)
+    }
+
+    /// Forecast at completion: the sum of the forecasts of all its budget
+    /// lines (see `BudgetLine.forecastAtCompletion`), so each line's spend
+    /// plus its burn rate for every day left until the end of its period.
+    /// For a source with one FY line per year this is its spend plus its
+    /// burn rate until the end of the fiscal year containing today.
+    async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        money(self.amounts(ctx).await?.forecast, &self.0.currency)
+    }
+
     /// When it was created (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -193,7 +213,8 @@ pub struct Figures {
     pub amounts: figures::Amounts,
 }
 
-/// Planned, allocated, spent and remaining money in one currency. Figures
+/// Planned, allocated, spent and remaining money in one currency, with the
+/// burn rate and forecast at completion of the budget lines counted. Figures
 /// in different currencies are never added together.
 #[Object]
 impl Figures {
@@ -226,6 +247,21 @@ impl Figures {
     /// decimals (e.g. `"12.50"`); `null` when nothing is planned.
     async fn utilisation(&self) -> Option<String> {
         figures::utilisation(self.amounts.spent, self.amounts.planned)
+    }
+
+    /// Spend per day: the sum of the burn rates of the lines counted here
+    /// (see `BudgetLine.burnRate`), so that totals, functions, owners and
+    /// periods always add up.
+    async fn burn_rate(&self) -> async_graphql::Result<Money> {
+        money(self.amounts.burn_rate, &self.currency)
+    }
+
+    /// Forecast at completion: the sum of the forecasts of the lines counted
+    /// here (see `BudgetLine.forecastAtCompletion`): each line's spend plus
+    /// its burn rate for every day left until the end of its period. For a
+    /// client, the lines of all its funding sources in every budget.
+    async fn forecast_at_completion(&self) -> async_graphql::Result<Money> {
+        money(self.amounts.forecast, &self.currency)
     }
 }
 
@@ -534,7 +570,7 @@ impl BudgetLine {
     /// Money spent from its funding source within its period.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;
-        money(extras.spent, &extras.currency)
+        money(extras.amounts.spent, &extras.currency)
     }
 
     /// Planned minus allocated.
@@ -549,7 +585,27 @@ impl BudgetLine {
     /// decimals (e.g. `"12.50"`); `null` when nothing is planned.
     async fn utilisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let extras = self.extras(ctx).await?;
-        Ok(figures::utilisation(extras.spent, self.0.planned_minor))
+        Ok(figures::utilisation(
+            extras.amounts.spent,
+            self.0.planned_minor,
+        ))
+    }
+
+    /// Burn rate: spend per day, as for engagements: the money spent from
+    /// its funding source within its period and dated in the 30 days up to
+    /// and including today (UTC), divided by 30 and rounded half up to a
+    /// minor unit. Zero for a period that is over or not begun.
+    async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        money(extras.amounts.burn_rate, &extras.currency)
+    }
+
+    /// Forecast at completion: `spent` plus `burnRate` for each day left
+    /// after today until the last day of its period (`endsOn`); just
+    /// `spent` once the period is over.
+    async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        money(extras.amounts.forecast, &extras.currency)
     }
 
     /// When it was created (UTC).
@@ -577,12 +633,13 @@ crate::connection!(
     "budget line"
 );
 
-/// Wraps a page of funding sources in a connection.
+/// Wraps a page of funding sources read in `order` in a connection.
 pub fn funding_source_connection(
     slice: Slice<funding_source::Model>,
+    order: FundingSourceOrder,
     counter: Counter,
 ) -> FundingSourceConnection {
-    let ordering = crate::services::funding_sources::ordering();
+    let ordering = order.ordering();
     FundingSourceConnection::new(
         slice,
         |m| ordering.cursor(m).encode(),
@@ -591,50 +648,118 @@ pub fn funding_source_connection(
     )
 }
 
-/// Wraps a page of budgets in a connection.
-pub fn budget_connection(slice: Slice<budget::Model>, counter: Counter) -> BudgetConnection {
-    let ordering = budgets::ordering();
+/// Wraps a page of budgets read in `order` in a connection.
+pub fn budget_connection(
+    slice: Slice<budget::Model>,
+    order: BudgetOrder,
+    counter: Counter,
+) -> BudgetConnection {
+    let ordering = order.ordering();
     BudgetConnection::new(slice, |m| ordering.cursor(m).encode(), Budget, counter)
 }
 
-/// Decodes an optional filter id of `kind`; a wrong id is BAD_USER_INPUT.
-fn filter_id(id: Option<&ID>, kind: Kind, field: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| match node::decode(id) {
-        Some((k, uuid)) if k == kind => Ok(uuid),
-        _ => Err(AppError::BadUserInput(format!(
-            "filter `{field}`: {:?} is not a {kind:?} id",
-            id.as_str()
-        ))),
-    })
-    .transpose()
+/// How to order a list of funding sources.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "FundingSourceOrder")]
+pub enum FundingSourceOrderBy {
+    /// By name, A to Z (the default).
+    #[default]
+    NameAsc,
+    /// By name, Z to A.
+    NameDesc,
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Newest first.
+    CreatedAtDesc,
 }
+
+/// How to order a list of budgets.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "BudgetOrder")]
+pub enum BudgetOrderBy {
+    /// Latest fiscal year first (the default).
+    #[default]
+    FiscalYearDesc,
+    /// Earliest fiscal year first.
+    FiscalYearAsc,
+    /// Oldest first.
+    CreatedAtAsc,
+    /// Newest first.
+    CreatedAtDesc,
+}
+
+enum_filter!(
+    FundingFunctionFilter,
+    FundingFunction,
+    tandem_entities::FundingFunction,
+    "a funding source's function"
+);
+enum_filter!(
+    ExpenseTypeFilter,
+    ExpenseType,
+    tandem_entities::ExpenseType,
+    "a funding source's expense type"
+);
+enum_filter!(
+    BudgetStatusFilter,
+    BudgetStatus,
+    tandem_entities::BudgetStatus,
+    "a budget's status"
+);
 
 /// Which funding sources to list. All given conditions must hold.
 #[derive(InputObject, Default, Clone)]
 pub struct FundingSourceFilter {
-    /// Only this client's sources (a Client global id).
-    pub client_id: Option<ID>,
-    /// Only sources of this function.
-    pub function: Option<FundingFunction>,
-    /// Only sources owned by this contact (a Contact global id).
-    pub owner_contact_id: Option<ID>,
+    /// Conditions on the client (Client global ids).
+    pub client_id: Option<IdFilter>,
+    /// Conditions on the function.
+    pub function: Option<FundingFunctionFilter>,
+    /// Conditions on the owner (Contact global ids).
+    pub owner_contact_id: Option<IdFilter>,
+    /// Conditions on the expense type.
+    pub expense_type: Option<ExpenseTypeFilter>,
+    /// Conditions on the name.
+    pub name: Option<StringFilter>,
     /// Only active sources (`true`) or only archived ones (`false`).
     pub active: Option<bool>,
+    /// All of these filters must hold.
+    pub and: Option<Vec<FundingSourceFilter>>,
+    /// At least one of these filters must hold.
+    pub or: Option<Vec<FundingSourceFilter>>,
+    /// This filter must not hold.
+    pub not: Option<Box<FundingSourceFilter>>,
 }
 
 impl FundingSourceFilter {
-    pub fn into_service(
-        self,
-    ) -> Result<crate::services::funding_sources::FundingSourceFilter, AppError> {
-        Ok(crate::services::funding_sources::FundingSourceFilter {
-            client_id: filter_id(self.client_id.as_ref(), Kind::Client, "clientId")?,
+    /// Converts to the service's filter, decoding global ids.
+    pub fn into_service(self) -> Result<SourceFilter, AppError> {
+        let convert = |list: Option<Vec<FundingSourceFilter>>| {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(FundingSourceFilter::into_service)
+                .collect::<Result<Vec<_>, AppError>>()
+        };
+        Ok(SourceFilter {
+            client_id: self
+                .client_id
+                .map(|f| f.decode(Kind::Client, "clientId"))
+                .transpose()?,
             function: self.function.map(Into::into),
-            owner_contact_id: filter_id(
-                self.owner_contact_id.as_ref(),
-                Kind::Contact,
-                "ownerContactId",
-            )?,
+            owner_contact_id: self
+                .owner_contact_id
+                .map(|f| f.decode(Kind::Contact, "ownerContactId"))
+                .transpose()?,
+            expense_type: self.expense_type.map(Into::into),
+            name: self.name.map(Into::into),
             active: self.active,
+            combinators: Combinators {
+                and: convert(self.and)?,
+                or: convert(self.or)?,
+                not: self
+                    .not
+                    .map(|n| n.into_service().map(Box::new))
+                    .transpose()?,
+            },
         })
     }
 }
@@ -642,20 +767,44 @@ impl FundingSourceFilter {
 /// Which budgets to list. All given conditions must hold.
 #[derive(InputObject, Default, Clone)]
 pub struct BudgetFilter {
-    /// Only this client's budgets (a Client global id).
-    pub client_id: Option<ID>,
-    /// Only budgets of this fiscal year.
-    pub fiscal_year: Option<i32>,
-    /// Only budgets in this status.
-    pub status: Option<BudgetStatus>,
+    /// Conditions on the client (Client global ids).
+    pub client_id: Option<IdFilter>,
+    /// Conditions on the fiscal year.
+    pub fiscal_year: Option<IntFilter>,
+    /// Conditions on the status.
+    pub status: Option<BudgetStatusFilter>,
+    /// All of these filters must hold.
+    pub and: Option<Vec<BudgetFilter>>,
+    /// At least one of these filters must hold.
+    pub or: Option<Vec<BudgetFilter>>,
+    /// This filter must not hold.
+    pub not: Option<Box<BudgetFilter>>,
 }
 
 impl BudgetFilter {
+    /// Converts to the service's filter, decoding global ids.
     pub fn into_service(self) -> Result<budgets::BudgetFilter, AppError> {
+        let convert = |list: Option<Vec<BudgetFilter>>| {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(BudgetFilter::into_service)
+                .collect::<Result<Vec<_>, AppError>>()
+        };
         Ok(budgets::BudgetFilter {
-            client_id: filter_id(self.client_id.as_ref(), Kind::Client, "clientId")?,
-            fiscal_year: self.fiscal_year,
+            client_id: self
+                .client_id
+                .map(|f| f.decode(Kind::Client, "clientId"))
+                .transpose()?,
+            fiscal_year: self.fiscal_year.map(Into::into),
             status: self.status.map(Into::into),
+            combinators: Combinators {
+                and: convert(self.and)?,
+                or: convert(self.or)?,
+                not: self
+                    .not
+                    .map(|n| n.into_service().map(Box::new))
+                    .transpose()?,
+            },
         })
     }
 }

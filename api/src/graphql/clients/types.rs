@@ -130,7 +130,10 @@ impl Client {
     }
 
     /// The client's money across all its funding sources and budgets:
-    /// planned, allocated, spent and remaining, one entry per currency.
+    /// planned, allocated, spent and remaining, one entry per currency. Its
+    /// burn rate and forecast at completion are the sums of those of every
+    /// budget line of its funding sources (each line forecast to the end of
+    /// its own period), so they match the sum of its sources' figures.
     async fn budget_figures(
         &self,
         ctx: &Context<'_>,
@@ -188,8 +191,10 @@ impl Client {
         Ok(engagement_connection(slice, order, counter))
     }
 
-    /// The client's funding sources, by name, a page at a time.
+    /// The client's funding sources, by name unless `orderBy` says
+    /// otherwise, a page at a time.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn funding_sources(
         &self,
         ctx: &Context<'_>,
@@ -197,12 +202,15 @@ impl Client {
         #[graphql(desc = "Return funding sources after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n funding sources (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return funding sources before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Order of the funding sources; by name, A to Z, by default.")]
+        order_by: Option<crate::graphql::budgets::FundingSourceOrderBy>,
     ) -> async_graphql::Result<crate::graphql::budgets::FundingSourceConnection> {
         let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let all = Arc::clone(ctx.data::<Arc<Loaders>>()?);
+        let order = order_by.unwrap_or_default().into();
         let key = ChildPage {
             parent: self.0.id,
-            order: (),
+            order,
             page,
         };
         let slice = all
@@ -224,12 +232,14 @@ impl Client {
             })
         });
         Ok(crate::graphql::budgets::funding_source_connection(
-            slice, counter,
+            slice, order, counter,
         ))
     }
 
-    /// The client's budgets, latest fiscal year first, a page at a time.
+    /// The client's budgets, latest fiscal year first unless `orderBy` says
+    /// otherwise, a page at a time.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn budgets(
         &self,
         ctx: &Context<'_>,
@@ -237,12 +247,15 @@ impl Client {
         #[graphql(desc = "Return budgets after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n budgets (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return budgets before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Order of the budgets; latest fiscal year first by default.")]
+        order_by: Option<crate::graphql::budgets::BudgetOrderBy>,
     ) -> async_graphql::Result<crate::graphql::budgets::BudgetConnection> {
         let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let all = Arc::clone(ctx.data::<Arc<Loaders>>()?);
+        let order = order_by.unwrap_or_default().into();
         let key = ChildPage {
             parent: self.0.id,
-            order: (),
+            order,
             page,
         };
         let slice = all
@@ -263,7 +276,9 @@ impl Client {
                     .unwrap_or(0))
             })
         });
-        Ok(crate::graphql::budgets::budget_connection(slice, counter))
+        Ok(crate::graphql::budgets::budget_connection(
+            slice, order, counter,
+        ))
     }
 }
 

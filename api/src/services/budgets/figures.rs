@@ -6,21 +6,46 @@
 //! funding source and its date falls inside the line's period: the whole
 //! fiscal year for FY lines, or the quarter (by the month's position in the
 //! fiscal year) for Q1..Q4 lines.
+//!
+//! Burn rate and forecast at completion follow the engagements' rule, line
+//! by line:
+//! - a line's burn rate is its spend dated in the 30 days up to and
+//!   including today, divided by 30 and rounded half up to a minor unit;
+//! - a line's forecast at completion is its spend plus its burn rate times
+//!   the days left from today until the last day of its period (none once
+//!   the period is over).
+//!
+//! Any other set of figures (a budget's totals, a function, an owner or a
+//! period of it, a funding source, a client) is the sum of its lines'
+//! figures, burn rate and forecast included, so that the parts always add
+//! up to the whole.
 
 use std::collections::HashMap;
 
+use chrono::{NaiveDate, TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use tandem_entities::{BudgetPeriod, FundingFunction};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// Planned, allocated and spent money, in minor units of one currency.
+/// How many days, today included, the burn rate looks back.
+pub const BURN_WINDOW_DAYS: i64 = 30;
+
+/// Planned, allocated and spent money, in minor units of one currency, with
+/// the burn rate and the forecast at completion.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Amounts {
     pub planned: i64,
     pub allocated: i64,
     pub spent: i64,
+    /// The part of `spent` dated in the [`BURN_WINDOW_DAYS`] days up to and
+    /// including today.
+    pub last_30_days: i64,
+    /// Minor units per day: the sum of the lines' burn rates.
+    pub burn_rate: i64,
+    /// The sum of the lines' forecasts at completion.
+    pub forecast: i64,
 }
 
 impl Amounts {
@@ -33,7 +58,26 @@ impl Amounts {
         self.planned = self.planned.saturating_add(other.planned);
         self.allocated = self.allocated.saturating_add(other.allocated);
         self.spent = self.spent.saturating_add(other.spent);
+        self.last_30_days = self.last_30_days.saturating_add(other.last_30_days);
+        self.burn_rate = self.burn_rate.saturating_add(other.burn_rate);
+        self.forecast = self.forecast.saturating_add(other.forecast);
     }
+}
+
+/// The UTC date today: the day burn rates and forecasts are reckoned from.
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The days left after `today` until `end` (inclusive): 0 on the last day
+/// and once it has passed.
+pub fn days_left(end: NaiveDate, today: NaiveDate) -> i64 {
+    (end - today).num_days().max(0)
+}
+
+/// Spent plus `burn_rate` per day for the days left until `end`.
+pub fn forecast(spent: i64, burn_rate: i64, end: NaiveDate, today: NaiveDate) -> i64 {
+    spent.saturating_add(burn_rate.saturating_mul(days_left(end, today)))
 }
 
 /// Spent as a percentage of planned, exactly, with two decimals (rounded
@@ -67,7 +111,7 @@ pub struct Group {
 }
 
 /// The month number (year * 12 + month) of a date column, per backend.
-fn month_number(backend: DbBackend, col: &str) -> String {
+pub(crate) fn month_number(backend: DbBackend, col: &str) -> String {
     match backend {
         DbBackend::Postgres => format!(
             "(CAST(EXTRACT(YEAR FROM {col}) AS INTEGER) * 12 + CAST(EXTRACT(MONTH FROM {col}) AS INTEGER))"
@@ -78,8 +122,9 @@ fn month_number(backend: DbBackend, col: &str) -> String {
     }
 }
 
-/// `SELECT line_id, spent` for the budget lines matching `filter` (which
-/// may refer to `bl`).
+/// `SELECT line_id, spent, last_30` for the budget lines matching `filter`
+/// (which may refer to `bl`). Its first two placeholders are the first and
+/// last day of the burn window, then come those of `filter`.
 fn line_spent(backend: DbBackend, filter: &str) -> String {
     let quarter = format!(
         "({} - {}) / 3",
@@ -87,7 +132,8 @@ fn line_spent(backend: DbBackend, filter: &str) -> String {
         month_number(backend, "b.starts_on")
     );
     format!(
-        "SELECT bl.id AS line_id, SUM(sa.amount_minor) AS spent \
+        "SELECT bl.id AS line_id, CAST(SUM(sa.amount_minor) AS BIGINT) AS spent, \
+           CAST(SUM(CASE WHEN sa.spent_on >= ? AND sa.spent_on <= ? THEN sa.amount_minor ELSE 0 END) AS BIGINT) AS last_30 \
          FROM budget_lines bl \
          JOIN budgets b ON b.id = bl.budget_id \
          JOIN spend_attributions sa ON sa.funding_source_id = bl.funding_source_id \
@@ -98,13 +144,85 @@ fn line_spent(backend: DbBackend, filter: &str) -> String {
     )
 }
 
+/// The sums of every row of [`line_sums`]. A line's burn rate is rounded
+/// half up with integer division, which is exact since spend is never
+/// negative.
+fn sums() -> String {
+    let half = BURN_WINDOW_DAYS / 2;
+    format!(
+        "CAST(SUM(bl.planned_minor) AS BIGINT) AS planned, \
+         CAST(SUM(bl.allocated_minor) AS BIGINT) AS allocated, \
+         CAST(SUM(COALESCE(s.spent, 0)) AS BIGINT) AS spent, \
+         CAST(SUM(COALESCE(s.last_30, 0)) AS BIGINT) AS last_30, \
+         CAST(SUM((COALESCE(s.last_30, 0) + {half}) / {BURN_WINDOW_DAYS}) AS BIGINT) AS burn"
+    )
+}
+
+/// The figures of the lines matching `filter` on `ids`, summed per
+/// `keys` (`(expression, alias)` pairs) and per budget period, in one
+/// statement. Each row comes with its amounts, its forecast reckoned to the
+/// end of its period; the caller reads its keys.
+async fn line_sums(
+    db: &impl ConnectionTrait,
+    keys: &[(&str, &str)],
+    with_sources: bool,
+    filter: &str,
+    ids: &[Uuid],
+    today: NaiveDate,
+) -> AppResult<Vec<(QueryResult, Amounts)>> {
+    let backend = db.get_database_backend();
+    let select: Vec<String> = keys.iter().map(|(e, a)| format!("{e} AS {a}")).collect();
+    let group: Vec<&str> = keys.iter().map(|(e, _)| *e).collect();
+    let sources = if with_sources {
+        "JOIN funding_sources fs ON fs.id = bl.funding_source_id "
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {}, bl.period AS period, b.starts_on AS starts_on, b.ends_on AS ends_on, {} \
+         FROM budget_lines bl \
+         JOIN budgets b ON b.id = bl.budget_id \
+         {sources}\
+         LEFT JOIN ({}) s ON s.line_id = bl.id \
+         WHERE {filter} \
+         GROUP BY {}, bl.period, b.starts_on, b.ends_on",
+        select.join(", "),
+        sums(),
+        line_spent(backend, filter),
+        group.join(", "),
+    );
+    let since = today - TimeDelta::days(BURN_WINDOW_DAYS - 1);
+    let mut values = vec![Value::from(since), Value::from(today)];
+    values.extend(uuids(ids));
+    values.extend(uuids(ids));
+    let mut out = Vec::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let period = period(&row.try_get::<String>("", "period")?)?;
+        let starts_on: NaiveDate = row.try_get("", "starts_on")?;
+        let ends_on: NaiveDate = row.try_get("", "ends_on")?;
+        let (_, end) = super::period_bounds(starts_on, ends_on, period);
+        let spent = int(&row, "spent")?;
+        let burn_rate = int(&row, "burn")?;
+        let amounts = Amounts {
+            planned: int(&row, "planned")?,
+            allocated: int(&row, "allocated")?,
+            spent,
+            last_30_days: int(&row, "last_30")?,
+            burn_rate,
+            forecast: forecast(spent, burn_rate, end, today),
+        };
+        out.push((row, amounts));
+    }
+    Ok(out)
+}
+
 /// `?, ?, ?` for `n` values.
 fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
 /// A statement with `?` placeholders, numbered for PostgreSQL.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     let sql = if backend == DbBackend::Postgres {
         let mut out = String::with_capacity(sql.len() + 16);
         let mut n = 0;
@@ -153,26 +271,19 @@ fn function(text: &str) -> AppResult<FundingFunction> {
     })
 }
 
-/// The money spent on each budget line among `ids`, in one statement.
-pub async fn spent_for_lines(
+/// The figures of each budget line among `ids`, in one statement.
+pub async fn for_lines(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, i64>> {
+    today: NaiveDate,
+) -> AppResult<HashMap<Uuid, Amounts>> {
+    let mut out: HashMap<Uuid, Amounts> = HashMap::new();
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(out);
     }
-    let backend = db.get_database_backend();
     let filter = format!("bl.id IN ({})", marks(ids.len()));
-    let sql = format!(
-        "SELECT s.line_id AS id, CAST(s.spent AS BIGINT) AS spent FROM ({}) s",
-        line_spent(backend, &filter)
-    );
-    let rows = db
-        .query_all_raw(statement(backend, &sql, uuids(ids)))
-        .await?;
-    let mut out: HashMap<Uuid, i64> = ids.iter().map(|id| (*id, 0)).collect();
-    for row in rows {
-        out.insert(row.try_get("", "id")?, int(&row, "spent")?);
+    for (row, amounts) in line_sums(db, &[("bl.id", "id")], false, &filter, ids, today).await? {
+        out.insert(row.try_get("", "id")?, amounts);
     }
     Ok(out)
 }
@@ -182,81 +293,52 @@ pub async fn spent_for_lines(
 pub async fn groups_for_budgets(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
+    today: NaiveDate,
 ) -> AppResult<HashMap<Uuid, Vec<Group>>> {
     let mut out: HashMap<Uuid, Vec<Group>> = ids.iter().map(|id| (*id, Vec::new())).collect();
     if ids.is_empty() {
         return Ok(out);
     }
-    let backend = db.get_database_backend();
     let filter = format!("bl.budget_id IN ({})", marks(ids.len()));
-    let sql = format!(
-        "SELECT bl.budget_id AS budget_id, fs.currency AS currency, fs.function AS function, \
-           fs.owner_contact_id AS owner_contact_id, bl.period AS period, \
-           CAST(SUM(bl.planned_minor) AS BIGINT) AS planned, \
-           CAST(SUM(bl.allocated_minor) AS BIGINT) AS allocated, \
-           CAST(SUM(COALESCE(s.spent, 0)) AS BIGINT) AS spent \
-         FROM budget_lines bl \
-         JOIN funding_sources fs ON fs.id = bl.funding_source_id \
-         LEFT JOIN ({}) s ON s.line_id = bl.id \
-         WHERE {filter} \
-         GROUP BY bl.budget_id, fs.currency, fs.function, fs.owner_contact_id, bl.period \
-         ORDER BY fs.currency, fs.function, bl.period",
-        line_spent(backend, &filter)
-    );
-    let mut values = uuids(ids);
-    values.extend(uuids(ids));
-    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+    let keys = [
+        ("bl.budget_id", "budget_id"),
+        ("fs.currency", "currency"),
+        ("fs.function", "function"),
+        ("fs.owner_contact_id", "owner_contact_id"),
+    ];
+    for (row, amounts) in line_sums(db, &keys, true, &filter, ids, today).await? {
         let budget_id: Uuid = row.try_get("", "budget_id")?;
         let group = Group {
             currency: row.try_get("", "currency")?,
             function: function(&row.try_get::<String>("", "function")?)?,
             owner_contact_id: row.try_get("", "owner_contact_id")?,
             period: period(&row.try_get::<String>("", "period")?)?,
-            amounts: Amounts {
-                planned: int(&row, "planned")?,
-                allocated: int(&row, "allocated")?,
-                spent: int(&row, "spent")?,
-            },
+            amounts,
         };
         out.entry(budget_id).or_default().push(group);
     }
     Ok(out)
 }
 
-/// Planned, allocated and spent money of each funding source among `ids`
-/// across all its budget lines, in one statement.
+/// The figures of each funding source among `ids`, summed over all its
+/// budget lines (every budget, every period), in one statement.
 pub async fn for_sources(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
+    today: NaiveDate,
 ) -> AppResult<HashMap<Uuid, Amounts>> {
     let mut out: HashMap<Uuid, Amounts> = ids.iter().map(|id| (*id, Amounts::default())).collect();
     if ids.is_empty() {
         return Ok(out);
     }
-    let backend = db.get_database_backend();
     let filter = format!("bl.funding_source_id IN ({})", marks(ids.len()));
-    let sql = format!(
-        "SELECT bl.funding_source_id AS id, \
-           CAST(SUM(bl.planned_minor) AS BIGINT) AS planned, \
-           CAST(SUM(bl.allocated_minor) AS BIGINT) AS allocated, \
-           CAST(SUM(COALESCE(s.spent, 0)) AS BIGINT) AS spent \
-         FROM budget_lines bl \
-         LEFT JOIN ({}) s ON s.line_id = bl.id \
-         WHERE {filter} \
-         GROUP BY bl.funding_source_id",
-        line_spent(backend, &filter)
-    );
-    let mut values = uuids(ids);
-    values.extend(uuids(ids));
-    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
-        out.insert(
-            row.try_get("", "id")?,
-            Amounts {
-                planned: int(&row, "planned")?,
-                allocated: int(&row, "allocated")?,
-                spent: int(&row, "spent")?,
-            },
-        );
+    // Grouped per budget and period too, since each has its own end date.
+    let keys = [
+        ("bl.funding_source_id", "id"),
+        ("bl.budget_id", "budget_id"),
+    ];
+    for (row, amounts) in line_sums(db, &keys, false, &filter, ids, today).await? {
+        out.entry(row.try_get("", "id")?).or_default().add(&amounts);
     }
     Ok(out)
 }
@@ -273,5 +355,44 @@ mod tests {
         assert_eq!(utilisation(0, 5).as_deref(), Some("0.00"));
         assert_eq!(utilisation(15, 10).as_deref(), Some("150.00"));
         assert_eq!(utilisation(5, 0), None);
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_forecast_adds_the_burn_rate_for_each_day_left_and_nothing_once_over() {
+        let today = d(2026, 11, 26);
+        assert_eq!(days_left(d(2026, 12, 31), today), 35);
+        assert_eq!(days_left(today, today), 0);
+        assert_eq!(days_left(d(2026, 1, 1), today), 0);
+        assert_eq!(forecast(1_000, 7, d(2026, 12, 31), today), 1_245);
+        assert_eq!(forecast(1_000, 7, d(2026, 11, 1), today), 1_000);
+    }
+
+    #[test]
+    fn amounts_add_up_every_figure() {
+        let mut a = Amounts {
+            planned: 1,
+            allocated: 2,
+            spent: 3,
+            last_30_days: 4,
+            burn_rate: 5,
+            forecast: 6,
+        };
+        a.add(&a.clone());
+        assert_eq!(
+            a,
+            Amounts {
+                planned: 2,
+                allocated: 4,
+                spent: 6,
+                last_30_days: 8,
+                burn_rate: 10,
+                forecast: 12,
+            }
+        );
+        assert_eq!(a.remaining(), -2);
     }
 }
