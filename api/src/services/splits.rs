@@ -7,11 +7,12 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tandem_entities::{
     BudgetPeriod, BudgetStatus, Decision, EngagementStatus, Role, SplitStatus, allocation,
-    budget_line, engagement, funding_source, funding_split, funding_split_share, split_approval,
+    budget_line, engagement, engagement_transition, funding_source, funding_split,
+    funding_split_share, split_approval,
 };
 use uuid::Uuid;
 
@@ -31,7 +32,8 @@ fn invalid(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> A
     AppError::invalid(field, code, message)
 }
 
-/// The engagement's current value: the sum of its lines.
+/// The engagement's current value: the sum of its lines plus what approved
+/// change orders added or took away.
 async fn engagement_value(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> AppResult<i64> {
     Ok(engagements::totals_for(db, caller, &[id])
         .await?
@@ -40,16 +42,32 @@ async fn engagement_value(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) 
         .unwrap_or(0))
 }
 
-/// Creates a DRAFT split (a new version) for an engagement. Shares are in
-/// basis points and must sum to exactly 10000; every source must belong to
-/// the engagement's client, be active and share its currency. A previous
-/// draft is replaced; a split awaiting approval must be decided first.
-#[tracing::instrument(skip_all)]
+/// Creates a DRAFT split (a new version) for an engagement, for its current
+/// value. Shares are in basis points and must sum to exactly 10000; every
+/// source must belong to the engagement's client, be active and share its
+/// currency. A previous draft is replaced; a split awaiting approval must be
+/// decided first.
 pub async fn create(
     db: &DatabaseConnection,
     caller: &Caller,
     engagement_id: Uuid,
     shares: Vec<Share>,
+) -> AppResult<funding_split::Model> {
+    create_with_value(db, caller, engagement_id, shares, None).await
+}
+
+/// Like [`create`], and with `value` (an exact decimal string in the
+/// engagement's currency, zero or more) a change order: the split shares
+/// that value and, once approved, makes it the engagement's value. A value
+/// is given only once the engagement is WON, ACTIVE or ON_HOLD; before, its
+/// lines define its value (LOCKED).
+#[tracing::instrument(skip_all)]
+pub async fn create_with_value(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    engagement_id: Uuid,
+    shares: Vec<Share>,
+    value: Option<&str>,
 ) -> AppResult<funding_split::Model> {
     let engagement = engagements::get(db, caller, engagement_id)
         .await?
@@ -74,7 +92,38 @@ pub async fn create(
             format!("the engagement is {:?}", engagement.status),
         ));
     }
+    if value.is_some() && domain::engagement::lines_editable(engagement.status) {
+        return Err(invalid(
+            &["input", "value"],
+            UserErrorCode::Locked,
+            format!(
+                "the engagement is {}: its lines define its value until it is WON; change the lines instead",
+                format!("{:?}", engagement.status).to_uppercase()
+            ),
+        ));
+    }
     let mut errors = Vec::new();
+    let new_value = match value {
+        None => None,
+        Some(text) => {
+            let currency = domain::Currency::parse(&engagement.currency)
+                .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
+            let parsed = domain::Money::parse(text, currency)
+                .map(|m| m.minor_units)
+                .filter(|minor| *minor >= 0);
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    &["input", "value"],
+                    UserErrorCode::Invalid,
+                    format!(
+                        "must be an amount of zero or more with at most {} decimals",
+                        currency.exponent()
+                    ),
+                ));
+            }
+            parsed
+        }
+    };
     if shares.is_empty() {
         errors.push(FieldError::new(
             &["input", "shares"],
@@ -145,7 +194,10 @@ pub async fn create(
             }
         }
     }
-    let value = engagement_value(db, caller, engagement.id).await?;
+    let value = match new_value {
+        Some(v) => v,
+        None => engagement_value(db, caller, engagement.id).await?,
+    };
     let txn = db.begin().await?;
     let existing = funding_split::Entity::find()
         .filter(funding_split::Column::EngagementId.eq(engagement.id))
@@ -297,8 +349,12 @@ pub async fn submit(
 /// Records an owner's decision. The owner's CLIENT user decides for their
 /// contact; an ADMIN may decide on behalf of a named owner (recorded as
 /// such); nobody else can. One rejection rejects the split; the last
-/// approval approves it and, for an engagement already active, moves its
-/// allocations to the new split in the same transaction.
+/// approval approves it and, in the same transaction, makes a change
+/// order's value the engagement's value (WON, ACTIVE or ON_HOLD) and, for an
+/// engagement already active, moves its allocations to the new split. When
+/// the allocations cannot move (BUDGET_EXCEEDED, NO_BUDGET) nothing changes:
+/// the split stays PENDING_APPROVAL and the last owner's approval is not
+/// recorded, so they may approve again once there is room, or reject it.
 #[tracing::instrument(skip_all, fields(split_id = %id))]
 pub async fn decide(
     db: &DatabaseConnection,
@@ -395,15 +451,20 @@ pub async fn decide(
             supersede_older(&txn, &split).await?;
             if matches!(
                 engagement.status,
+                EngagementStatus::Won | EngagementStatus::Active | EngagementStatus::OnHold
+            ) {
+                adopt_value(&txn, &engagement, &split).await?;
+            }
+            if matches!(
+                engagement.status,
                 EngagementStatus::Active | EngagementStatus::OnHold
             ) {
                 // A change order: allocations move to the new split at once.
+                lock_lines(&txn, &engagement, &split).await?;
                 release(&txn, engagement.id).await?;
-                let fresh = funding_split::Entity::find_by_id(split.id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(not_found)?;
-                allocate(&txn, &engagement, &fresh).await?;
+                allocate(&txn, &engagement, &split)
+                    .await
+                    .map_err(|e| on_field(e, &["input", "id"]))?;
             }
         }
     }
@@ -413,6 +474,85 @@ pub async fn decide(
         .ok_or_else(not_found)?;
     txn.commit().await?;
     Ok(split)
+}
+
+/// Inside the last approval's transaction, makes the split's value the
+/// engagement's value: the lines stay as sold and the difference is kept as
+/// the engagement's value adjustment. The engagement row is updated on
+/// condition that its status is still the one read, which also serialises
+/// the approval with a racing activation or transition (INVALID_TRANSITION
+/// when one got there first). A split made before the lines were locked
+/// (before the engagement was WON) carries their value of that time, not a
+/// change order: it never changes the value; if that value is stale, an
+/// active engagement refuses it with VALUE_CHANGED (its allocations must
+/// match its value) and a WON one keeps the activation's VALUE_CHANGED check.
+async fn adopt_value(
+    db: &impl ConnectionTrait,
+    engagement: &engagement::Model,
+    split: &funding_split::Model,
+) -> AppResult<()> {
+    let held = engagement::Entity::update_many()
+        .col_expr(engagement::Column::UpdatedAt, Expr::value(domain::now()))
+        .filter(engagement::Column::Id.eq(engagement.id))
+        .filter(engagement::Column::Status.eq(engagement.status))
+        .exec(db)
+        .await?;
+    if held.rows_affected != 1 {
+        return Err(invalid(
+            &["input", "id"],
+            UserErrorCode::InvalidTransition,
+            "the engagement changed meanwhile; decide again",
+        ));
+    }
+    let fresh = engagement::Entity::find_by_id(engagement.id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let current = engagement_value(db, &Caller::System, engagement.id).await?;
+    if split.value_minor == current {
+        return Ok(());
+    }
+    let made_before_won = engagement_transition::Entity::find()
+        .filter(engagement_transition::Column::EngagementId.eq(engagement.id))
+        .filter(engagement_transition::Column::ToStatus.eq(EngagementStatus::Won))
+        .filter(engagement_transition::Column::At.gt(split.created_at))
+        .count(db)
+        .await?
+        > 0;
+    if made_before_won {
+        if engagement.status == EngagementStatus::Won {
+            return Ok(());
+        }
+        return Err(invalid(
+            &["input", "id"],
+            UserErrorCode::ValueChanged,
+            "the split was made for the lines' value before the engagement was won; reject it and make a new split",
+        ));
+    }
+    let lines = current - fresh.value_adjustment_minor;
+    engagement::Entity::update_many()
+        .col_expr(
+            engagement::Column::ValueAdjustmentMinor,
+            Expr::value(split.value_minor - lines),
+        )
+        .filter(engagement::Column::Id.eq(engagement.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Points a service error's user errors at `field` (allocation errors name
+/// the transition's `to`, which the approval does not have).
+fn on_field(error: AppError, field: &[&str]) -> AppError {
+    match error {
+        AppError::Invalid(errors) => AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(field, e.code, e.message))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 async fn supersede_older(db: &impl ConnectionTrait, split: &funding_split::Model) -> AppResult<()> {
@@ -439,6 +579,60 @@ pub async fn approved(
         .filter(funding_split::Column::Status.eq(SplitStatus::Approved))
         .one(db)
         .await?)
+}
+
+/// Before a change order moves allocations, locks every budget line it may
+/// touch (those of the old allocations and those of the new split's sources
+/// in the engagement's budget), in id order. Release and allocation then
+/// write lines in two passes, and without this a change order releasing
+/// line B then debiting line A could wait on an activation debiting A then
+/// B: a deadlock PostgreSQL would break by failing one of them. SQLite takes
+/// one writer at a time, so there is nothing to order there.
+async fn lock_lines(
+    db: &impl ConnectionTrait,
+    engagement: &engagement::Model,
+    split: &funding_split::Model,
+) -> AppResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<Uuid> = allocation::Entity::find()
+        .filter(allocation::Column::EngagementId.eq(engagement.id))
+        .select_only()
+        .column(allocation::Column::BudgetLineId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if let Some(budget) =
+        budgets::budget_for(db, engagement.client_id, engagement.start_date).await?
+    {
+        let sources: Vec<Uuid> = funding_split_share::Entity::find()
+            .filter(funding_split_share::Column::SplitId.eq(split.id))
+            .select_only()
+            .column(funding_split_share::Column::FundingSourceId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let lines: Vec<Uuid> = budget_line::Entity::find()
+            .filter(budget_line::Column::BudgetId.eq(budget.id))
+            .filter(budget_line::Column::FundingSourceId.is_in(sources))
+            .select_only()
+            .column(budget_line::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        ids.extend(lines);
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    budget_line::Entity::find()
+        .filter(budget_line::Column::Id.is_in(ids))
+        .order_by_asc(budget_line::Column::Id)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(())
 }
 
 /// Removes an engagement's allocations, giving the money back to its lines.

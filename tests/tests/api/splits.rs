@@ -11,17 +11,17 @@ use crate::harness::{TestApp, USER_PASSWORD, first_error_code, spawn_app};
 
 /// A client with a CMO and a CIO (each with a portal login), a marketing and
 /// an IT funding source, an approved FY2026 budget and a priced catalog.
-struct Joint {
-    app: TestApp,
-    client: String,
-    cmo: String,
-    cio: String,
-    cmo_token: String,
-    cio_token: String,
-    marketing: String,
-    it_run: String,
-    design: String,
-    budget: String,
+pub(crate) struct Joint {
+    pub(crate) app: TestApp,
+    pub(crate) client: String,
+    pub(crate) cmo: String,
+    pub(crate) cio: String,
+    pub(crate) cmo_token: String,
+    pub(crate) cio_token: String,
+    pub(crate) marketing: String,
+    pub(crate) it_run: String,
+    pub(crate) design: String,
+    pub(crate) budget: String,
 }
 
 async fn portal_user(app: &TestApp, client: &str, contact: &str, email: &str) -> String {
@@ -56,7 +56,7 @@ async fn source(app: &TestApp, client: &str, name: &str, function: &str, owner: 
         .to_owned()
 }
 
-async fn budget_line(app: &TestApp, budget: &str, source: &str, planned: &str) {
+pub(crate) async fn budget_line(app: &TestApp, budget: &str, source: &str, planned: &str) {
     let data = app
         .data(
             "mutation($input: SetBudgetLineInput!) { setBudgetLine(input: $input) { userErrors { field message code } } }",
@@ -66,7 +66,7 @@ async fn budget_line(app: &TestApp, budget: &str, source: &str, planned: &str) {
     assert_eq!(data["setBudgetLine"]["userErrors"], json!([]), "{data}");
 }
 
-async fn joint(marketing_planned: &str, it_planned: &str) -> Joint {
+pub(crate) async fn joint(marketing_planned: &str, it_planned: &str) -> Joint {
     let app = spawn_app().await;
     let client = app.create_client("Acme", "ACME").await;
     let cmo = app
@@ -119,11 +119,11 @@ async fn joint(marketing_planned: &str, it_planned: &str) -> Joint {
     }
 }
 
-const SPLIT: &str = "id version status value { amount } shares { fundingSourceName shareBasisPoints amount { amount } } approvals { owner { name } decision onBehalf comment decidedAt }";
+pub(crate) const SPLIT: &str = "id version status value { amount } shares { fundingSourceName shareBasisPoints amount { amount } } approvals { owner { name } decision onBehalf comment decidedAt }";
 
 impl Joint {
     /// A WON engagement worth `days` x 1000.00.
-    async fn won(&self, code: &str, days: &str) -> Value {
+    pub(crate) async fn won(&self, code: &str, days: &str) -> Value {
         let e = engagement(&self.app, &self.client, code, "2026-03-01").await;
         let line = self
             .app
@@ -136,7 +136,7 @@ impl Joint {
         e
     }
 
-    async fn split(&self, engagement: &Value, shares: &[(&str, i32)]) -> Value {
+    pub(crate) async fn split(&self, engagement: &Value, shares: &[(&str, i32)]) -> Value {
         let shares: Vec<Value> = shares
             .iter()
             .map(|(s, bp)| json!({ "fundingSourceId": s, "shareBasisPoints": bp }))
@@ -147,11 +147,11 @@ impl Joint {
             .clone()
     }
 
-    async fn submit(&self, split: &Value) -> Value {
+    pub(crate) async fn submit(&self, split: &Value) -> Value {
         self.app.data(&format!("mutation($id: ID!) {{ submitFundingSplit(input: {{id: $id}}) {{ fundingSplit {{ {SPLIT} }} userErrors {{ code }} }} }}"), json!({ "id": split })).await["submitFundingSplit"].clone()
     }
 
-    async fn decide(
+    pub(crate) async fn decide(
         &self,
         token: &str,
         split: &Value,
@@ -169,7 +169,7 @@ impl Joint {
     }
 
     /// An engagement with an approved split of `shares`.
-    async fn approved(&self, code: &str, days: &str, shares: &[(&str, i32)]) -> Value {
+    pub(crate) async fn approved(&self, code: &str, days: &str, shares: &[(&str, i32)]) -> Value {
         let e = self.won(code, days).await;
         let split = self.split(&e, shares).await["fundingSplit"]["id"].clone();
         self.submit(&split).await;
@@ -179,12 +179,12 @@ impl Joint {
         e
     }
 
-    async fn activate(&self, e: &Value) -> Value {
+    pub(crate) async fn activate(&self, e: &Value) -> Value {
         self.app.data("mutation($id: ID!) { transitionEngagement(input: {id: $id, to: ACTIVE}) { engagement { status } userErrors { field message code } } }", json!({ "id": e["id"] })).await["transitionEngagement"].clone()
     }
 
     /// Allocated minor units of each line of the budget, by source.
-    async fn allocated(&self) -> (i64, i64) {
+    pub(crate) async fn allocated(&self) -> (i64, i64) {
         let lines = budget_line::Entity::find().all(&self.app.db).await.unwrap();
         let of = |source: &str| {
             let raw = crate::harness::raw_id(source);
@@ -447,9 +447,9 @@ async fn twenty_concurrent_activations_competing_for_room_for_five_leave_exactly
     assert_eq!(listed["engagements"]["totalCount"], 5);
 }
 
-const SPEND: &str = "mutation($input: RecordSpendInput!) { recordSpend(input: $input) { spendEntry { amount { amount } attributions { fundingSourceName amount { amount } } } userErrors { field message code } } }";
+pub(crate) const SPEND: &str = "mutation($input: RecordSpendInput!) { recordSpend(input: $input) { spendEntry { amount { amount } attributions { fundingSourceName amount { amount } } } userErrors { field message code } } }";
 
-fn shares_by_name(entry: &Value) -> Vec<(String, String)> {
+pub(crate) fn shares_by_name(entry: &Value) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = entry["attributions"]
         .as_array()
         .unwrap()

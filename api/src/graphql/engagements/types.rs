@@ -204,7 +204,8 @@ impl Engagement {
         Ok(loaders(ctx)?.user_names.load_one(id).await?)
     }
 
-    /// Total value: the sum of its lines' values.
+    /// Total (contracted) value: the sum of its lines' values plus the
+    /// value adjustment that approved change orders made.
     async fn value(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let totals = loaders(ctx)?
             .totals
@@ -212,6 +213,26 @@ impl Engagement {
             .await?
             .unwrap_or_default();
         money(totals.value_minor, &self.0.currency)
+    }
+
+    /// The sum of its lines' values, as priced when it was sold; equals
+    /// `value` unless an approved change order changed the value.
+    async fn lines_value(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let totals = loaders(ctx)?
+            .totals
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        money(
+            totals.value_minor - self.0.value_adjustment_minor,
+            &self.0.currency,
+        )
+    }
+
+    /// What approved change orders added to the lines' value (negative when
+    /// they took some away): `value` - `linesValue`.
+    async fn value_adjustment(&self) -> async_graphql::Result<Money> {
+        money(self.0.value_adjustment_minor, &self.0.currency)
     }
 
     /// Value weighted by probability (value x probability / 100, rounded

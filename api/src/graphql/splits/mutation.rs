@@ -27,6 +27,12 @@ pub struct CreateFundingSplitInput {
     pub engagement_id: ID,
     /// The shares, summing to exactly 10000 basis points.
     pub shares: Vec<ShareInput>,
+    /// A change order's new value for the engagement: an exact decimal
+    /// string in its currency, zero or more (e.g. `"12500.00"`). Given only
+    /// once the engagement is WON, ACTIVE or ON_HOLD (before, its lines
+    /// define its value: LOCKED); omitted, the split shares the engagement's
+    /// current value. Once approved, it becomes the engagement's value.
+    pub value: Option<String>,
 }
 
 /// A split to act on.
@@ -127,7 +133,9 @@ pub struct SplitMutation;
 impl SplitMutation {
     /// Makes a DRAFT split (a new version) for an engagement. Shares must
     /// sum to exactly 10000 basis points (else SHARES_SUM); sources must be
-    /// the client's, active and in the engagement's currency.
+    /// the client's, active and in the engagement's currency. With `value`,
+    /// it is a change order that, once approved, changes the engagement's
+    /// value.
     async fn create_funding_split(
         &self,
         ctx: &Context<'_>,
@@ -151,7 +159,14 @@ impl SplitMutation {
                     share_bp: s.share_basis_points,
                 });
             }
-            splits::create(&rc.db, &rc.caller, engagement, shares).await
+            splits::create_with_value(
+                &rc.db,
+                &rc.caller,
+                engagement,
+                shares,
+                input.value.as_deref(),
+            )
+            .await
         }
         .await;
         payload(ctx, result).await
@@ -174,8 +189,10 @@ impl SplitMutation {
 
     /// Approves a split as the owner of some of its sources (or, for an
     /// administrator, on behalf of `onBehalfOf`). The last approval makes it
-    /// APPROVED; for an active engagement its allocations move to it at once
-    /// (BUDGET_EXCEEDED when they cannot, and then nothing changes).
+    /// APPROVED and makes a change order's value the engagement's value; for
+    /// an active engagement its allocations move to it at once
+    /// (BUDGET_EXCEEDED when they cannot, and then nothing changes: the split
+    /// stays PENDING_APPROVAL and this approval is not recorded).
     async fn approve_funding_split(
         &self,
         ctx: &Context<'_>,

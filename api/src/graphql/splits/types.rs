@@ -96,7 +96,8 @@ impl FundingSplit {
         self.0.status.into()
     }
 
-    /// The engagement value it shares (its value when the split was made).
+    /// The engagement value it shares: the engagement's value when the split
+    /// was made, or, for a change order, the new value it sets once approved.
     async fn value(&self) -> async_graphql::Result<Money> {
         money(self.0.value_minor, &self.1)
     }
