@@ -18,6 +18,7 @@ pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod rate_cards;
+pub mod reports;
 pub mod splits;
 pub mod users;
 
@@ -35,6 +36,7 @@ pub struct Query(
     engagements::EngagementQuery,
     splits::SplitQuery,
     budgets::BudgetQuery,
+    reports::ReportQuery,
 );
 
 /// The root of every change. Each mutation takes one `input` and returns a

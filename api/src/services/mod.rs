@@ -13,6 +13,7 @@ pub mod funding_sources;
 pub mod pagination;
 pub mod rate_card_versions;
 pub mod rate_cards;
+pub mod reports;
 pub mod spend;
 pub mod splits;
 pub mod users;

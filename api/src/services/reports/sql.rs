@@ -1,0 +1,262 @@
+//! Building the reports' SQL with bound values, and decoding their cells.
+
+use chrono::NaiveDate;
+use sea_orm::{ActiveEnum, DbBackend, QueryResult, TryGetable, Value};
+use tandem_entities::{FundingFunction, SplitStatus};
+use uuid::Uuid;
+
+use super::Cell;
+use crate::domain::{Currency, money::format_minor_units};
+use crate::error::{AppError, AppResult};
+use crate::graphql::node::{Kind, global_id};
+use crate::services::budgets::figures;
+
+/// Which rows the caller may see.
+#[derive(Debug, Clone)]
+pub(super) struct Scope {
+    /// `None`: every client.
+    pub clients: Option<Vec<Uuid>>,
+    /// A DELIVERY user: only the engagements they are staffed on.
+    pub staffed_user: Option<Uuid>,
+}
+
+/// The dates a report is restricted to.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Period {
+    /// The client's fiscal year.
+    FiscalYear(i32),
+    /// Inclusive; either end may be open.
+    Range(Option<NaiveDate>, Option<NaiveDate>),
+}
+
+/// A validated filter with the caller's scope.
+#[derive(Debug, Clone)]
+pub(super) struct Ctx {
+    pub backend: DbBackend,
+    pub scope: Scope,
+    pub client_id: Option<Uuid>,
+    pub period: Option<Period>,
+    pub function: Option<FundingFunction>,
+    pub currency: Option<String>,
+    pub warn_percent: u32,
+    pub alert_percent: u32,
+    pub today: NaiveDate,
+}
+
+/// SQL text with `?` placeholders and their values, in order.
+#[derive(Debug, Default)]
+pub(super) struct Sql {
+    pub text: String,
+    pub values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.text.push_str(sql);
+        self
+    }
+
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.text.push('?');
+        self.values.push(value.into());
+        self
+    }
+
+    /// `(?, ?, ...)`; `(NULL)` for an empty list, which matches nothing.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Value>) -> &mut Self {
+        self.text.push('(');
+        let mut first = true;
+        for v in values {
+            if !first {
+                self.text.push_str(", ");
+            }
+            first = false;
+            self.bind(v);
+        }
+        if first {
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// ` AND col IN (...)` over strings.
+    pub fn and_in_texts(&mut self, col: &str, values: &[&str]) -> &mut Self {
+        self.push(&format!(" AND {col} IN "));
+        self.bind_list(values.iter().map(|v| Value::from(*v)))
+    }
+
+    /// ` AND {client_col} IN (...)` for a caller restricted to some clients.
+    pub fn client_scope(&mut self, ctx: &Ctx, client_col: &str) -> &mut Self {
+        if let Some(ids) = &ctx.scope.clients {
+            self.push(&format!(" AND {client_col} IN "));
+            self.bind_list(ids.iter().map(|id| Value::from(*id)));
+        }
+        if let Some(id) = ctx.client_id {
+            self.push(&format!(" AND {client_col} = ")).bind(id);
+        }
+        self
+    }
+
+    /// The conditions every engagement-based report shares, on an
+    /// engagement `e` of a client `c`: the caller's scope, the client, the
+    /// period (engagements whose dates overlap it), the function (engagements
+    /// with a funding split, other than a rejected one, drawing on a source
+    /// of that function) and the currency.
+    pub fn engagement_conditions(&mut self, ctx: &Ctx, with_period: bool) -> &mut Self {
+        if let Some(user) = ctx.scope.staffed_user {
+            self.push(" AND e.id IN (SELECT st.engagement_id FROM engagement_staff st WHERE st.user_id = ")
+                .bind(user)
+                .push(")");
+        }
+        self.client_scope(ctx, "e.client_id");
+        if with_period {
+            match ctx.period {
+                None => {}
+                Some(Period::Range(from, to)) => {
+                    if let Some(from) = from {
+                        self.push(" AND e.end_date >= ").bind(from);
+                    }
+                    if let Some(to) = to {
+                        self.push(" AND e.start_date <= ").bind(to);
+                    }
+                }
+                Some(Period::FiscalYear(year)) => {
+                    let (first, last) = fiscal_months(year);
+                    self.push(&format!(
+                        " AND {} >= ",
+                        figures::month_number(ctx.backend, "e.end_date")
+                    ))
+                    .bind(first)
+                    .push(" + c.fiscal_year_start_month");
+                    self.push(&format!(
+                        " AND {} <= ",
+                        figures::month_number(ctx.backend, "e.start_date")
+                    ))
+                    .bind(last)
+                    .push(" + c.fiscal_year_start_month");
+                }
+            }
+        }
+        if let Some(function) = ctx.function {
+            self.push(
+                " AND EXISTS (SELECT 1 FROM funding_splits fsp \
+                 JOIN funding_split_shares fsh ON fsh.split_id = fsp.id \
+                 JOIN funding_sources ffs ON ffs.id = fsh.funding_source_id \
+                 WHERE fsp.engagement_id = e.id AND fsp.status <> ",
+            )
+            .bind(SplitStatus::Rejected.to_value())
+            .push(" AND ffs.function = ")
+            .bind(function.to_value())
+            .push(")");
+        }
+        if let Some(currency) = &ctx.currency {
+            self.push(" AND e.currency = ").bind(currency.clone());
+        }
+        self
+    }
+
+    /// ` AND` the date column `col` within the period, for a client `c`.
+    pub fn date_in_period(&mut self, ctx: &Ctx, col: &str) -> &mut Self {
+        match ctx.period {
+            None => {}
+            Some(Period::Range(from, to)) => {
+                if let Some(from) = from {
+                    self.push(&format!(" AND {col} >= ")).bind(from);
+                }
+                if let Some(to) = to {
+                    self.push(&format!(" AND {col} <= ")).bind(to);
+                }
+            }
+            Some(Period::FiscalYear(year)) => {
+                let (first, last) = fiscal_months(year);
+                let month = figures::month_number(ctx.backend, col);
+                self.push(&format!(" AND {month} >= "))
+                    .bind(first)
+                    .push(" + c.fiscal_year_start_month");
+                self.push(&format!(" AND {month} <= "))
+                    .bind(last)
+                    .push(" + c.fiscal_year_start_month");
+            }
+        }
+        self
+    }
+}
+
+/// The month numbers (year * 12 + month) of the first and last months of
+/// fiscal year `year`, less the client's start month (added in SQL).
+fn fiscal_months(year: i32) -> (i32, i32) {
+    (year * 12, year * 12 + 11)
+}
+
+/// The value an engagement `e` is worth: its lines plus its change orders'
+/// adjustment.
+pub(super) const ENGAGEMENT_VALUE: &str = "CAST(COALESCE((SELECT SUM(l.value_minor) FROM engagement_lines l WHERE l.engagement_id = e.id), 0) + e.value_adjustment_minor AS BIGINT)";
+
+/// `FROM` the priced items of engagements `e` of clients `c`, with their
+/// service `sv` (if any): every line, plus one item without a service for
+/// each engagement whose change orders adjusted its value (`x.is_line` is 0
+/// for those), so that items always add up to the engagements' values.
+pub(super) const ITEMS: &str = "FROM (SELECT l.engagement_id AS engagement_id, l.service_id AS service_id, \
+       l.value_minor AS value_minor, l.cost_minor AS cost_minor, 1 AS is_line \
+     FROM engagement_lines l \
+     UNION ALL SELECT a.id, NULL, a.value_adjustment_minor, 0, 0 FROM engagements a \
+     WHERE a.value_adjustment_minor <> 0) x \
+   JOIN engagements e ON e.id = x.engagement_id \
+   JOIN clients c ON c.id = e.client_id \
+   LEFT JOIN services sv ON sv.id = x.service_id";
+
+/// Sorts rows without a service (change orders) last on both databases.
+pub(super) const SERVICE_LAST: &str = "CASE WHEN x.service_id IS NULL THEN 1 ELSE 0 END";
+
+pub(super) fn get<T: TryGetable>(row: &QueryResult, col: &str) -> AppResult<T> {
+    Ok(row.try_get::<T>("", col)?)
+}
+
+/// An integer column (a `NULL` sum is 0).
+pub(super) fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
+    Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
+}
+
+pub(super) fn text(row: &QueryResult, col: &str) -> AppResult<Cell> {
+    Ok(row
+        .try_get::<Option<String>>("", col)?
+        .map_or(Cell::Null, Cell::Text))
+}
+
+/// The global id of the uuid in `col` (`Null` when there is none).
+pub(super) fn id(row: &QueryResult, col: &str, kind: Kind) -> AppResult<Cell> {
+    Ok(row
+        .try_get::<Option<Uuid>>("", col)?
+        .map_or(Cell::Null, |id| Cell::Text(global_id(kind, id).0)))
+}
+
+/// The stored currency of a row.
+pub(super) fn currency(row: &QueryResult) -> AppResult<Currency> {
+    let code: String = get(row, "currency")?;
+    Currency::parse(&code)
+        .ok_or_else(|| AppError::internal(format_args!("stored currency {code:?} is not ISO-4217")))
+}
+
+/// An exact amount with the currency's decimals.
+pub(super) fn money(minor: i64, currency: Currency) -> Cell {
+    Cell::Decimal(format_minor_units(minor, currency.exponent()))
+}
+
+/// `part` as a percentage of `whole`, with two decimals; `Null` when
+/// `whole` is 0.
+pub(super) fn percent(part: i64, whole: i64) -> Cell {
+    figures::utilisation(part, whole).map_or(Cell::Null, Cell::Decimal)
+}
+
+/// `num / den` rounded half away from zero (`den` > 0).
+pub(super) fn div_round(num: i128, den: i128) -> i64 {
+    let q = num / den;
+    let r = num % den;
+    let q = if r.abs() * 2 >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
+}
