@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
