@@ -19,6 +19,8 @@ use crate::services::users::{self, NewUser};
 use crate::services::{clients, contacts};
 use crate::startup::Application;
 
+mod report;
+
 /// Tandem: the GraphQL API for joint CMO/CIO engagements and budgets.
 #[derive(Debug, Parser)]
 #[command(name = "tandem", version, about)]
@@ -67,6 +69,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Fetch a report from a Tandem server as a table, CSV or JSON.
+    Report(report::ReportArgs),
+    /// Load demo data (`--demo`) or a large synthetic data set
+    /// (`--scale N`) into a database without clients.
+    Seed(crate::seed::SeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +240,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Some(Command::Migrate { action }) => migrate(&cli.database, action).await,
         Some(Command::User { action }) => user(&cli.database, action).await,
         Some(Command::Token { action }) => token(&cli.database, action).await,
+        Some(Command::Report(args)) => report::run(args).await,
+        Some(Command::Seed(args)) => Ok(crate::seed::run(&open(&cli.database).await?, args).await?),
     }
 }
 

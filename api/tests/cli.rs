@@ -383,3 +383,141 @@ fn the_first_start_without_an_admin_password_prints_a_one_time_password_once() {
     stop(child);
     remove(&path);
 }
+
+/// `data` of a GraphQL request over raw HTTP; panics on errors.
+fn gql(
+    address: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+    let response = post(address, token, &body);
+    let (_, json) = response.split_once("\r\n\r\n").expect("a body");
+    let value: serde_json::Value = serde_json::from_str(json).expect("a JSON body");
+    assert!(value.get("errors").is_none(), "{value}");
+    value["data"].clone()
+}
+
+/// Runs `tandem report ...` against `address`; returns (success, stdout, stderr).
+fn report(address: &str, token: &str, args: &[&str]) -> (bool, String, String) {
+    let out = tandem()
+        .arg("report")
+        .args(args)
+        .args(["--server", &format!("http://{address}"), "--token", token])
+        .output()
+        .expect("tandem runs");
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn tandem_report_fetches_a_report_from_a_running_server_as_csv_json_or_a_table() {
+    let (path, url) = temp_db();
+    let (child, address, _stdout) = serve(&url);
+    let login = gql(
+        &address,
+        None,
+        "mutation { login(input: {email: \"admin@cli.test\", password: \"cli-admin-password\"}) { accessToken } }",
+        serde_json::json!({}),
+    );
+    let admin = login["login"]["accessToken"].as_str().unwrap().to_owned();
+    let admin = Some(admin.as_str());
+    let client = gql(&address, admin, "mutation { createClient(input: {name: \"Acme, \\\"Retail\\\" Ltd\", code: \"ACMER\", defaultCurrency: \"EUR\", fiscalYearStartMonth: 1}) { client { id } } }", serde_json::json!({}))["createClient"]["client"]["id"].clone();
+    let contact = gql(&address, admin, "mutation($c: ID!) { createContact(input: {clientId: $c, name: \"Carla\", email: \"carla@acme.example\", persona: \"CMO\", function: \"MARKETING\"}) { contact { id } } }", serde_json::json!({ "c": client }))["createContact"]["contact"]["id"].clone();
+    let source = gql(&address, admin, "mutation($c: ID!, $o: ID!) { createFundingSource(input: {clientId: $c, name: \"Brand, Media\", function: MARKETING, ownerContactId: $o, expenseType: OPEX}) { fundingSource { id } } }", serde_json::json!({ "c": client, "o": contact }))["createFundingSource"]["fundingSource"]["id"].clone();
+    let budget = gql(&address, admin, "mutation($c: ID!) { createBudget(input: {clientId: $c, fiscalYear: 2026}) { budget { id } } }", serde_json::json!({ "c": client }))["createBudget"]["budget"]["id"].clone();
+    gql(
+        &address,
+        admin,
+        "mutation($b: ID!, $s: ID!) { setBudgetLine(input: {budgetId: $b, fundingSourceId: $s, period: FY, planned: \"1234.56\"}) { userErrors { code } } }",
+        serde_json::json!({ "b": budget, "s": source }),
+    );
+
+    let out = tandem()
+        .args([
+            "token",
+            "create",
+            "--email",
+            "admin@cli.test",
+            "--name",
+            "cron",
+            "--scope",
+            "read",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .expect("tandem runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    let (ok, csv, stderr) = report(
+        &address,
+        &token,
+        &["budget-position", "--format", "csv", "--client", "acmer"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.is_empty(),
+        "no progress indicator when piped: {stderr:?}"
+    );
+    let mut lines = csv.split("\r\n");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("client_id,client_code,client_name,")
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(",ACMER,\"Acme, \"\"Retail\"\" Ltd\",2026,"),
+        "{row}"
+    );
+    assert!(
+        row.contains(",\"Brand, Media\",MARKETING,EUR,1234.56,0.00,0.00,1234.56,"),
+        "{row}"
+    );
+
+    let (ok, json, stderr) = report(&address, &token, &["budget-position", "--format", "json"]);
+    assert!(ok, "{stderr}");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["planned"], "1234.56");
+
+    let (ok, table, stderr) = report(
+        &address,
+        &token,
+        &["budget-position", "--fiscal-year", "2026"],
+    );
+    assert!(ok, "{stderr}");
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("client_id"), "{table}");
+    assert!(lines[1].starts_with("---------"), "{table}");
+    assert!(lines[2].contains("Acme, \"Retail\" Ltd"), "{table}");
+    assert!(lines[2].contains("1234.56"), "{table}");
+
+    let (ok, _, stderr) = report(&address, "tdm_pat_forged", &["burn"]);
+    assert!(!ok);
+    assert!(stderr.contains("401"), "{stderr}");
+    let (ok, _, stderr) = report(&address, &token, &["budget-position", "--currency", "XYZ"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("400") && stderr.contains("currency"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = report(&address, &token, &["nope"]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("budget-position"),
+        "the reports are listed: {stderr}"
+    );
+
+    stop(child);
+    remove(&path);
+}

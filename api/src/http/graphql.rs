@@ -25,7 +25,11 @@ use crate::services;
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// An error response outside GraphQL execution, in GraphQL's shape.
-fn request_error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> HttpResponse {
+pub(crate) fn request_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> HttpResponse {
     HttpResponse::build(status).json(serde_json::json!({
         "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }]
     }))
@@ -252,7 +256,7 @@ const PUBLIC_FIELDS: &[&str] = &[
 ];
 
 /// 401 with `WWW-Authenticate`, in GraphQL's error shape.
-fn unauthenticated(message: &str, bad_credential: bool) -> HttpResponse {
+pub(crate) fn unauthenticated(message: &str, bad_credential: bool) -> HttpResponse {
     let mut res = request_error(
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthenticated,
@@ -271,7 +275,7 @@ fn unauthenticated(message: &str, bad_credential: bool) -> HttpResponse {
 }
 
 /// The caller of the request, from its `Authorization: Bearer` header.
-async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
+pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(Caller::Anonymous);
     };

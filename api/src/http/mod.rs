@@ -1,5 +1,5 @@
-//! HTTP routes: `/graphql` (POST, GET, GraphiQL), `/health`, `/ready`,
-//! `/metrics`.
+//! HTTP routes: `/graphql` (POST, GET, GraphiQL), `/reports` (CSV and JSON
+//! exports), `/health`, `/ready`, `/metrics`.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use crate::graphql::AppSchema;
 use crate::services::auth::AuthContext;
 
 pub mod graphql;
+pub mod reports;
 pub mod request_id;
 
 /// Shared by every request.
@@ -27,6 +28,8 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))
+        .route("/reports", web::get().to(reports::index))
+        .route("/reports/{file}", web::get().to(reports::export))
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
         .route("/metrics", web::get().to(metrics));

@@ -3,11 +3,14 @@
 //! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
 
 mod auth;
+mod budget_figures;
 mod budgets;
 mod catalog;
+mod change_orders;
 mod clients;
 mod contacts;
 mod engagements;
+mod exports;
 mod funding_sources;
 mod harness;
 mod http_rules;
@@ -17,6 +20,7 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod rate_cards;
+mod reports;
 mod roles;
 mod schema;
 mod splits;

@@ -1,0 +1,458 @@
+//! `GET /reports/<name>.csv` and `GET /reports/<name>.json`: the report
+//! queries as files for scripts, with the same filters as query parameters.
+//!
+//! The rows are streamed from the database as they arrive and encoded in
+//! small batches, so a large report never sits whole in memory. CSV has a
+//! header row, RFC 4180 quoting and exact decimal amounts; JSON is an array
+//! of objects keyed by the same column names, with amounts as decimal
+//! strings (never floats). `GET /reports` lists the reports.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use futures_util::StreamExt;
+use sea_orm::{QueryResult, StreamTrait};
+use tandem_entities::FundingFunction;
+use uuid::Uuid;
+
+use super::AppState;
+use super::graphql::{caller_of, request_error, unauthenticated};
+use crate::caller::Caller;
+use crate::error::{AppError, ErrorCode};
+use crate::graphql::node::{self, Kind};
+use crate::services::clients::{self, ClientFilter};
+use crate::services::filter::TextFilter;
+use crate::services::pagination::PageRequest;
+use crate::services::reports::{self, Cell, Prepared, Report, ReportFilter};
+
+/// Rows encoded per chunk of the response body.
+const ROWS_PER_CHUNK: usize = 256;
+
+/// The query parameters every report accepts.
+pub const PARAMETERS: [&str; 8] = [
+    "client",
+    "fiscalYear",
+    "from",
+    "to",
+    "function",
+    "currency",
+    "warnPercent",
+    "alertPercent",
+];
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8; header=present",
+            Format::Json => "application/json",
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// `GET /reports`: the reports, their columns and the parameters they take.
+pub async fn index() -> HttpResponse {
+    let reports: Vec<serde_json::Value> = Report::ALL
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.slug(),
+                "description": r.description(),
+                "columns": r.columns(),
+                "csv": format!("/reports/{}.csv", r.slug()),
+                "json": format!("/reports/{}.json", r.slug()),
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(serde_json::json!({
+        "reports": reports,
+        "parameters": PARAMETERS,
+    }))
+}
+
+/// `GET /reports/{name}.{csv|json}`.
+pub async fn export(
+    req: HttpRequest,
+    file: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let file = file.into_inner();
+    let Some((report, format)) = parse_file(&file) else {
+        let names: Vec<&str> = Report::ALL.iter().map(|r| r.slug()).collect();
+        return request_error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!(
+                "no report at /reports/{file}; use /reports/<name>.csv or .json with one of: {}",
+                names.join(", ")
+            ),
+        );
+    };
+    let caller = match caller_of(&req, &state).await {
+        Ok(Caller::Anonymous) => {
+            return unauthenticated("send `Authorization: Bearer <API token>`", false);
+        }
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let filter = match parse_filter(&req, &state, &caller).await {
+        Ok(filter) => filter,
+        Err(err) => return error_response(&err),
+    };
+    let prepared = match reports::prepare(&state.db, &caller, report, filter).await {
+        Ok(prepared) => prepared,
+        Err(err) => return error_response(&err),
+    };
+    let rows = match state.db.stream_raw(prepared.statement()).await {
+        Ok(rows) => rows,
+        Err(err) => return error_response(&AppError::from(err)),
+    };
+    let body = encode(prepared, format, rows);
+    HttpResponse::Ok()
+        .content_type(format.content_type())
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}.{}\"",
+                report.slug(),
+                format.extension()
+            ),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body)
+}
+
+/// `budget-position.csv` -> the report and the format.
+fn parse_file(file: &str) -> Option<(Report, Format)> {
+    let (slug, ext) = file.rsplit_once('.')?;
+    let format = match ext {
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        _ => return None,
+    };
+    Some((Report::from_slug(slug)?, format))
+}
+
+fn invalid(param: &str, message: impl Into<String>) -> AppError {
+    AppError::invalid(
+        &["filter", param],
+        crate::error::UserErrorCode::Invalid,
+        message,
+    )
+}
+
+/// The filter from the query string. Unknown and repeated parameters are
+/// errors, never silently ignored.
+async fn parse_filter(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &Caller,
+) -> Result<ReportFilter, AppError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| AppError::BadUserInput(format!("malformed query string: {e}")))?
+        .into_inner();
+    let mut seen = std::collections::HashSet::new();
+    let mut filter = ReportFilter::default();
+    for (key, value) in pairs {
+        if !PARAMETERS.contains(&key.as_str()) {
+            return Err(AppError::BadUserInput(format!(
+                "unknown parameter `{key}`; reports take: {}",
+                PARAMETERS.join(", ")
+            )));
+        }
+        if !seen.insert(key.clone()) {
+            return Err(invalid(&key, "give this parameter once"));
+        }
+        let value = value.trim().to_owned();
+        match key.as_str() {
+            "client" => filter.client_id = Some(client_id(state, caller, &value).await?),
+            "fiscalYear" => {
+                filter.fiscal_year = Some(
+                    value
+                        .parse()
+                        .map_err(|_| invalid(&key, "a year such as 2026"))?,
+                );
+            }
+            "from" => filter.from = Some(date(&key, &value)?),
+            "to" => filter.to = Some(date(&key, &value)?),
+            "function" => filter.function = Some(function(&key, &value)?),
+            "currency" => filter.currency = Some(value.to_uppercase()),
+            "warnPercent" => filter.warn_percent = Some(percent(&key, &value)?),
+            "alertPercent" => filter.alert_percent = Some(percent(&key, &value)?),
+            _ => unreachable!("every parameter is matched above"),
+        }
+    }
+    Ok(filter)
+}
+
+fn date(key: &str, value: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| invalid(key, "a date such as 2026-04-01"))
+}
+
+fn percent(key: &str, value: &str) -> Result<u32, AppError> {
+    value
+        .parse()
+        .map_err(|_| invalid(key, "a whole percentage such as 80"))
+}
+
+fn function(key: &str, value: &str) -> Result<FundingFunction, AppError> {
+    Ok(match value.to_uppercase().as_str() {
+        "MARKETING" => FundingFunction::Marketing,
+        "IT_RUN" => FundingFunction::ItRun,
+        "BUSINESS_TECH" => FundingFunction::BusinessTech,
+        "SALES" => FundingFunction::Sales,
+        "OTHER" => FundingFunction::Other,
+        _ => {
+            return Err(invalid(
+                key,
+                "one of MARKETING, IT_RUN, BUSINESS_TECH, SALES, OTHER",
+            ));
+        }
+    })
+}
+
+/// A client's global id, or its code (as scripts know it), among the
+/// clients the caller may see.
+async fn client_id(state: &AppState, caller: &Caller, value: &str) -> Result<Uuid, AppError> {
+    if let Some((kind, id)) = node::decode(value) {
+        if kind == Kind::Client {
+            return Ok(id);
+        }
+        return Err(invalid("client", "this id is not a client's"));
+    }
+    let filter = ClientFilter {
+        code: Some(TextFilter {
+            eq: Some(value.to_uppercase()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let found = clients::list(
+        &state.db,
+        caller,
+        &filter,
+        Default::default(),
+        &PageRequest::first_page(),
+    )
+    .await?;
+    found.items.first().map(|c| c.id).ok_or_else(|| {
+        AppError::invalid(
+            &["filter", "client"],
+            crate::error::UserErrorCode::NotFound,
+            format!("no client with id or code {value}"),
+        )
+    })
+}
+
+/// An error before the body starts, as JSON in GraphQL's error shape.
+fn error_response(err: &AppError) -> HttpResponse {
+    let status = match err.code() {
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if let AppError::Invalid(fields) = err {
+        let errors: Vec<serde_json::Value> = fields
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "message": format!("{}: {}", f.field.join("."), f.message),
+                    "extensions": {
+                        "code": ErrorCode::BadUserInput.as_str(),
+                        "field": f.field,
+                        "reason": async_graphql::InputType::to_value(&f.code).to_string(),
+                    }
+                })
+            })
+            .collect();
+        return HttpResponse::build(status).json(serde_json::json!({ "errors": errors }));
+    }
+    request_error(status, err.code(), err.message())
+}
+
+/// The response body: the header (CSV) or opening bracket (JSON), then the
+/// rows in chunks as the database yields them, then the closing bracket.
+fn encode(
+    prepared: Prepared,
+    format: Format,
+    rows: sea_orm::QueryStream,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static {
+    let columns = prepared.report().columns();
+    let head = match format {
+        Format::Csv => csv_line(columns.iter().map(|c| Some(quote(c)))),
+        Format::Json => "[".to_owned(),
+    };
+    let mut first = true;
+    let body = rows.ready_chunks(ROWS_PER_CHUNK).map(move |batch| {
+        let mut out = String::with_capacity(batch.len() * 96);
+        for row in batch {
+            let cells = decode(&prepared, row)?;
+            match format {
+                Format::Csv => out.push_str(&csv_line(cells.iter().map(csv_cell))),
+                Format::Json => {
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    out.push('\n');
+                    out.push_str(&json_object(columns, &cells));
+                }
+            }
+        }
+        Ok(web::Bytes::from(out))
+    });
+    let tail = match format {
+        Format::Csv => None,
+        Format::Json => Some("\n]\n"),
+    };
+    futures_util::stream::once(async move { Ok(web::Bytes::from(head)) })
+        .chain(body)
+        .chain(futures_util::stream::iter(
+            tail.map(|t| Ok(web::Bytes::from_static(t.as_bytes()))),
+        ))
+}
+
+/// One row, or an I/O error that aborts the response (the status line has
+/// gone; a cut-off body is how HTTP says the export failed).
+fn decode(
+    prepared: &Prepared,
+    row: Result<QueryResult, sea_orm::DbErr>,
+) -> Result<Vec<Cell>, std::io::Error> {
+    let row = row.map_err(|e| {
+        tracing::error!(error = %e, "report export failed while streaming");
+        std::io::Error::other("report export failed")
+    })?;
+    prepared.decode(&row).map_err(|e| {
+        tracing::error!(error = %e.message(), "report row could not be decoded");
+        std::io::Error::other("report export failed")
+    })
+}
+
+/// A CSV field: quoted when it holds a comma, a quote, a line break or
+/// leading/trailing spaces; quotes are doubled (RFC 4180).
+pub fn quote(text: &str) -> String {
+    let needs =
+        text.contains([',', '"', '\n', '\r']) || text.starts_with(' ') || text.ends_with(' ');
+    if needs {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn csv_cell(cell: &Cell) -> Option<String> {
+    match cell {
+        Cell::Null => None,
+        Cell::Text(t) => Some(quote(t)),
+        Cell::Int(n) => Some(n.to_string()),
+        Cell::Decimal(d) => Some(d.clone()),
+        Cell::Bool(b) => Some(b.to_string()),
+        Cell::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+    }
+}
+
+fn csv_line(fields: impl Iterator<Item = Option<String>>) -> String {
+    let mut line = fields
+        .map(Option::unwrap_or_default)
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn json_value(cell: &Cell) -> serde_json::Value {
+    match cell {
+        Cell::Null => serde_json::Value::Null,
+        Cell::Text(t) => t.clone().into(),
+        Cell::Int(n) => (*n).into(),
+        Cell::Decimal(d) => d.clone().into(),
+        Cell::Bool(b) => (*b).into(),
+        Cell::Date(d) => d.format("%Y-%m-%d").to_string().into(),
+    }
+}
+
+/// One row as a JSON object, keys in column order.
+fn json_object(columns: &[&str], cells: &[Cell]) -> String {
+    let fields: Vec<String> = columns
+        .iter()
+        .zip(cells)
+        .map(|(c, v)| format!("{}:{}", serde_json::Value::from(*c), json_value(v)))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_they_must_be() {
+        assert_eq!(quote("Acme"), "Acme");
+        assert_eq!(quote("Acme, Inc."), "\"Acme, Inc.\"");
+        assert_eq!(quote("the \"big\" one"), "\"the \"\"big\"\" one\"");
+        assert_eq!(quote("two\nlines"), "\"two\nlines\"");
+        assert_eq!(quote(" padded"), "\" padded\"");
+        assert_eq!(quote(""), "");
+    }
+
+    #[test]
+    fn csv_lines_end_with_crlf_and_leave_nulls_empty() {
+        let cells = [
+            Cell::Text("a,b".into()),
+            Cell::Null,
+            Cell::Decimal("-1234.50".into()),
+            Cell::Int(7),
+            Cell::Bool(true),
+        ];
+        assert_eq!(
+            csv_line(cells.iter().map(csv_cell)),
+            "\"a,b\",,-1234.50,7,true\r\n"
+        );
+    }
+
+    #[test]
+    fn json_rows_keep_column_order_and_amounts_as_strings() {
+        let row = json_object(
+            &["name", "planned", "count", "note"],
+            &[
+                Cell::Text("Q\"1".into()),
+                Cell::Decimal("10.00".into()),
+                Cell::Int(3),
+                Cell::Null,
+            ],
+        );
+        assert_eq!(
+            row,
+            r#"{"name":"Q\"1","planned":"10.00","count":3,"note":null}"#
+        );
+    }
+
+    #[test]
+    fn file_names_pick_the_report_and_format() {
+        assert_eq!(parse_file("burn.csv"), Some((Report::Burn, Format::Csv)));
+        assert_eq!(
+            parse_file("budget-position.json"),
+            Some((Report::BudgetPosition, Format::Json))
+        );
+        assert_eq!(parse_file("burn.xlsx"), None);
+        assert_eq!(parse_file("nope.csv"), None);
+        assert_eq!(parse_file("burn"), None);
+    }
+}
