@@ -27,6 +27,8 @@ trap cleanup EXIT
 cargo build --release -q
 export DATABASE_URL="$url" TANDEM_LOG=warn \
   TANDEM_ADMIN_EMAIL=bench@tandem.example TANDEM_ADMIN_PASSWORD=bench-password-123
+# PostgreSQL needs a signing key; SQLite would generate one beside its file.
+export TANDEM_JWT_SECRET="${TANDEM_JWT_SECRET:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}"
 
 echo "== seed --scale $n"
 /usr/bin/time -f "seed: %e s, peak %M KiB" "$bin" seed --scale "$n" >/dev/null
@@ -38,6 +40,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 address="$(sed -n 's/^Tandem is listening on //p' "$tmp/serve.out" | head -1)"
+if [ -z "$address" ]; then echo "the server did not start" >&2; exit 1; fi
 token="$("$bin" token create --email bench@tandem.example --name bench --scope read)"
 
 echo "== exports from $address"
