@@ -278,26 +278,13 @@ async fn user(database: &DatabaseSettings, action: UserAction) -> CliResult {
             password_stdin,
         } => {
             let client_id = match client {
-                Some(code) => {
-                    let filter = clients::ClientFilter {
-                        code: Some(crate::services::filter::TextFilter {
-                            eq: Some(code.to_uppercase()),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    };
-                    let page = crate::services::pagination::PageRequest::first_page();
-                    let found = clients::list(&db, &system, &filter, Default::default(), &page)
+                Some(code) => Some(
+                    clients::find_by_code(&db, &system, &code)
                         .await
-                        .map_err(app_err)?;
-                    Some(
-                        found
-                            .items
-                            .first()
-                            .map(|c| c.id)
-                            .ok_or_else(|| CliError(format!("no client with code {code}")))?,
-                    )
-                }
+                        .map_err(app_err)?
+                        .map(|c| c.id)
+                        .ok_or_else(|| CliError(format!("no client with code {code}")))?,
+                ),
                 None => None,
             };
             let contact_id = match contact_email {

@@ -101,6 +101,16 @@ pub enum UserErrorCode {
     NoPrice,
 }
 
+impl UserErrorCode {
+    /// The code as GraphQL spells it, e.g. `INVALID`.
+    pub fn name(self) -> String {
+        match async_graphql::InputType::to_value(&self) {
+            async_graphql::Value::Enum(name) => name.to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum AppError {
     Unauthenticated(String),

@@ -28,6 +28,23 @@ pub fn can_move(from: EngagementStatus, to: EngagementStatus) -> bool {
     TRANSITIONS.contains(&(from, to))
 }
 
+/// The statuses an engagement goes through from LEAD to `target`, both
+/// included, by the shortest way the transition table allows.
+pub fn path_from_lead(target: EngagementStatus) -> &'static [EngagementStatus] {
+    match target {
+        Lead => &[Lead],
+        Qualified => &[Lead, Qualified],
+        Proposed => &[Lead, Qualified, Proposed],
+        Won => &[Lead, Qualified, Proposed, Won],
+        Lost => &[Lead, Qualified, Proposed, Lost],
+        Cancelled => &[Lead, Qualified, Cancelled],
+        Active => &[Lead, Qualified, Proposed, Won, Active],
+        OnHold => &[Lead, Qualified, Proposed, Won, Active, OnHold],
+        Delivered => &[Lead, Qualified, Proposed, Won, Active, Delivered],
+        Closed => &[Lead, Qualified, Proposed, Won, Active, Delivered, Closed],
+    }
+}
+
 /// Lines can change only before the sale is decided.
 pub fn lines_editable(status: EngagementStatus) -> bool {
     matches!(status, Lead | Qualified | Proposed)
@@ -65,6 +82,18 @@ pub fn line_amount(quantity_milli: i64, unit_minor: i64, discount_bp: i32) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_path_from_lead_takes_only_allowed_moves_to_its_target() {
+        for target in [
+            Lead, Qualified, Proposed, Won, Lost, Active, OnHold, Delivered, Closed, Cancelled,
+        ] {
+            let path = path_from_lead(target);
+            assert_eq!(path.first(), Some(&Lead));
+            assert_eq!(path.last(), Some(&target));
+            assert!(path.windows(2).all(|p| can_move(p[0], p[1])), "{target:?}");
+        }
+    }
 
     #[test]
     fn the_lifecycle_allows_exactly_the_documented_moves() {

@@ -1,5 +1,6 @@
 //! Domain values parsed at the edge: "parse, don't validate".
 
+pub mod burn;
 pub mod engagement;
 pub mod money;
 pub mod split;

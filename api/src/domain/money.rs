@@ -68,6 +68,19 @@ impl fmt::Display for Money {
     }
 }
 
+/// `num / den` rounded half away from zero (`den` > 0), saturating at the
+/// bounds of `i64`: the one rounding of divided money and percentages.
+pub fn div_round(num: i128, den: i128) -> i64 {
+    let q = num / den;
+    let r = num % den;
+    let q = if r.abs() * 2 >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
+}
+
 /// Formats `minor` with `exponent` fraction digits, exactly.
 pub fn format_minor_units(minor: i64, exponent: u32) -> String {
     let sign = if minor < 0 { "-" } else { "" };

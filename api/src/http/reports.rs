@@ -11,7 +11,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use futures_util::StreamExt;
-use sea_orm::{QueryResult, StreamTrait};
+use sea_orm::{ActiveEnum, Iterable, QueryResult, StreamTrait};
 use tandem_entities::FundingFunction;
 use uuid::Uuid;
 
@@ -20,9 +20,7 @@ use super::graphql::{caller_of, request_error, unauthenticated};
 use crate::caller::Caller;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::node::{self, Kind};
-use crate::services::clients::{self, ClientFilter};
-use crate::services::filter::TextFilter;
-use crate::services::pagination::PageRequest;
+use crate::services::clients;
 use crate::services::reports::{self, Cell, Prepared, Report, ReportFilter};
 
 /// Rows encoded per chunk of the response body.
@@ -210,18 +208,9 @@ fn percent(key: &str, value: &str) -> Result<u32, AppError> {
 }
 
 fn function(key: &str, value: &str) -> Result<FundingFunction, AppError> {
-    Ok(match value.to_uppercase().as_str() {
-        "MARKETING" => FundingFunction::Marketing,
-        "IT_RUN" => FundingFunction::ItRun,
-        "BUSINESS_TECH" => FundingFunction::BusinessTech,
-        "SALES" => FundingFunction::Sales,
-        "OTHER" => FundingFunction::Other,
-        _ => {
-            return Err(invalid(
-                key,
-                "one of MARKETING, IT_RUN, BUSINESS_TECH, SALES, OTHER",
-            ));
-        }
+    FundingFunction::try_from_value(&value.to_uppercase()).map_err(|_| {
+        let names: Vec<String> = FundingFunction::iter().map(|f| f.to_value()).collect();
+        invalid(key, format!("one of {}", names.join(", ")))
     })
 }
 
@@ -234,22 +223,8 @@ async fn client_id(state: &AppState, caller: &Caller, value: &str) -> Result<Uui
         }
         return Err(invalid("client", "this id is not a client's"));
     }
-    let filter = ClientFilter {
-        code: Some(TextFilter {
-            eq: Some(value.to_uppercase()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let found = clients::list(
-        &state.db,
-        caller,
-        &filter,
-        Default::default(),
-        &PageRequest::first_page(),
-    )
-    .await?;
-    found.items.first().map(|c| c.id).ok_or_else(|| {
+    let found = clients::find_by_code(&state.db, caller, value).await?;
+    found.map(|c| c.id).ok_or_else(|| {
         AppError::invalid(
             &["filter", "client"],
             crate::error::UserErrorCode::NotFound,
@@ -277,7 +252,7 @@ fn error_response(err: &AppError) -> HttpResponse {
                     "extensions": {
                         "code": ErrorCode::BadUserInput.as_str(),
                         "field": f.field,
-                        "reason": async_graphql::InputType::to_value(&f.code).to_string(),
+                        "reason": f.code.name(),
                     }
                 })
             })

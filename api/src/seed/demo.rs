@@ -25,6 +25,7 @@ use uuid::Uuid;
 
 use super::{SeedError, Step};
 use crate::caller::Caller;
+use crate::domain::engagement::path_from_lead;
 use crate::domain::money::format_minor_units;
 use crate::services::auth;
 use crate::services::budgets::{self, LineInput, fiscal_year_of};
@@ -410,29 +411,6 @@ const ENGAGEMENTS: [EngagementPlan; 12] = [
         spend: &[],
     },
 ];
-
-/// The moves from LEAD to `target`, in order.
-fn path_to(target: EngagementStatus) -> &'static [EngagementStatus] {
-    match target {
-        S::Lead => &[],
-        S::Qualified => &[S::Qualified],
-        S::Proposed => &[S::Qualified, S::Proposed],
-        S::Won => &[S::Qualified, S::Proposed, S::Won],
-        S::Lost => &[S::Qualified, S::Proposed, S::Lost],
-        S::Cancelled => &[S::Qualified, S::Cancelled],
-        S::Active => &[S::Qualified, S::Proposed, S::Won, S::Active],
-        S::OnHold => &[S::Qualified, S::Proposed, S::Won, S::Active, S::OnHold],
-        S::Delivered => &[S::Qualified, S::Proposed, S::Won, S::Active, S::Delivered],
-        S::Closed => &[
-            S::Qualified,
-            S::Proposed,
-            S::Won,
-            S::Active,
-            S::Delivered,
-            S::Closed,
-        ],
-    }
-}
 
 /// A client's demo people and pots.
 struct Seeded {
@@ -1071,7 +1049,8 @@ async fn seed_engagements(
                 .await
                 .step(format!("add the CFO to {what}"))?;
         }
-        let path = path_to(plan.status);
+        // The moves after LEAD, where every engagement starts.
+        let path = &path_from_lead(plan.status)[1..];
         let mut spent = false;
         for to in path {
             if *to == S::Active

@@ -57,7 +57,7 @@ use tandem_entities::{
 use uuid::Uuid;
 
 use super::SeedError;
-use crate::domain::engagement::line_amount;
+use crate::domain::engagement::{line_amount, path_from_lead};
 use crate::domain::split::apportion;
 use crate::services::budgets::{fiscal_year_dates, fiscal_year_of};
 use crate::services::catalog::encode_areas;
@@ -88,44 +88,6 @@ fn status_of(j: usize) -> EngagementStatus {
         32..=35 => S::OnHold,
         36..=37 => S::Delivered,
         _ => S::Closed,
-    }
-}
-
-/// The statuses an engagement went through, creation first.
-fn history(target: EngagementStatus) -> &'static [EngagementStatus] {
-    match target {
-        S::Lead => &[S::Lead],
-        S::Qualified => &[S::Lead, S::Qualified],
-        S::Proposed => &[S::Lead, S::Qualified, S::Proposed],
-        S::Won => &[S::Lead, S::Qualified, S::Proposed, S::Won],
-        S::Lost => &[S::Lead, S::Qualified, S::Proposed, S::Lost],
-        S::Cancelled => &[S::Lead, S::Qualified, S::Cancelled],
-        S::Active => &[S::Lead, S::Qualified, S::Proposed, S::Won, S::Active],
-        S::OnHold => &[
-            S::Lead,
-            S::Qualified,
-            S::Proposed,
-            S::Won,
-            S::Active,
-            S::OnHold,
-        ],
-        S::Delivered => &[
-            S::Lead,
-            S::Qualified,
-            S::Proposed,
-            S::Won,
-            S::Active,
-            S::Delivered,
-        ],
-        S::Closed => &[
-            S::Lead,
-            S::Qualified,
-            S::Proposed,
-            S::Won,
-            S::Active,
-            S::Delivered,
-            S::Closed,
-        ],
     }
 }
 
@@ -690,7 +652,7 @@ fn generate_client(
             });
         }
 
-        for (k, pair) in history(status).windows(2).enumerate() {
+        for (k, pair) in path_from_lead(status).windows(2).enumerate() {
             if k == 0 {
                 batch.transitions.push(engagement_transition::ActiveModel {
                     id: Set(ids.next()),

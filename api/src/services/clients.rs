@@ -128,6 +128,19 @@ pub async fn get(
         .await?)
 }
 
+/// The visible client with `code` (codes are stored upper-case, so any
+/// case matches).
+pub async fn find_by_code(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    code: &str,
+) -> AppResult<Option<client::Model>> {
+    Ok(visible(caller)
+        .filter(client::Column::Code.eq(code.trim().to_uppercase()))
+        .one(db)
+        .await?)
+}
+
 /// The visible clients among `ids`, by id.
 pub async fn get_many(
     db: &impl ConnectionTrait,

@@ -120,6 +120,24 @@ impl<F> Default for Combinators<F> {
 }
 
 impl<F> Combinators<F> {
+    /// The combinators of an input filter (`and`, `or`, `not` of input
+    /// filters of type `I`), each nested filter converted with `convert`.
+    pub fn convert<I, E>(
+        and: Option<Vec<I>>,
+        or: Option<Vec<I>>,
+        not: Option<Box<I>>,
+        convert: impl Fn(I) -> Result<F, E>,
+    ) -> Result<Self, E> {
+        let list = |l: Option<Vec<I>>| -> Result<Vec<F>, E> {
+            l.unwrap_or_default().into_iter().map(&convert).collect()
+        };
+        Ok(Self {
+            and: list(and)?,
+            or: list(or)?,
+            not: not.map(|n| convert(*n).map(Box::new)).transpose()?,
+        })
+    }
+
     /// Adds `and`, `or` and `not` to `cond`, building nested filters with
     /// `build` one level deeper.
     pub fn apply(

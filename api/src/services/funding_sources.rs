@@ -414,7 +414,7 @@ pub async fn figures_for_clients(
     let amounts = figures::for_sources(
         db,
         &sources.iter().map(|s| s.0).collect::<Vec<_>>(),
-        figures::today(),
+        crate::domain::burn::today(),
     )
     .await?;
     let mut folded: HashMap<

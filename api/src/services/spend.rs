@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -14,7 +14,7 @@ use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spen
 use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::domain::{self, Currency, Money, split::apportion, text};
+use crate::domain::{self, Currency, Money, burn, split::apportion, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::services::pagination::{self, Ordering, PageRequest, Slice};
 use crate::services::{engagements, splits};
@@ -199,7 +199,7 @@ pub async fn attributions_of(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SpendFigures {
     pub spent_minor: i64,
-    /// Spend dated in the 30 days up to and including `today`.
+    /// Spend dated in the burn window ending `today` (see [`burn`]).
     pub last_30_days_minor: i64,
 }
 
@@ -214,9 +214,10 @@ pub async fn figures_for(
         .await?
         .into_keys()
         .collect();
-    let since = today - TimeDelta::days(29);
-    let recent = format!(
-        "CAST(COALESCE(SUM(CASE WHEN spent_on >= '{since}' AND spent_on <= '{today}' THEN amount_minor ELSE 0 END), 0) AS BIGINT)"
+    let (since, until) = burn::window(today);
+    let recent = Expr::cust_with_values(
+        "CAST(COALESCE(SUM(CASE WHEN spent_on >= ? AND spent_on <= ? THEN amount_minor ELSE 0 END), 0) AS BIGINT)",
+        [since, until],
     );
     let rows: Vec<(Uuid, i64, i64)> = spend_entry::Entity::find()
         .filter(spend_entry::Column::EngagementId.is_in(visible.clone()))
@@ -226,7 +227,7 @@ pub async fn figures_for(
             Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
             "s",
         )
-        .column_as(Expr::cust(recent), "r")
+        .column_as(recent, "r")
         .group_by(spend_entry::Column::EngagementId)
         .into_tuple()
         .all(db)

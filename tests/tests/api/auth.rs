@@ -426,7 +426,7 @@ async fn eddsa_keys_work() {
 
 const CREATE_TOKEN: &str = "mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token apiToken { id name prefix scopes expiresAt } userErrors { field code } } }";
 
-async fn api_token(app: &TestApp, scopes: Value, expires_at: Value) -> (String, Value) {
+pub(crate) async fn api_token(app: &TestApp, scopes: Value, expires_at: Value) -> (String, Value) {
     let data = app.data(CREATE_TOKEN, json!({ "input": { "name": "report script", "scopes": scopes, "expiresAt": expires_at } })).await;
     let payload = data["createApiToken"].clone();
     assert_eq!(payload["userErrors"], json!([]), "{payload}");

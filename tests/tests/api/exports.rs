@@ -4,19 +4,11 @@
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, USER_PASSWORD, spawn_app};
-
-const CREATE_TOKEN: &str = "mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token userErrors { field code } } }";
+use crate::reports::{budget, source};
 
 /// An API token of the administrator with `scopes`, expiring at `expires_at`.
 async fn api_token(app: &TestApp, scopes: Value, expires_at: Value) -> String {
-    let data = app
-        .data(
-            CREATE_TOKEN,
-            json!({ "input": { "name": "export script", "scopes": scopes, "expiresAt": expires_at } }),
-        )
-        .await;
-    assert_eq!(data["createApiToken"]["userErrors"], json!([]), "{data}");
-    data["createApiToken"]["token"].as_str().unwrap().to_owned()
+    crate::auth::api_token(app, scopes, expires_at).await.0
 }
 
 /// GET with an optional bearer credential: status, content type, body.
@@ -76,50 +68,6 @@ struct World {
     acme_contact: String,
 }
 
-async fn source(
-    app: &TestApp,
-    client: &str,
-    owner: &str,
-    name: &str,
-    function: &str,
-    currency: &str,
-) -> String {
-    let data = app
-        .data(
-            "mutation($input: CreateFundingSourceInput!) { createFundingSource(input: $input) { fundingSource { id } userErrors { field message code } } }",
-            json!({ "input": { "clientId": client, "name": name, "function": function, "ownerContactId": owner, "currency": currency, "expenseType": "OPEX" } }),
-        )
-        .await;
-    assert_eq!(
-        data["createFundingSource"]["userErrors"],
-        json!([]),
-        "{data}"
-    );
-    data["createFundingSource"]["fundingSource"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn budget(app: &TestApp, client: &str, lines: &[(&str, &str)]) {
-    let data = app
-        .data(
-            "mutation($c: ID!) { createBudget(input: {clientId: $c, fiscalYear: 2026}) { budget { id } userErrors { code } } }",
-            json!({ "c": client }),
-        )
-        .await;
-    let budget = data["createBudget"]["budget"]["id"].clone();
-    for (source, planned) in lines {
-        let set = app
-            .data(
-                "mutation($b: ID!, $s: ID!, $p: String!) { setBudgetLine(input: {budgetId: $b, fundingSourceId: $s, period: FY, planned: $p}) { userErrors { field message code } } }",
-                json!({ "b": budget, "s": source, "p": planned }),
-            )
-            .await;
-        assert_eq!(set["setBudgetLine"]["userErrors"], json!([]), "{set}");
-    }
-}
-
 async fn world(app: &TestApp) -> World {
     let acme = app.create_client("Acme, \"Retail\" Ltd", "ACMER").await;
     let acme_contact = app
@@ -128,14 +76,20 @@ async fn world(app: &TestApp) -> World {
     let brand = source(
         app,
         &acme,
-        &acme_contact,
         "Brand, Media",
         "MARKETING",
+        &acme_contact,
         "EUR",
     )
     .await;
-    let tokyo = source(app, &acme, &acme_contact, "Tokyo IT", "IT_RUN", "JPY").await;
-    budget(app, &acme, &[(&brand, "1234.56"), (&tokyo, "150000")]).await;
+    let tokyo = source(app, &acme, "Tokyo IT", "IT_RUN", &acme_contact, "JPY").await;
+    budget(
+        app,
+        &acme,
+        2026,
+        &[(&brand, "FY", "1234.56"), (&tokyo, "FY", "150000")],
+    )
+    .await;
     let globex = app.create_client("Globex", "GLOBX").await;
     let globex_contact = app
         .create_contact(&globex, "Gina", "gina@globex.example")
@@ -143,13 +97,13 @@ async fn world(app: &TestApp) -> World {
     let globex_source = source(
         app,
         &globex,
-        &globex_contact,
         "Globex marketing",
         "MARKETING",
+        &globex_contact,
         "EUR",
     )
     .await;
-    budget(app, &globex, &[(&globex_source, "10.00")]).await;
+    budget(app, &globex, 2026, &[(&globex_source, "FY", "10.00")]).await;
     World {
         acme,
         globex,

@@ -83,7 +83,7 @@ async fn owner(app: &TestApp, client: &str, email: &str) -> (String, String) {
     (contact, token)
 }
 
-async fn source(
+pub(crate) async fn source(
     app: &TestApp,
     client: &str,
     name: &str,
@@ -106,7 +106,7 @@ async fn source(
 }
 
 /// An approved budget of `client` for `year` with `(source, period, planned)` lines.
-async fn budget(app: &TestApp, client: &str, year: i32, lines: &[(&str, &str, &str)]) {
+pub(crate) async fn budget(app: &TestApp, client: &str, year: i32, lines: &[(&str, &str, &str)]) {
     let data = app
         .data("mutation($c: ID!, $y: Int!) { createBudget(input: {clientId: $c, fiscalYear: $y}) { budget { id } userErrors { field message code } } }", json!({ "c": client, "y": year }))
         .await;

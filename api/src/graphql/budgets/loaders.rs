@@ -70,13 +70,13 @@ impl BudgetLoaders {
             }),
             source_figures: map_loader(ctx, |c, ids| {
                 Box::pin(async move {
-                    funding_sources::figures_for(&c.db, &ids, figures::today()).await
+                    funding_sources::figures_for(&c.db, &ids, crate::domain::burn::today()).await
                 })
             }),
             budget_groups: map_loader(ctx, |c, ids| {
-                Box::pin(
-                    async move { figures::groups_for_budgets(&c.db, &ids, figures::today()).await },
-                )
+                Box::pin(async move {
+                    figures::groups_for_budgets(&c.db, &ids, crate::domain::burn::today()).await
+                })
             }),
             line_extras: map_loader(ctx, |c, ids| {
                 Box::pin(async move {
@@ -84,7 +84,8 @@ impl BudgetLoaders {
                     let sources: Vec<_> = visible.values().map(|l| l.funding_source_id).collect();
                     let currencies = budgets::currencies(&c.db, &sources).await?;
                     let ids: Vec<_> = visible.keys().copied().collect();
-                    let amounts = figures::for_lines(&c.db, &ids, figures::today()).await?;
+                    let amounts =
+                        figures::for_lines(&c.db, &ids, crate::domain::burn::today()).await?;
                     Ok(visible
                         .into_values()
                         .filter_map(|l| {

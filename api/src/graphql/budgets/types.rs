@@ -733,12 +733,6 @@ pub struct FundingSourceFilter {
 impl FundingSourceFilter {
     /// Converts to the service's filter, decoding global ids.
     pub fn into_service(self) -> Result<SourceFilter, AppError> {
-        let convert = |list: Option<Vec<FundingSourceFilter>>| {
-            list.unwrap_or_default()
-                .into_iter()
-                .map(FundingSourceFilter::into_service)
-                .collect::<Result<Vec<_>, AppError>>()
-        };
         Ok(SourceFilter {
             client_id: self
                 .client_id
@@ -752,14 +746,12 @@ impl FundingSourceFilter {
             expense_type: self.expense_type.map(Into::into),
             name: self.name.map(Into::into),
             active: self.active,
-            combinators: Combinators {
-                and: convert(self.and)?,
-                or: convert(self.or)?,
-                not: self
-                    .not
-                    .map(|n| n.into_service().map(Box::new))
-                    .transpose()?,
-            },
+            combinators: Combinators::convert(
+                self.and,
+                self.or,
+                self.not,
+                FundingSourceFilter::into_service,
+            )?,
         })
     }
 }
@@ -784,12 +776,6 @@ pub struct BudgetFilter {
 impl BudgetFilter {
     /// Converts to the service's filter, decoding global ids.
     pub fn into_service(self) -> Result<budgets::BudgetFilter, AppError> {
-        let convert = |list: Option<Vec<BudgetFilter>>| {
-            list.unwrap_or_default()
-                .into_iter()
-                .map(BudgetFilter::into_service)
-                .collect::<Result<Vec<_>, AppError>>()
-        };
         Ok(budgets::BudgetFilter {
             client_id: self
                 .client_id
@@ -797,14 +783,12 @@ impl BudgetFilter {
                 .transpose()?,
             fiscal_year: self.fiscal_year.map(Into::into),
             status: self.status.map(Into::into),
-            combinators: Combinators {
-                and: convert(self.and)?,
-                or: convert(self.or)?,
-                not: self
-                    .not
-                    .map(|n| n.into_service().map(Box::new))
-                    .transpose()?,
-            },
+            combinators: Combinators::convert(
+                self.and,
+                self.or,
+                self.not,
+                BudgetFilter::into_service,
+            )?,
         })
     }
 }

@@ -173,12 +173,6 @@ pub struct ContactFilter {
 impl ContactFilter {
     /// Converts to the service's filter, decoding global ids.
     pub fn into_service(self) -> Result<Filter, AppError> {
-        let convert = |list: Option<Vec<ContactFilter>>| -> Result<Vec<Filter>, AppError> {
-            list.unwrap_or_default()
-                .into_iter()
-                .map(ContactFilter::into_service)
-                .collect()
-        };
         Ok(Filter {
             client_id: self
                 .client_id
@@ -189,14 +183,12 @@ impl ContactFilter {
             title: self.title.map(Into::into),
             persona: self.persona.map(Into::into),
             function: self.function.map(Into::into),
-            combinators: Combinators {
-                and: convert(self.and)?,
-                or: convert(self.or)?,
-                not: self
-                    .not
-                    .map(|n| n.into_service().map(Box::new))
-                    .transpose()?,
-            },
+            combinators: Combinators::convert(
+                self.and,
+                self.or,
+                self.not,
+                ContactFilter::into_service,
+            )?,
         })
     }
 }

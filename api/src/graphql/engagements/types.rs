@@ -8,7 +8,7 @@ use tandem_entities::{
     engagement, engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
 };
 
-use crate::domain::{self, engagement::format_quantity};
+use crate::domain::{self, burn, engagement::format_quantity};
 use crate::enum_filter;
 use crate::error::AppError;
 use crate::graphql::batch::ChildPage;
@@ -512,7 +512,7 @@ impl Engagement {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        money((f.last_30_days_minor + 15) / 30, &self.0.currency)
+        money(burn::rate(f.last_30_days_minor), &self.0.currency)
     }
 
     /// Forecast at completion: spent + burn rate x days left until the end
@@ -523,11 +523,11 @@ impl Engagement {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let days_left = (self.0.end_date - Utc::now().date_naive())
-            .num_days()
-            .max(0);
-        let rate = (f.last_30_days_minor + 15) / 30;
-        money(f.spent_minor + rate * days_left, &self.0.currency)
+        let rate = burn::rate(f.last_30_days_minor);
+        money(
+            burn::forecast(f.spent_minor, rate, self.0.end_date, burn::today()),
+            &self.0.currency,
+        )
     }
 }
 
@@ -815,12 +815,6 @@ pub struct EngagementFilter {
 impl EngagementFilter {
     /// Converts to the service's filter, decoding global ids.
     pub fn into_service(self) -> Result<Filter, AppError> {
-        let convert = |list: Option<Vec<EngagementFilter>>| -> Result<Vec<Filter>, AppError> {
-            list.unwrap_or_default()
-                .into_iter()
-                .map(EngagementFilter::into_service)
-                .collect()
-        };
         Ok(Filter {
             status: self.status.map(Into::into),
             client_id: self
@@ -837,14 +831,12 @@ impl EngagementFilter {
             end_date: self.end_date.map(Into::into),
             code: self.code.map(Into::into),
             name: self.name.map(Into::into),
-            combinators: Combinators {
-                and: convert(self.and)?,
-                or: convert(self.or)?,
-                not: self
-                    .not
-                    .map(|n| n.into_service().map(Box::new))
-                    .transpose()?,
-            },
+            combinators: Combinators::convert(
+                self.and,
+                self.or,
+                self.not,
+                EngagementFilter::into_service,
+            )?,
         })
     }
 }

@@ -106,7 +106,7 @@ fn error(err: AppError) -> async_graphql::Error {
         && let Some(first) = fields.first()
     {
         let field = first.field.clone();
-        let reason = reason_of(first.code);
+        let reason = first.code.name();
         return async_graphql::Error::new(err.message()).extend_with(|_, ext| {
             ext.set("code", ErrorCode::BadUserInput.as_str());
             ext.set("field", field.clone());
@@ -116,19 +116,13 @@ fn error(err: AppError) -> async_graphql::Error {
     err.into()
 }
 
-fn reason_of(code: UserErrorCode) -> String {
-    match async_graphql::InputType::to_value(&code) {
-        async_graphql::Value::Enum(name) => name.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// Runs `report` for the caller.
-async fn run(
+/// Runs `report` for the caller, each row as the report's typed row `T`.
+async fn run<T>(
     ctx: &Context<'_>,
     report: Report,
     filter: Option<ReportFilterInput>,
-) -> async_graphql::Result<Vec<Row>> {
+    typed: fn(Row) -> T,
+) -> async_graphql::Result<Vec<T>> {
     let rc = request(ctx)?;
     let filter = filter.unwrap_or_default().into_service().map_err(error)?;
     let rows = reports::run(&rc.db, &rc.caller, report, filter, MAX_ROWS)
@@ -136,7 +130,7 @@ async fn run(
         .map_err(error)?;
     Ok(rows
         .into_iter()
-        .map(|cells| Row::new(report, cells))
+        .map(|cells| typed(Row::new(report, cells)))
         .collect())
 }
 
@@ -157,11 +151,7 @@ impl Reports {
         ctx: &Context<'_>,
         #[graphql(desc = "Which rows to report.")] filter: Option<ReportFilterInput>,
     ) -> async_graphql::Result<Vec<BudgetPositionRow>> {
-        Ok(run(ctx, Report::BudgetPosition, filter)
-            .await?
-            .into_iter()
-            .map(BudgetPositionRow)
-            .collect())
+        run(ctx, Report::BudgetPosition, filter, BudgetPositionRow).await
     }
 
     /// ACTIVE and ON_HOLD engagements: value, spend, burn rate, runway,
@@ -174,11 +164,7 @@ impl Reports {
             ReportFilterInput,
         >,
     ) -> async_graphql::Result<Vec<BurnRow>> {
-        Ok(run(ctx, Report::Burn, filter)
-            .await?
-            .into_iter()
-            .map(BurnRow)
-            .collect())
+        run(ctx, Report::Burn, filter, BurnRow).await
     }
 
     /// Per engagement and funding source: the agreed share (split in force
@@ -190,11 +176,13 @@ impl Reports {
         #[graphql(desc = "Which rows to report; a period restricts the spend counted.")]
         filter: Option<ReportFilterInput>,
     ) -> async_graphql::Result<Vec<SplitReconciliationRow>> {
-        Ok(run(ctx, Report::SplitReconciliation, filter)
-            .await?
-            .into_iter()
-            .map(SplitReconciliationRow)
-            .collect())
+        run(
+            ctx,
+            Report::SplitReconciliation,
+            filter,
+            SplitReconciliationRow,
+        )
+        .await
     }
 
     /// Per buyer (of each line's service), engagement status and currency:
@@ -205,11 +193,7 @@ impl Reports {
         #[graphql(desc = "Which engagements to report (a period: those running in it).")]
         filter: Option<ReportFilterInput>,
     ) -> async_graphql::Result<Vec<PipelineRow>> {
-        Ok(run(ctx, Report::Pipeline, filter)
-            .await?
-            .into_iter()
-            .map(PipelineRow)
-            .collect())
+        run(ctx, Report::Pipeline, filter, PipelineRow).await
     }
 
     /// Per discipline, buyer and currency: lines, engagements and value,
@@ -220,11 +204,7 @@ impl Reports {
         #[graphql(desc = "Which engagements to report (a period: those running in it).")]
         filter: Option<ReportFilterInput>,
     ) -> async_graphql::Result<Vec<ServiceMixRow>> {
-        Ok(run(ctx, Report::ServiceMix, filter)
-            .await?
-            .into_iter()
-            .map(ServiceMixRow)
-            .collect())
+        run(ctx, Report::ServiceMix, filter, ServiceMixRow).await
     }
 
     /// Provider-only (`FORBIDDEN` for client-portal users): value, cost,
@@ -235,11 +215,13 @@ impl Reports {
         #[graphql(desc = "Which engagements to report (a period: those running in it).")]
         filter: Option<ReportFilterInput>,
     ) -> async_graphql::Result<Vec<ProfitabilityByEngagementRow>> {
-        Ok(run(ctx, Report::ProfitabilityByEngagement, filter)
-            .await?
-            .into_iter()
-            .map(ProfitabilityByEngagementRow)
-            .collect())
+        run(
+            ctx,
+            Report::ProfitabilityByEngagement,
+            filter,
+            ProfitabilityByEngagementRow,
+        )
+        .await
     }
 
     /// Provider-only (`FORBIDDEN` for client-portal users): value, cost,
@@ -251,10 +233,12 @@ impl Reports {
         #[graphql(desc = "Which engagements to report (a period: those running in it).")]
         filter: Option<ReportFilterInput>,
     ) -> async_graphql::Result<Vec<ProfitabilityByServiceRow>> {
-        Ok(run(ctx, Report::ProfitabilityByService, filter)
-            .await?
-            .into_iter()
-            .map(ProfitabilityByServiceRow)
-            .collect())
+        run(
+            ctx,
+            Report::ProfitabilityByService,
+            filter,
+            ProfitabilityByServiceRow,
+        )
+        .await
     }
 }

@@ -1,7 +1,6 @@
 //! Loaders behind splits, approvals and spend.
 
 use async_graphql::dataloader::DataLoader;
-use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tandem_entities::{
     funding_source, funding_split, funding_split_share, spend_attribution, spend_entry,
@@ -55,7 +54,7 @@ impl SplitLoaders {
             }),
             spend_figures: map_loader(ctx, |c, ids| {
                 Box::pin(async move {
-                    spend::figures_for(&c.db, &c.caller, &ids, Utc::now().date_naive()).await
+                    spend::figures_for(&c.db, &c.caller, &ids, crate::domain::burn::today()).await
                 })
             }),
             spend_counts: map_loader(ctx, |c, ids| {

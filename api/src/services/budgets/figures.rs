@@ -22,15 +22,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, TimeDelta, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use chrono::NaiveDate;
+use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 use tandem_entities::{BudgetPeriod, FundingFunction};
 use uuid::Uuid;
 
+use crate::domain::burn::{self, WINDOW_DAYS};
 use crate::error::{AppError, AppResult};
-
-/// How many days, today included, the burn rate looks back.
-pub const BURN_WINDOW_DAYS: i64 = 30;
 
 /// Planned, allocated and spent money, in minor units of one currency, with
 /// the burn rate and the forecast at completion.
@@ -39,7 +37,7 @@ pub struct Amounts {
     pub planned: i64,
     pub allocated: i64,
     pub spent: i64,
-    /// The part of `spent` dated in the [`BURN_WINDOW_DAYS`] days up to and
+    /// The part of `spent` dated in the [`WINDOW_DAYS`] days up to and
     /// including today.
     pub last_30_days: i64,
     /// Minor units per day: the sum of the lines' burn rates.
@@ -64,37 +62,15 @@ impl Amounts {
     }
 }
 
-/// The UTC date today: the day burn rates and forecasts are reckoned from.
-pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-/// The days left after `today` until `end` (inclusive): 0 on the last day
-/// and once it has passed.
-pub fn days_left(end: NaiveDate, today: NaiveDate) -> i64 {
-    (end - today).num_days().max(0)
-}
-
-/// Spent plus `burn_rate` per day for the days left until `end`.
-pub fn forecast(spent: i64, burn_rate: i64, end: NaiveDate, today: NaiveDate) -> i64 {
-    spent.saturating_add(burn_rate.saturating_mul(days_left(end, today)))
-}
-
 /// Spent as a percentage of planned, exactly, with two decimals (rounded
 /// half up); `None` when nothing is planned.
 pub fn utilisation(spent: i64, planned: i64) -> Option<String> {
     if planned == 0 {
         return None;
     }
-    // Hundredths of a percent: spent * 10000 / planned, rounded half away
-    // from zero, in 128 bits so that it never overflows.
-    let num = i128::from(spent) * 10_000;
-    let den = i128::from(planned);
-    let mut q = num / den;
-    let r = num % den;
-    if (r * 2).abs() >= den.abs() {
-        q += if (num < 0) != (den < 0) { -1 } else { 1 };
-    }
+    // Hundredths of a percent, rounded half away from zero, in 128 bits so
+    // that it never overflows.
+    let q = crate::domain::money::div_round(i128::from(spent) * 10_000, i128::from(planned));
     let sign = if q < 0 { "-" } else { "" };
     let abs = q.unsigned_abs();
     Some(format!("{sign}{}.{:02}", abs / 100, abs % 100))
@@ -122,39 +98,51 @@ pub(crate) fn month_number(backend: DbBackend, col: &str) -> String {
     }
 }
 
-/// `SELECT line_id, spent, last_30` for the budget lines matching `filter`
-/// (which may refer to `bl`). Its first two placeholders are the first and
-/// last day of the burn window, then come those of `filter`.
-fn line_spent(backend: DbBackend, filter: &str) -> String {
+/// The rule for which spend counts towards a budget line, as an SQL
+/// condition on an attribution `sa`, a line `bl` and its budget `b`:
+/// attributed to the line's funding source and dated inside the line's
+/// period (the fiscal year for FY lines, the quarter, by the month's
+/// position in the fiscal year, for Q1..Q4 lines).
+pub(crate) fn spend_counts_towards_line(backend: DbBackend) -> String {
     let quarter = format!(
         "({} - {}) / 3",
         month_number(backend, "sa.spent_on"),
         month_number(backend, "b.starts_on")
     );
     format!(
+        "sa.funding_source_id = bl.funding_source_id \
+         AND sa.spent_on >= b.starts_on AND sa.spent_on <= b.ends_on \
+         AND (bl.period = 'FY' OR bl.period = CASE {quarter} WHEN 0 THEN 'Q1' WHEN 1 THEN 'Q2' WHEN 2 THEN 'Q3' ELSE 'Q4' END)"
+    )
+}
+
+/// `SELECT line_id, spent, last_30` for the budget lines matching `filter`
+/// (which may refer to `bl`). Its first two placeholders are the first and
+/// last day of the burn window, then come those of `filter`.
+fn line_spent(backend: DbBackend, filter: &str) -> String {
+    let counts = spend_counts_towards_line(backend);
+    format!(
         "SELECT bl.id AS line_id, CAST(SUM(sa.amount_minor) AS BIGINT) AS spent, \
            CAST(SUM(CASE WHEN sa.spent_on >= ? AND sa.spent_on <= ? THEN sa.amount_minor ELSE 0 END) AS BIGINT) AS last_30 \
          FROM budget_lines bl \
          JOIN budgets b ON b.id = bl.budget_id \
-         JOIN spend_attributions sa ON sa.funding_source_id = bl.funding_source_id \
-           AND sa.spent_on >= b.starts_on AND sa.spent_on <= b.ends_on \
-           AND (bl.period = 'FY' OR bl.period = CASE {quarter} WHEN 0 THEN 'Q1' WHEN 1 THEN 'Q2' WHEN 2 THEN 'Q3' ELSE 'Q4' END) \
+         JOIN spend_attributions sa ON {counts} \
          WHERE {filter} \
          GROUP BY bl.id"
     )
 }
 
-/// The sums of every row of [`line_sums`]. A line's burn rate is rounded
-/// half up with integer division, which is exact since spend is never
-/// negative.
+/// The sums of every row of [`line_sums`]. Each line's burn rate is
+/// [`burn::rate`] computed in SQL (half up by integer division, exact since
+/// spend is never negative), so the sums are sums of rounded line rates.
 fn sums() -> String {
-    let half = BURN_WINDOW_DAYS / 2;
+    let half = WINDOW_DAYS / 2;
     format!(
         "CAST(SUM(bl.planned_minor) AS BIGINT) AS planned, \
          CAST(SUM(bl.allocated_minor) AS BIGINT) AS allocated, \
          CAST(SUM(COALESCE(s.spent, 0)) AS BIGINT) AS spent, \
          CAST(SUM(COALESCE(s.last_30, 0)) AS BIGINT) AS last_30, \
-         CAST(SUM((COALESCE(s.last_30, 0) + {half}) / {BURN_WINDOW_DAYS}) AS BIGINT) AS burn"
+         CAST(SUM((COALESCE(s.last_30, 0) + {half}) / {WINDOW_DAYS}) AS BIGINT) AS burn"
     )
 }
 
@@ -191,13 +179,13 @@ async fn line_sums(
         line_spent(backend, filter),
         group.join(", "),
     );
-    let since = today - TimeDelta::days(BURN_WINDOW_DAYS - 1);
-    let mut values = vec![Value::from(since), Value::from(today)];
+    let (since, until) = burn::window(today);
+    let mut values = vec![Value::from(since), Value::from(until)];
     values.extend(uuids(ids));
     values.extend(uuids(ids));
     let mut out = Vec::new();
     for row in db.query_all_raw(statement(backend, &sql, values)).await? {
-        let period = period(&row.try_get::<String>("", "period")?)?;
+        let period = stored::<BudgetPeriod>(row.try_get("", "period")?)?;
         let starts_on: NaiveDate = row.try_get("", "starts_on")?;
         let ends_on: NaiveDate = row.try_get("", "ends_on")?;
         let (_, end) = super::period_bounds(starts_on, ends_on, period);
@@ -209,7 +197,7 @@ async fn line_sums(
             spent,
             last_30_days: int(&row, "last_30")?,
             burn_rate,
-            forecast: forecast(spent, burn_rate, end, today),
+            forecast: burn::forecast(spent, burn_rate, end, today),
         };
         out.push((row, amounts));
     }
@@ -249,26 +237,9 @@ fn int(row: &QueryResult, col: &str) -> AppResult<i64> {
     Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0))
 }
 
-fn period(text: &str) -> AppResult<BudgetPeriod> {
-    Ok(match text {
-        "FY" => BudgetPeriod::Fy,
-        "Q1" => BudgetPeriod::Q1,
-        "Q2" => BudgetPeriod::Q2,
-        "Q3" => BudgetPeriod::Q3,
-        "Q4" => BudgetPeriod::Q4,
-        other => return Err(AppError::internal(format!("stored period {other:?}"))),
-    })
-}
-
-fn function(text: &str) -> AppResult<FundingFunction> {
-    Ok(match text {
-        "MARKETING" => FundingFunction::Marketing,
-        "IT_RUN" => FundingFunction::ItRun,
-        "BUSINESS_TECH" => FundingFunction::BusinessTech,
-        "SALES" => FundingFunction::Sales,
-        "OTHER" => FundingFunction::Other,
-        other => return Err(AppError::internal(format!("stored function {other:?}"))),
-    })
+/// A string-backed enum as stored.
+fn stored<E: ActiveEnum<Value = String>>(text: String) -> AppResult<E> {
+    E::try_from_value(&text).map_err(|_| AppError::internal(format!("stored value {text:?}")))
 }
 
 /// The figures of each budget line among `ids`, in one statement.
@@ -310,9 +281,9 @@ pub async fn groups_for_budgets(
         let budget_id: Uuid = row.try_get("", "budget_id")?;
         let group = Group {
             currency: row.try_get("", "currency")?,
-            function: function(&row.try_get::<String>("", "function")?)?,
+            function: stored::<FundingFunction>(row.try_get("", "function")?)?,
             owner_contact_id: row.try_get("", "owner_contact_id")?,
-            period: period(&row.try_get::<String>("", "period")?)?,
+            period: stored::<BudgetPeriod>(row.try_get("", "period")?)?,
             amounts,
         };
         out.entry(budget_id).or_default().push(group);
@@ -355,20 +326,6 @@ mod tests {
         assert_eq!(utilisation(0, 5).as_deref(), Some("0.00"));
         assert_eq!(utilisation(15, 10).as_deref(), Some("150.00"));
         assert_eq!(utilisation(5, 0), None);
-    }
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
-    }
-
-    #[test]
-    fn a_forecast_adds_the_burn_rate_for_each_day_left_and_nothing_once_over() {
-        let today = d(2026, 11, 26);
-        assert_eq!(days_left(d(2026, 12, 31), today), 35);
-        assert_eq!(days_left(today, today), 0);
-        assert_eq!(days_left(d(2026, 1, 1), today), 0);
-        assert_eq!(forecast(1_000, 7, d(2026, 12, 31), today), 1_245);
-        assert_eq!(forecast(1_000, 7, d(2026, 11, 1), today), 1_000);
     }
 
     #[test]

@@ -13,14 +13,10 @@ use super::Cell;
 use super::sql::{self, Ctx, Period, Sql};
 use crate::error::AppResult;
 use crate::graphql::node::Kind;
-use crate::services::budgets::figures::month_number;
+use crate::services::budgets::figures::spend_counts_towards_line;
 
 pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
-    let quarter = format!(
-        "({} - {}) / 3",
-        month_number(ctx.backend, "sa.spent_on"),
-        month_number(ctx.backend, "b.starts_on")
-    );
+    let counts = spend_counts_towards_line(ctx.backend);
     q.push(&format!(
         "SELECT c.id AS client_id, c.code AS client_code, c.name AS client_name, \
            b.fiscal_year AS fiscal_year, fs.id AS funding_source_id, fs.name AS funding_source_name, \
@@ -31,9 +27,7 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
          FROM (SELECT bl.budget_id AS budget_id, bl.funding_source_id AS funding_source_id, \
                  bl.planned_minor AS planned_minor, bl.allocated_minor AS allocated_minor, \
                  COALESCE((SELECT SUM(sa.amount_minor) FROM spend_attributions sa \
-                   WHERE sa.funding_source_id = bl.funding_source_id \
-                     AND sa.spent_on >= b.starts_on AND sa.spent_on <= b.ends_on \
-                     AND (bl.period = 'FY' OR bl.period = CASE {quarter} WHEN 0 THEN 'Q1' WHEN 1 THEN 'Q2' WHEN 2 THEN 'Q3' ELSE 'Q4' END)), 0) AS spent \
+                   WHERE {counts}), 0) AS spent \
                FROM budget_lines bl \
                JOIN budgets b ON b.id = bl.budget_id \
                WHERE 1 = 1"

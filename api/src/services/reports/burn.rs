@@ -12,17 +12,15 @@
 //! it is above `alert_percent`, `WARN` when it is at or above `warn_percent`,
 //! else `OK` (with no value, any spend or forecast is `OVER`).
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::NaiveDate;
 use sea_orm::{ActiveEnum, QueryResult};
 use tandem_entities::EngagementStatus;
 
 use super::Cell;
 use super::sql::{self, Ctx, ENGAGEMENT_VALUE, Sql};
+use crate::domain::burn;
 use crate::error::AppResult;
 use crate::graphql::node::Kind;
-
-/// Days, today included, the burn rate looks back.
-const WINDOW_DAYS: i64 = 30;
 
 pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
     q.push(&format!(
@@ -32,9 +30,9 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
            CAST(COALESCE((SELECT SUM(se.amount_minor) FROM spend_entries se WHERE se.engagement_id = e.id), 0) AS BIGINT) AS spent, \
            CAST(COALESCE((SELECT SUM(se.amount_minor) FROM spend_entries se WHERE se.engagement_id = e.id AND se.spent_on >= "
     ))
-    .bind(ctx.today - TimeDelta::days(WINDOW_DAYS - 1))
+    .bind(burn::window(ctx.today).0)
     .push(" AND se.spent_on <= ")
-    .bind(ctx.today)
+    .bind(burn::window(ctx.today).1)
     .push(
         "), 0) AS BIGINT) AS recent \
          FROM engagements e \
@@ -75,15 +73,14 @@ pub(super) fn decode(row: &QueryResult, ctx: &Ctx) -> AppResult<Vec<Cell>> {
     let spent = sql::int(row, "spent")?;
     let recent = sql::int(row, "recent")?;
     let end: NaiveDate = sql::get(row, "end_date")?;
-    let rate = sql::div_round(i128::from(recent), i128::from(WINDOW_DAYS));
+    let rate = burn::rate(recent);
     let remaining = value - spent;
     let runway = match (rate, remaining) {
         (0, _) => Cell::Null,
         (_, r) if r <= 0 => Cell::Int(0),
         (rate, r) => Cell::Int(r / rate),
     };
-    let days_left = (end - ctx.today).num_days().max(0);
-    let forecast = spent.saturating_add(rate.saturating_mul(days_left));
+    let forecast = burn::forecast(spent, rate, end, ctx.today);
     Ok(vec![
         sql::id(row, "client_id", Kind::Client)?,
         sql::text(row, "client_code")?,

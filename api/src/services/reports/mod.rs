@@ -400,7 +400,7 @@ pub async fn prepare(
         currency,
         warn_percent,
         alert_percent,
-        today: chrono::Utc::now().date_naive(),
+        today: crate::domain::burn::today(),
     };
     let mut q = Sql::default();
     match report {

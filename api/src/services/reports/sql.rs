@@ -6,6 +6,7 @@ use tandem_entities::{FundingFunction, SplitStatus};
 use uuid::Uuid;
 
 use super::Cell;
+pub(super) use crate::domain::money::div_round;
 use crate::domain::{Currency, money::format_minor_units};
 use crate::error::{AppError, AppResult};
 use crate::graphql::node::{Kind, global_id};
@@ -111,32 +112,7 @@ impl Sql {
         }
         self.client_scope(ctx, "e.client_id");
         if with_period {
-            match ctx.period {
-                None => {}
-                Some(Period::Range(from, to)) => {
-                    if let Some(from) = from {
-                        self.push(" AND e.end_date >= ").bind(from);
-                    }
-                    if let Some(to) = to {
-                        self.push(" AND e.start_date <= ").bind(to);
-                    }
-                }
-                Some(Period::FiscalYear(year)) => {
-                    let (first, last) = fiscal_months(year);
-                    self.push(&format!(
-                        " AND {} >= ",
-                        figures::month_number(ctx.backend, "e.end_date")
-                    ))
-                    .bind(first)
-                    .push(" + c.fiscal_year_start_month");
-                    self.push(&format!(
-                        " AND {} <= ",
-                        figures::month_number(ctx.backend, "e.start_date")
-                    ))
-                    .bind(last)
-                    .push(" + c.fiscal_year_start_month");
-                }
-            }
+            self.overlaps_period(ctx, "e.start_date", "e.end_date");
         }
         if let Some(function) = ctx.function {
             self.push(
@@ -158,25 +134,36 @@ impl Sql {
 
     /// ` AND` the date column `col` within the period, for a client `c`.
     pub fn date_in_period(&mut self, ctx: &Ctx, col: &str) -> &mut Self {
+        self.overlaps_period(ctx, col, col)
+    }
+
+    /// ` AND` the dates from `start_col` to `end_col` overlap the period
+    /// (for a fiscal year, that of the client `c`).
+    fn overlaps_period(&mut self, ctx: &Ctx, start_col: &str, end_col: &str) -> &mut Self {
         match ctx.period {
             None => {}
             Some(Period::Range(from, to)) => {
                 if let Some(from) = from {
-                    self.push(&format!(" AND {col} >= ")).bind(from);
+                    self.push(&format!(" AND {end_col} >= ")).bind(from);
                 }
                 if let Some(to) = to {
-                    self.push(&format!(" AND {col} <= ")).bind(to);
+                    self.push(&format!(" AND {start_col} <= ")).bind(to);
                 }
             }
             Some(Period::FiscalYear(year)) => {
                 let (first, last) = fiscal_months(year);
-                let month = figures::month_number(ctx.backend, col);
-                self.push(&format!(" AND {month} >= "))
-                    .bind(first)
-                    .push(" + c.fiscal_year_start_month");
-                self.push(&format!(" AND {month} <= "))
-                    .bind(last)
-                    .push(" + c.fiscal_year_start_month");
+                self.push(&format!(
+                    " AND {} >= ",
+                    figures::month_number(ctx.backend, end_col)
+                ))
+                .bind(first)
+                .push(" + c.fiscal_year_start_month");
+                self.push(&format!(
+                    " AND {} <= ",
+                    figures::month_number(ctx.backend, start_col)
+                ))
+                .bind(last)
+                .push(" + c.fiscal_year_start_month");
             }
         }
         self
@@ -247,16 +234,4 @@ pub(super) fn money(minor: i64, currency: Currency) -> Cell {
 /// `whole` is 0.
 pub(super) fn percent(part: i64, whole: i64) -> Cell {
     figures::utilisation(part, whole).map_or(Cell::Null, Cell::Decimal)
-}
-
-/// `num / den` rounded half away from zero (`den` > 0).
-pub(super) fn div_round(num: i128, den: i128) -> i64 {
-    let q = num / den;
-    let r = num % den;
-    let q = if r.abs() * 2 >= den {
-        q + num.signum()
-    } else {
-        q
-    };
-    i64::try_from(q).unwrap_or(if q < 0 { i64::MIN } else { i64::MAX })
 }
