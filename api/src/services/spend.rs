@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spend_entry};
 use uuid::Uuid;
@@ -215,8 +215,15 @@ pub async fn figures_for(
         .into_keys()
         .collect();
     let (since, until) = burn::window(today);
+    // sea-query's custom placeholders are the backend's own.
+    let (first, last) = match db.get_database_backend() {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?", "?"),
+    };
     let recent = Expr::cust_with_values(
-        "CAST(COALESCE(SUM(CASE WHEN spent_on >= ? AND spent_on <= ? THEN amount_minor ELSE 0 END), 0) AS BIGINT)",
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN spent_on >= {first} AND spent_on <= {last} THEN amount_minor ELSE 0 END), 0) AS BIGINT)"
+        ),
         [since, until],
     );
     let rows: Vec<(Uuid, i64, i64)> = spend_entry::Entity::find()

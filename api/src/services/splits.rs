@@ -289,13 +289,7 @@ pub async fn submit(
             format!("only a DRAFT split is submitted (it is {:?})", split.status),
         ));
     }
-    let source_ids: Vec<Uuid> = funding_split_share::Entity::find()
-        .filter(funding_split_share::Column::SplitId.eq(split.id))
-        .select_only()
-        .column(funding_split_share::Column::FundingSourceId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let source_ids = source_ids(db, split.id).await?;
     let owners: Vec<Uuid> = funding_source::Entity::find()
         .filter(funding_source::Column::Id.is_in(source_ids))
         .select_only()
@@ -581,6 +575,17 @@ pub async fn approved(
         .await?)
 }
 
+/// The funding sources a split draws on.
+async fn source_ids(db: &impl ConnectionTrait, split_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(funding_split_share::Entity::find()
+        .filter(funding_split_share::Column::SplitId.eq(split_id))
+        .select_only()
+        .column(funding_split_share::Column::FundingSourceId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Before a change order moves allocations, locks every budget line it may
 /// touch (those of the old allocations and those of the new split's sources
 /// in the engagement's budget), in id order. Release and allocation then
@@ -606,13 +611,7 @@ async fn lock_lines(
     if let Some(budget) =
         budgets::budget_for(db, engagement.client_id, engagement.start_date).await?
     {
-        let sources: Vec<Uuid> = funding_split_share::Entity::find()
-            .filter(funding_split_share::Column::SplitId.eq(split.id))
-            .select_only()
-            .column(funding_split_share::Column::FundingSourceId)
-            .into_tuple()
-            .all(db)
-            .await?;
+        let sources = source_ids(db, split.id).await?;
         let lines: Vec<Uuid> = budget_line::Entity::find()
             .filter(budget_line::Column::BudgetId.eq(budget.id))
             .filter(budget_line::Column::FundingSourceId.is_in(sources))
