@@ -42,6 +42,25 @@ pub struct DatabaseSettings {
         global = true
     )]
     pub min_connections: u32,
+    /// Longest a request waits for a database connection (or, on SQLite,
+    /// for the write lock) before it gets 503 `DATABASE_BUSY`, in
+    /// milliseconds.
+    #[arg(
+        long = "db-acquire-timeout-ms",
+        env = "TANDEM_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3_000,
+        global = true
+    )]
+    pub acquire_timeout_ms: u64,
+    /// SQLite only: connections that read (WAL readers never wait for the
+    /// writer, which has a connection of its own).
+    #[arg(
+        long = "db-read-connections",
+        env = "TANDEM_DB_READ_CONNECTIONS",
+        default_value_t = 4,
+        global = true
+    )]
+    pub read_connections: u32,
 }
 
 impl DatabaseSettings {
@@ -50,7 +69,14 @@ impl DatabaseSettings {
             url: url.into(),
             max_connections: None,
             min_connections: 2,
+            acquire_timeout_ms: 3_000,
+            read_connections: 4,
         }
+    }
+
+    /// Whether the database is a SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
     }
 }
 
@@ -64,9 +90,36 @@ pub struct Limits {
     #[arg(long, env = "TANDEM_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
     /// Highest accepted query complexity; a connection's page size multiplies
-    /// the cost of what it selects.
+    /// the cost of what it selects, and every field that reaches the
+    /// database has a cost of its own.
     #[arg(long, env = "TANDEM_MAX_COMPLEXITY", default_value_t = 20_000)]
     pub max_complexity: usize,
+    /// Most fields (aliases included) at the root of one operation.
+    #[arg(long, env = "TANDEM_MAX_ROOT_FIELDS", default_value_t = 50)]
+    pub max_root_fields: usize,
+    /// Most SQL statements one request may send before it is stopped with
+    /// `QUERY_TOO_EXPENSIVE`.
+    #[arg(long, env = "TANDEM_MAX_STATEMENTS", default_value_t = 500)]
+    pub max_statements: u64,
+    /// Longest a request may run, in milliseconds, before it is stopped with
+    /// `TIMEOUT` (on PostgreSQL also each statement's `statement_timeout`).
+    #[arg(long, env = "TANDEM_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+    /// Deepest `and`/`or`/`not` nesting of a list filter.
+    #[arg(long, env = "TANDEM_MAX_FILTER_DEPTH", default_value_t = 10)]
+    pub max_filter_depth: usize,
+    /// Most conditions (filter objects, nested ones included) in one list
+    /// filter.
+    #[arg(long, env = "TANDEM_MAX_FILTER_BRANCHES", default_value_t = 200)]
+    pub max_filter_branches: usize,
+    /// Whether the schema answers introspection (`__schema`, `__type`).
+    #[arg(
+        long,
+        env = "TANDEM_INTROSPECTION",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub introspection: bool,
 }
 
 impl Default for Limits {
@@ -75,6 +128,22 @@ impl Default for Limits {
             max_body_bytes: 1_048_576,
             max_depth: 12,
             max_complexity: 20_000,
+            max_root_fields: 50,
+            max_statements: 500,
+            request_timeout_ms: 10_000,
+            max_filter_depth: 10,
+            max_filter_branches: 200,
+            introspection: true,
+        }
+    }
+}
+
+impl Limits {
+    /// The bounds on list filters.
+    pub fn filters(&self) -> crate::services::filter::FilterLimits {
+        crate::services::filter::FilterLimits {
+            max_depth: self.max_filter_depth,
+            max_branches: self.max_filter_branches,
         }
     }
 }
@@ -153,6 +222,18 @@ pub struct AuthSettings {
         global = true
     )]
     pub login_max_failures_per_address: i32,
+    /// Reverse proxies (their IP addresses, comma-separated) whose
+    /// `X-Forwarded-For` is believed: for a request from one of them, the
+    /// client's address (for sign-in throttling) is the last address in
+    /// that header that is not itself a trusted proxy. Empty (the default):
+    /// the header is ignored and the peer address is the client's.
+    #[arg(
+        long,
+        env = "TANDEM_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Length of the throttling window, in seconds.
     #[arg(
         long,
@@ -178,6 +259,7 @@ impl Default for AuthSettings {
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 30,
             login_window_secs: 900,
+            trusted_proxies: Vec::new(),
         }
     }
 }

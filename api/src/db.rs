@@ -23,17 +23,18 @@ impl StatementCounter {
     }
 }
 
-/// Opens the pool described by `settings` and checks that it answers.
+/// Opens the pool described by `settings` and checks that it answers: the
+/// one pool of the command-line tools and of migrations.
 pub async fn connect(
     settings: &DatabaseSettings,
     counter: Arc<StatementCounter>,
 ) -> Result<DatabaseConnection, DbErr> {
-    let mut opts = ConnectOptions::new(settings.url.clone());
-    let is_sqlite = settings.url.starts_with("sqlite:");
+    let is_sqlite = settings.is_sqlite();
     let max = settings
         .max_connections
         .unwrap_or(if is_sqlite { 1 } else { 10 })
         .max(1);
+    let mut opts = ConnectOptions::new(settings.url.clone());
     opts.max_connections(max)
         .min_connections(settings.min_connections.min(max))
         .acquire_timeout(Duration::from_secs(10))
@@ -45,13 +46,115 @@ pub async fn connect(
                 .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)
         });
+    open(opts, is_sqlite, counter).await
+}
+
+/// The pools a server uses. On PostgreSQL both are the same pool. On SQLite,
+/// which has one writer at a time, the writer has one connection of its own
+/// (waiting at most the acquire timeout for the file's write lock), and
+/// queries read through a pool of read-only connections, which WAL lets read
+/// while a write is under way: a slow or blocked write never holds up a
+/// read.
+#[derive(Debug, Clone)]
+pub struct Pools {
+    /// Mutations, and everything they read.
+    pub write: DatabaseConnection,
+    /// Queries, reports and authentication.
+    pub read: DatabaseConnection,
+}
+
+/// Opens the serving pools (after [`migrate_up`] has run). Every statement
+/// runs at most `statement_timeout` on PostgreSQL.
+pub async fn connect_pools(
+    settings: &DatabaseSettings,
+    counter: Arc<StatementCounter>,
+    statement_timeout: Duration,
+) -> Result<Pools, DbErr> {
+    let acquire = Duration::from_millis(settings.acquire_timeout_ms.max(1));
+    let is_sqlite = settings.is_sqlite();
+    let base = |max: u32| {
+        let mut opts = ConnectOptions::new(settings.url.clone());
+        opts.max_connections(max)
+            .min_connections(settings.min_connections.clamp(1, max))
+            .acquire_timeout(acquire)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        opts
+    };
+    if !is_sqlite {
+        let max = settings.max_connections.unwrap_or(10).max(1);
+        let timeout = statement_timeout.as_millis().to_string();
+        let mut opts = base(max);
+        opts.map_sqlx_postgres_opts(move |o| o.options([("statement_timeout", timeout.as_str())]));
+        let pool = open(opts, false, counter).await?;
+        return Ok(Pools {
+            write: pool.clone(),
+            read: pool,
+        });
+    }
+    let mut write = base(1);
+    write.map_sqlx_sqlite_opts(move |o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(acquire)
+            .create_if_missing(true)
+    });
+    let write = open(write, true, Arc::clone(&counter)).await?;
+    let mut read = base(settings.read_connections.max(1));
+    read.map_sqlx_sqlite_opts(move |o| o.read_only(true).busy_timeout(acquire));
+    let read = open(read, true, counter).await?;
+    Ok(Pools { write, read })
+}
+
+async fn open(
+    opts: ConnectOptions,
+    is_sqlite: bool,
+    counter: Arc<StatementCounter>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut db = connect_with_retry(opts, is_sqlite).await?;
     db.set_metric_callback(move |_| {
         counter.0.fetch_add(1, Ordering::Relaxed);
+        crate::budget::statement_sent();
     });
     // Warm the pool and fail fast when the database is unreachable.
     db.ping().await?;
     Ok(db)
+}
+
+/// True when PostgreSQL cancelled a statement that ran past its
+/// `statement_timeout` (SQLSTATE 57014).
+pub fn is_statement_timeout(err: &DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("57014") || text.contains("statement timeout")
+}
+
+/// `select` with its rows locked for the rest of the transaction on
+/// PostgreSQL (`FOR UPDATE`), so that a check made on them holds until the
+/// transaction ends. SQLite needs no lock: it has one writer at a time,
+/// and a server's writes all go through one connection.
+pub fn for_update<E: sea_orm::EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: sea_orm::Select<E>,
+) -> sea_orm::Select<E> {
+    use sea_orm::QuerySelect;
+    match db.get_database_backend() {
+        DbBackend::Postgres => select.lock_exclusive(),
+        _ => select,
+    }
+}
+
+/// True when the database refused or could not serve a statement in time
+/// because it is busy: no pooled connection became free within the acquire
+/// timeout, or SQLite's write lock stayed taken past the busy timeout.
+pub fn is_busy(err: &DbErr) -> bool {
+    if matches!(
+        err,
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout)
+    ) {
+        return true;
+    }
+    let text = err.to_string();
+    text.contains("database is locked") || text.contains("(code: 5)")
 }
 
 /// Opens the pool. A second process opening a fresh SQLite file while the

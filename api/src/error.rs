@@ -16,6 +16,14 @@ pub enum ErrorCode {
     NotFound,
     BadUserInput,
     Conflict,
+    /// The request would cost more than its budget (statements, root
+    /// fields, complexity).
+    QueryTooExpensive,
+    /// The request ran past its time limit.
+    Timeout,
+    /// The database could not take the request in time (no free
+    /// connection, or SQLite's write lock held elsewhere); retry shortly.
+    DatabaseBusy,
     Internal,
 }
 
@@ -27,6 +35,9 @@ impl ErrorCode {
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::QueryTooExpensive => "QUERY_TOO_EXPENSIVE",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::DatabaseBusy => "DATABASE_BUSY",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -120,6 +131,15 @@ pub enum AppError {
     Conflict(String),
     /// Input problems the caller can fix, one per field.
     Invalid(Vec<FieldError>),
+    /// The request would cost more than it may.
+    TooExpensive(String),
+    /// The database is busy; the request may be retried shortly.
+    Busy,
+    /// The request (or one of its statements) ran past its time limit.
+    Timeout,
+    /// Too many failed sign-ins: retry after this many seconds. Mutations
+    /// report it as the user error THROTTLED on `input`.
+    Throttled(u64),
     /// Anything else. The detail is logged where the error is created and is
     /// never sent to the client.
     Internal,
@@ -133,8 +153,13 @@ impl AppError {
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::NotFound(_) => ErrorCode::NotFound,
-            AppError::BadUserInput(_) | AppError::Invalid(_) => ErrorCode::BadUserInput,
+            AppError::BadUserInput(_) | AppError::Invalid(_) | AppError::Throttled(_) => {
+                ErrorCode::BadUserInput
+            }
             AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::TooExpensive(_) => ErrorCode::QueryTooExpensive,
+            AppError::Busy => ErrorCode::DatabaseBusy,
+            AppError::Timeout => ErrorCode::Timeout,
             AppError::Internal => ErrorCode::Internal,
         }
     }
@@ -144,7 +169,17 @@ impl AppError {
             AppError::Unauthenticated(m)
             | AppError::Forbidden(m)
             | AppError::BadUserInput(m)
+            | AppError::TooExpensive(m)
             | AppError::Conflict(m) => m.clone(),
+            AppError::Busy => {
+                format!("the database is busy; retry in {RETRY_AFTER_SECS} second(s)")
+            }
+            AppError::Timeout => {
+                "the request ran longer than its time limit (TANDEM_REQUEST_TIMEOUT_MS) and was stopped".into()
+            }
+            AppError::Throttled(secs) => {
+                format!("too many failed sign-ins; try again in {secs} seconds")
+            }
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::Invalid(errors) => errors
                 .iter()
@@ -169,8 +204,20 @@ impl AppError {
     }
 }
 
+/// Seconds a client is asked to wait (`Retry-After`) when the database is
+/// busy.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if crate::db::is_busy(&err) {
+            tracing::warn!(error = %err, "database busy");
+            return AppError::Busy;
+        }
+        if crate::db::is_statement_timeout(&err) {
+            tracing::warn!(error = %err, "statement timed out");
+            return AppError::Timeout;
+        }
         AppError::internal(format_args!("database: {err}"))
     }
 }
@@ -178,7 +225,13 @@ impl From<DbErr> for AppError {
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         let code = err.code().as_str();
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+        let busy = matches!(err, AppError::Busy);
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if busy {
+                ext.set("retryAfterSeconds", RETRY_AFTER_SECS);
+            }
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! `services` (rules and transactions) -> `tandem_entities` -> database.
 
 pub mod auth;
+pub mod budget;
 pub mod caller;
 pub mod cli;
 pub mod config;

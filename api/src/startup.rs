@@ -2,6 +2,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -10,7 +11,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::Settings;
 use crate::db::{self, StatementCounter};
-use crate::graphql::build_schema;
+use crate::graphql::{build_introspection_schema, build_schema};
 use crate::http::{self, AppState};
 use crate::services::auth::AuthContext;
 use crate::services::users;
@@ -19,7 +20,7 @@ use crate::services::users;
 pub struct Application {
     port: u16,
     server: Server,
-    db: DatabaseConnection,
+    pools: db::Pools,
 }
 
 /// Why the server could not start.
@@ -49,20 +50,24 @@ impl Application {
     /// listener.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let statements = Arc::new(StatementCounter::default());
-        let db = db::connect(&settings.database, Arc::clone(&statements))
+        // Migrations and the first administrator go through a pool of their
+        // own, with the tools' patient timeouts; the serving pools open
+        // after.
+        let setup = db::connect(&settings.database, Arc::new(StatementCounter::default()))
             .await
             .map_err(StartError::Database)?;
-        db::migrate_up(&db).await.map_err(StartError::Database)?;
+        db::migrate_up(&setup).await.map_err(StartError::Database)?;
         let keys = crate::auth::load_keys(&settings.auth, &settings.database.url)
             .map_err(StartError::Keys)?;
         let bootstrap = &settings.serve.bootstrap;
         let created = users::bootstrap(
-            &db,
+            &setup,
             bootstrap.admin_email.as_deref(),
             bootstrap.admin_password.as_ref().map(|s| s.expose()),
         )
         .await
         .map_err(|_| StartError::Bootstrap)?;
+        let _ = setup.close().await;
         if let Some((email, generated)) = created {
             tracing::warn!(%email, "no users yet: created the first administrator");
             if let Some(pw) = generated {
@@ -74,16 +79,21 @@ impl Application {
                 );
             }
         }
-        let auth = Arc::new(AuthContext {
-            keys,
-            settings: settings.auth.clone(),
-        });
+        let limits = settings.serve.limits.clone();
+        let pools = db::connect_pools(
+            &settings.database,
+            Arc::clone(&statements),
+            Duration::from_millis(limits.request_timeout_ms.max(1)),
+        )
+        .await
+        .map_err(StartError::Database)?;
+        let auth = Arc::new(AuthContext::new(keys, settings.auth.clone()));
         let listener = TcpListener::bind(settings.serve.bind).map_err(StartError::Bind)?;
         let port = listener.local_addr().map_err(StartError::Bind)?.port();
-        let limits = settings.serve.limits.clone();
         let state = web::Data::new(AppState {
-            db: db.clone(),
+            pools: pools.clone(),
             schema: build_schema(&limits),
+            introspection_schema: build_introspection_schema(&limits),
             limits,
             statements,
             auth,
@@ -99,7 +109,11 @@ impl Application {
             server = server.workers(workers.max(1));
         }
         let server = server.listen(listener).map_err(StartError::Bind)?.run();
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            pools,
+        })
     }
 
     /// The port the server listens on (useful with port 0).
@@ -112,9 +126,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// The database pool the server uses.
+    /// The database pool the server writes with (on PostgreSQL, its only
+    /// pool).
     pub fn db(&self) -> &DatabaseConnection {
-        &self.db
+        &self.pools.write
+    }
+
+    /// The pools the server reads and writes with.
+    pub fn pools(&self) -> &db::Pools {
+        &self.pools
     }
 
     /// Serves until stopped by SIGINT, SIGTERM or the handle; in-flight

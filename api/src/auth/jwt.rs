@@ -25,6 +25,17 @@ pub struct Claims {
     pub exp: i64,
     #[serde(default)]
     pub jti: String,
+    /// The session (the refresh-token family of the sign-in) the token
+    /// belongs to; a token whose session has ended is refused.
+    #[serde(default)]
+    pub sid: Option<String>,
+}
+
+/// What a valid access token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
 }
 
 /// Signing and verification keys with the validation rules.
@@ -138,8 +149,9 @@ impl JwtKeys {
         Ok(Self::with(alg, enc, dec, issuer, audience, ttl))
     }
 
-    /// A signed access token for `user_id` and when it expires.
-    pub fn issue(&self, user_id: Uuid) -> Result<(String, DateTime<Utc>), KeyError> {
+    /// A signed access token for `user_id` in `session` and when it
+    /// expires.
+    pub fn issue(&self, user_id: Uuid, session: Uuid) -> Result<(String, DateTime<Utc>), KeyError> {
         let now = Utc::now();
         let expires = now + self.ttl;
         let claims = Claims {
@@ -150,18 +162,28 @@ impl JwtKeys {
             nbf: now.timestamp(),
             exp: expires.timestamp(),
             jti: Uuid::now_v7().to_string(),
+            sid: Some(session.to_string()),
         };
         let token = encode(&Header::new(self.algorithm), &claims, &self.encoding)
             .map_err(|e| KeyError(format!("cannot sign a token: {e}")))?;
         Ok((token, expires))
     }
 
-    /// The user id of a valid token; `None` for anything else (bad
+    /// The user and session of a valid token; `None` for anything else (bad
     /// signature, other algorithm, expired, not yet valid, wrong issuer or
-    /// audience, missing claims).
-    pub fn verify(&self, token: &str) -> Option<Uuid> {
+    /// audience, missing claims, no session, or a lifetime longer than this
+    /// server issues: a token that expires later than a fresh one would is
+    /// not one of ours).
+    pub fn verify(&self, token: &str) -> Option<Verified> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        Uuid::parse_str(&data.claims.sub).ok()
+        let latest = Utc::now().timestamp() + self.ttl.num_seconds() + LEEWAY_SECS as i64;
+        if data.claims.exp > latest {
+            return None;
+        }
+        Some(Verified {
+            user_id: Uuid::parse_str(&data.claims.sub).ok()?,
+            session_id: Uuid::parse_str(data.claims.sid.as_deref()?).ok()?,
+        })
     }
 }
 
@@ -179,10 +201,16 @@ mod tests {
     }
 
     #[test]
-    fn an_issued_token_verifies_to_its_user() {
-        let id = Uuid::now_v7();
-        let (token, expires) = keys().issue(id).unwrap();
-        assert_eq!(keys().verify(&token), Some(id));
+    fn an_issued_token_verifies_to_its_user_and_session() {
+        let (id, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let (token, expires) = keys().issue(id, session).unwrap();
+        assert_eq!(
+            keys().verify(&token),
+            Some(Verified {
+                user_id: id,
+                session_id: session
+            })
+        );
         assert!(expires > Utc::now() + TimeDelta::minutes(14));
     }
 
@@ -194,7 +222,19 @@ mod tests {
             "elsewhere",
             TimeDelta::minutes(15),
         );
-        let (token, _) = other.issue(Uuid::now_v7()).unwrap();
+        let (token, _) = other.issue(Uuid::now_v7(), Uuid::now_v7()).unwrap();
+        assert_eq!(keys().verify(&token), None);
+    }
+
+    #[test]
+    fn a_token_living_longer_than_the_server_issues_is_refused() {
+        let long = JwtKeys::hs256(
+            &Secret::new("a-test-secret-of-some-length"),
+            "tandem",
+            "tandem-api",
+            TimeDelta::days(365),
+        );
+        let (token, _) = long.issue(Uuid::now_v7(), Uuid::now_v7()).unwrap();
         assert_eq!(keys().verify(&token), None);
     }
 }

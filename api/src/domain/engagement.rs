@@ -76,7 +76,9 @@ pub fn line_amount(quantity_milli: i64, unit_minor: i64, discount_bp: i32) -> Op
         .checked_mul(i128::from(unit_minor))?
         .checked_mul(i128::from(10_000 - discount_bp))?;
     let denominator: i128 = 1000 * 10_000;
-    i64::try_from((numerator + denominator / 2) / denominator).ok()
+    i64::try_from((numerator + denominator / 2) / denominator)
+        .ok()
+        .filter(|v| *v <= crate::domain::money::MAX_AMOUNT_MINOR)
 }
 
 #[cfg(test)]

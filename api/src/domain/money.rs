@@ -35,6 +35,12 @@ impl Currency {
     }
 }
 
+/// The largest amount of money any input or stored amount may hold, in minor
+/// units: 10^13, one hundred billion in a two-decimal currency. Sums of up
+/// to 900,000 such amounts still fit the 64-bit integers the databases add
+/// them in.
+pub const MAX_AMOUNT_MINOR: i64 = 10_000_000_000_000;
+
 /// An exact amount: `minor_units` of `currency`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Money {
@@ -59,6 +65,18 @@ impl Money {
     /// fraction digits.
     pub fn parse(amount: &str, currency: Currency) -> Option<Self> {
         parse_minor_units(amount, currency.exponent()).map(|m| Self::new(m, currency))
+    }
+
+    /// Parses an amount given as input: like [`Money::parse`], and at most
+    /// [`MAX_AMOUNT_MINOR`] minor units either way.
+    pub fn parse_input(amount: &str, currency: Currency) -> Option<Self> {
+        Self::parse(amount, currency)
+            .filter(|m| m.minor_units.unsigned_abs() <= MAX_AMOUNT_MINOR.unsigned_abs())
+    }
+
+    /// The largest amount Tandem accepts in `currency`, as a decimal string.
+    pub fn max_amount(currency: Currency) -> String {
+        format_minor_units(MAX_AMOUNT_MINOR, currency.exponent())
     }
 }
 
@@ -171,5 +189,15 @@ mod tests {
             Money::parse("10.5", eur()).map(|m| m.amount()),
             Some("10.50".into())
         );
+    }
+
+    #[test]
+    fn amounts_above_the_maximum_are_refused_either_way() {
+        assert_eq!(Money::max_amount(eur()), "100000000000.00");
+        assert!(Money::parse_input("100000000000.00", eur()).is_some());
+        assert!(Money::parse_input("-100000000000.00", eur()).is_some());
+        assert!(Money::parse_input("100000000000.01", eur()).is_none());
+        assert!(Money::parse_input("92233720368547758.07", eur()).is_none());
+        assert!(Money::parse("100000000000.01", eur()).is_some());
     }
 }

@@ -5,6 +5,7 @@ use crate::error::{FieldError, UserErrorCode};
 
 /// A required, trimmed, non-blank string of at most `max` characters.
 pub fn required(field: &[&str], value: &str, max: usize) -> Result<String, FieldError> {
+    no_nul(field, value)?;
     let value = value.trim();
     if value.is_empty() {
         return Err(FieldError::new(
@@ -21,6 +22,19 @@ pub fn required(field: &[&str], value: &str, max: usize) -> Result<String, Field
         ));
     }
     Ok(value.to_owned())
+}
+
+/// Refuses the NUL character, which PostgreSQL cannot store in text: the
+/// same answer on both databases.
+pub fn no_nul(field: &[&str], value: &str) -> Result<(), FieldError> {
+    if value.contains('\0') {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::Invalid,
+            "must not contain the NUL character (U+0000)",
+        ));
+    }
+    Ok(())
 }
 
 /// An optional string: blank becomes `None`.
@@ -141,6 +155,18 @@ mod tests {
         assert_eq!(
             required(F, "abcdefghijk", 10).map_err(|e| e.code),
             Err(UserErrorCode::TooLong)
+        );
+    }
+
+    #[test]
+    fn text_with_a_nul_character_is_invalid_even_when_optional() {
+        assert_eq!(
+            required(F, "Ac\0me", 10).map_err(|e| e.code),
+            Err(UserErrorCode::Invalid)
+        );
+        assert_eq!(
+            optional(F, Some("\0"), 10).map_err(|e| e.code),
+            Err(UserErrorCode::Invalid)
         );
     }
 

@@ -1,6 +1,8 @@
 //! What every resolver gets: the database, the caller and the request id.
 
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
@@ -18,6 +20,37 @@ pub struct RequestContext {
     pub auth: Arc<AuthContext>,
     /// The peer address of the connection, for sign-in throttling.
     pub client_address: Option<String>,
+    /// What resolvers tell the HTTP layer about the response.
+    pub signals: Arc<Signals>,
+}
+
+/// What resolvers tell the HTTP layer: a wait the client is asked to
+/// respect (`Retry-After`), and how many sign-ins the request attempted.
+#[derive(Debug, Default)]
+pub struct Signals {
+    retry_after: Mutex<Option<u64>>,
+    logins: AtomicU32,
+}
+
+impl Signals {
+    /// Asks the client to wait `secs` seconds before retrying (the longest
+    /// wait asked for wins).
+    pub fn retry_after(&self, secs: u64) {
+        if let Ok(mut slot) = self.retry_after.lock() {
+            *slot = Some(slot.map_or(secs, |s| s.max(secs)));
+        }
+    }
+
+    /// The wait asked for, if any.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after.lock().ok().and_then(|s| *s)
+    }
+
+    /// Counts a sign-in attempt; the number of attempts so far, this one
+    /// included.
+    pub fn count_login(&self) -> u32 {
+        self.logins.fetch_add(1, Ordering::Relaxed) + 1
+    }
 }
 
 impl RequestContext {

@@ -33,6 +33,14 @@ pub fn split<T>(result: Result<T, AppError>) -> async_graphql::Result<(Option<T>
         Err(AppError::Invalid(errors)) => {
             Ok((None, errors.into_iter().map(UserError::from).collect()))
         }
+        Err(throttled @ AppError::Throttled(_)) => Ok((
+            None,
+            vec![UserError {
+                field: vec!["input".into()],
+                message: throttled.message(),
+                code: UserErrorCode::Throttled,
+            }],
+        )),
         Err(other) => Err(other.into()),
     }
 }

@@ -53,13 +53,14 @@ const IDLE_YIELDS: usize = 64;
 /// then split a page of 100 into several batches whenever the machine is
 /// slow. Yielding first lets every ready resolver enqueue its key, so the
 /// statement count does not depend on timing.
+/// The batch runs within the request's budget (its statements count).
 pub fn spawn_when_idle(task: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+    tokio::spawn(crate::budget::inherit(async move {
         for _ in 0..IDLE_YIELDS {
             tokio::task::yield_now().await;
         }
         task.await;
-    })
+    }))
 }
 
 #[derive(Clone)]

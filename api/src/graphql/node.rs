@@ -183,6 +183,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Fetches any object by its global id; `null` when it does not exist or
     /// is not visible to the caller. A malformed id is BAD_USER_INPUT.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -194,6 +195,7 @@ impl NodeQuery {
 
     /// Fetches several objects by global id, in the order given; each is
     /// `null` when it does not exist or is not visible. At most 100 ids.
+    #[graphql(complexity = "crate::graphql::cost::NODES + ids.len().min(100) * child_complexity")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

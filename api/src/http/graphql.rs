@@ -2,7 +2,9 @@
 //! operation; GET runs queries only (a mutation over GET is 405); a browser
 //! asking for HTML at GET gets GraphiQL.
 
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -13,10 +15,12 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::request_id::RequestId;
+use crate::budget::{self, Budget, Exceeded};
 use crate::caller::Caller;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorCode, RETRY_AFTER_SECS};
 use crate::graphql::RequestContext;
 use crate::graphql::batch;
+use crate::graphql::context::Signals;
 use crate::graphql::engagements::EngagementLoaders;
 use crate::graphql::loaders::Loaders;
 use crate::graphql::splits::SplitLoaders;
@@ -205,11 +209,11 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     execute(&req, &state, request).await
 }
 
-/// What a request's selected operation is: its type and, when they are all
-/// plain fields, the names of its top-level fields.
+/// What a request's selected operation is: its type, the names of its
+/// top-level fields (fragments at the root included) and how many there are.
 struct Operation {
     ty: OperationType,
-    root_fields: Option<Vec<String>>,
+    root_fields: Vec<String>,
 }
 
 /// Parses the document to find the operation that will run; `None` when it
@@ -223,17 +227,28 @@ fn operation(query: &str, operation_name: Option<&str>) -> Option<Operation> {
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
         (DocumentOperations::Multiple(_), None) => return None,
     };
-    let root_fields = op
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(f) => Some(f.node.name.node.to_string()),
-            _ => None,
-        })
-        .collect();
+    let mut root_fields = Vec::new();
+    // The root selection with its fragments spread, with a stack of our own
+    // (no recursion) and each named fragment spread once, so that neither
+    // deep nor cyclic fragments can run away.
+    let mut spread = std::collections::HashSet::new();
+    let mut stack = vec![&op.node.selection_set.node];
+    while let Some(set) = stack.pop() {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => root_fields.push(f.node.name.node.to_string()),
+                Selection::InlineFragment(f) => stack.push(&f.node.selection_set.node),
+                Selection::FragmentSpread(f) => {
+                    let name = &f.node.fragment_name.node;
+                    if spread.insert(name.clone())
+                        && let Some(fragment) = doc.fragments.get(name)
+                    {
+                        stack.push(&fragment.node.selection_set.node);
+                    }
+                }
+            }
+        }
+    }
     Some(Operation {
         ty: op.node.ty,
         root_fields,
@@ -244,6 +259,9 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     operation(query, operation_name)
         .is_some_and(|op| matches!(op.ty, OperationType::Mutation | OperationType::Subscription))
 }
+
+/// Root fields of introspection.
+const INTROSPECTION_FIELDS: &[&str] = &["__schema", "__type", "__typename"];
 
 /// Root fields an anonymous caller may use: signing in, and the schema.
 const PUBLIC_FIELDS: &[&str] = &[
@@ -274,6 +292,23 @@ pub(crate) fn unauthenticated(message: &str, bad_credential: bool) -> HttpRespon
     res
 }
 
+/// 503 with `Retry-After`: the database could not take the request in time.
+pub(crate) fn busy_response() -> HttpResponse {
+    let err = AppError::Busy;
+    let mut res = HttpResponse::ServiceUnavailable().json(serde_json::json!({
+        "errors": [{
+            "message": err.message(),
+            "extensions": { "code": err.code().as_str(), "retryAfterSeconds": RETRY_AFTER_SECS }
+        }],
+        "extensions": { "retryAfterSeconds": RETRY_AFTER_SECS }
+    }));
+    res.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(RETRY_AFTER_SECS),
+    );
+    res
+}
+
 /// The caller of the request, from its `Authorization: Bearer` header.
 pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
@@ -289,9 +324,10 @@ pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Cal
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`", true))?;
-    match services::auth::authenticate(&state.db, &state.auth, credential).await {
+    match services::auth::authenticate(&state.pools, &state.auth, credential).await {
         Ok(caller) => Ok(caller),
         Err(AppError::Unauthenticated(message)) => Err(unauthenticated(&message, true)),
+        Err(AppError::Busy) => Err(busy_response()),
         Err(other) => Err(HttpResponse::InternalServerError().json(serde_json::json!({
             "errors": [{
                 "message": other.message(),
@@ -301,22 +337,111 @@ pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Cal
     }
 }
 
+/// The client's address: the peer's, or, when the peer is a trusted
+/// reverse proxy, the last address of `X-Forwarded-For` that is not a
+/// trusted proxy (proxies append the address they received from, so the
+/// addresses left of an untrusted one may be forged by the client).
+fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in forwarded.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            // A malformed hop: nothing left of it can be trusted.
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
+}
+
+/// A response made of one error, refused before execution.
+fn refused(err: AppError) -> async_graphql::Response {
+    let err: async_graphql::Error = err.into();
+    async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())])
+}
+
+/// The deepest nesting of brackets (`{`, `(`, `[`) a document may have. The
+/// GraphQL parser recurses once or more per level, with no limit of its
+/// own, so a document of a few thousand levels (well under the body limit)
+/// would overflow a worker's stack; no useful document comes near this.
+pub const MAX_DOCUMENT_NESTING: usize = 64;
+
+/// Whether `document` nests its brackets at most `limit` deep, outside
+/// strings, block strings and comments: one pass over the text, before
+/// anything parses it.
+fn nesting_within(document: &str, limit: usize) -> bool {
+    let bytes = document.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return false;
+                }
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
 async fn execute(
     req: &HttpRequest,
     state: &AppState,
     request: async_graphql::Request,
 ) -> HttpResponse {
     let request_id = request_id(req);
+    if !nesting_within(&request.query, MAX_DOCUMENT_NESTING) {
+        let response = refused(AppError::BadUserInput(format!(
+            "the document nests brackets more than {MAX_DOCUMENT_NESTING} levels deep"
+        )));
+        return respond(req, &request_id, response, None);
+    }
     let caller = match caller_of(req, state).await {
         Ok(caller) => caller,
         Err(res) => return res,
     };
     let op = operation(&request.query, request.operation_name.as_deref());
     if caller == Caller::Anonymous {
-        let public = op
-            .as_ref()
-            .and_then(|op| op.root_fields.as_ref())
-            .is_some_and(|fields| fields.iter().all(|f| PUBLIC_FIELDS.contains(&f.as_str())));
+        let public = op.as_ref().is_some_and(|op| {
+            op.root_fields
+                .iter()
+                .all(|f| PUBLIC_FIELDS.contains(&f.as_str()))
+        });
         if !public {
             return unauthenticated("sign in first: send `Authorization: Bearer <token>`", false);
         }
@@ -331,51 +456,148 @@ async fn execute(
             "this token is read-only",
         );
     }
-    let loaders = Arc::new(Loaders::new(&state.db, &caller));
+    let limits = &state.limits;
+    let root_fields = op.as_ref().map_or(0, |op| op.root_fields.len());
+    if root_fields > limits.max_root_fields {
+        let response = refused(AppError::TooExpensive(format!(
+            "the operation has {root_fields} root fields; at most {} are allowed (limit TANDEM_MAX_ROOT_FIELDS)",
+            limits.max_root_fields
+        )));
+        return respond(req, &request_id, response, None);
+    }
+    let logins = op.as_ref().map_or(0, |op| {
+        op.root_fields
+            .iter()
+            .filter(|f| f.as_str() == "login")
+            .count()
+    });
+    if logins > 1 {
+        // Each guess counts against the address's sign-in budget; one
+        // request may not spend it in one go.
+        let response = refused(AppError::BadUserInput(format!(
+            "sign in once per request: the operation has {logins} `login` fields"
+        )));
+        return respond(req, &request_id, response, None);
+    }
+    let introspection_only = op.as_ref().is_some_and(|op| {
+        !op.root_fields.is_empty()
+            && op
+                .root_fields
+                .iter()
+                .all(|f| INTROSPECTION_FIELDS.contains(&f.as_str()))
+    });
+    let schema = match (&state.introspection_schema, introspection_only) {
+        (Some(schema), true) => schema,
+        _ => &state.schema,
+    };
+    // Queries read through the read pool; mutations use the writer for all
+    // they read and write.
+    let db = match &op {
+        Some(op) if op.ty == OperationType::Query => state.pools.read.clone(),
+        _ => state.pools.write.clone(),
+    };
+    let loaders = Arc::new(Loaders::new(&db, &caller));
     let batch_ctx = batch::Ctx {
-        db: state.db.clone(),
+        db: db.clone(),
         caller: caller.clone(),
     };
     let engagement_loaders = Arc::new(EngagementLoaders::new(&batch_ctx));
     let split_loaders = Arc::new(SplitLoaders::new(&batch_ctx));
+    let signals = Arc::new(Signals::default());
     let context = RequestContext {
-        db: state.db.clone(),
+        db,
         caller,
         request_id: request_id.clone(),
         auth: Arc::clone(&state.auth),
-        client_address: req.peer_addr().map(|a| a.ip().to_string()),
+        client_address: client_address(req, &state.auth.settings.trusted_proxies)
+            .map(|a| a.to_string()),
+        signals: Arc::clone(&signals),
     };
-    let mut response = state
-        .schema
-        .execute(
-            request
-                .data(context)
-                .data(loaders)
-                .data(engagement_loaders)
-                .data(split_loaders),
-        )
-        .await;
+    let budget = Budget::new(
+        limits.max_statements,
+        Duration::from_millis(limits.request_timeout_ms.max(1)),
+        limits.filters(),
+    );
+    let execution = schema.execute(
+        request
+            .data(context)
+            .data(loaders)
+            .data(engagement_loaders)
+            .data(split_loaders),
+    );
+    let response = match budget::run(budget, execution).await {
+        Ok(response) => response,
+        Err(Exceeded::Statements(n)) => {
+            tracing::warn!(limit = n, "request stopped: statement budget spent");
+            refused(AppError::TooExpensive(format!(
+                "the request sent more than {n} SQL statements and was stopped (limit TANDEM_MAX_STATEMENTS); ask for less at once"
+            )))
+        }
+        Err(Exceeded::Time(t)) => {
+            tracing::warn!(
+                limit_ms = t.as_millis() as u64,
+                "request stopped: out of time"
+            );
+            refused(AppError::Timeout)
+        }
+    };
+    respond(req, &request_id, response, signals.retry_after_secs())
+}
+
+/// The HTTP response for a GraphQL response: the status the spec and the
+/// errors call for, `Retry-After` when a wait was asked for (a busy
+/// database, a throttled sign-in), also as `extensions.retryAfterSeconds`.
+fn respond(
+    req: &HttpRequest,
+    request_id: &str,
+    mut response: async_graphql::Response,
+    retry_after: Option<u64>,
+) -> HttpResponse {
     for err in &mut response.errors {
-        label(err, &request_id);
+        label(err, request_id);
+    }
+    let busy = response.errors.iter().any(|e| {
+        e.extensions.as_ref().and_then(|x| x.get("code"))
+            == Some(&async_graphql::Value::from(
+                ErrorCode::DatabaseBusy.as_str(),
+            ))
+    });
+    let retry_after = if busy {
+        Some(
+            retry_after
+                .unwrap_or(RETRY_AFTER_SECS)
+                .max(RETRY_AFTER_SECS),
+        )
+    } else {
+        retry_after
+    };
+    if let Some(secs) = retry_after {
+        response
+            .extensions
+            .insert("retryAfterSeconds".into(), async_graphql::Value::from(secs));
     }
     let graphql_response = wants_graphql_response(req);
     // Under application/graphql-response+json, a request that failed before
     // execution (syntax, validation, limits) is a 400; with plain JSON it is
-    // always 200, as the spec asks.
-    let status =
-        if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
+    // always 200, as the spec asks. A busy database is a 503 either way.
+    let status = if busy {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let content_type = if graphql_response {
         GRAPHQL_RESPONSE
     } else {
         "application/json"
     };
-    HttpResponse::build(status)
-        .content_type(content_type)
-        .json(response)
+    let mut res = HttpResponse::build(status);
+    res.content_type(content_type);
+    if let Some(secs) = retry_after {
+        res.insert_header((header::RETRY_AFTER, secs));
+    }
+    res.json(response)
 }
 
 /// Gives every error a code: errors from our resolvers already carry one;
@@ -389,5 +611,21 @@ fn label(err: &mut ServerError, request_id: &str) {
     }
     if ext.get("code") == Some(&async_graphql::Value::from(ErrorCode::Internal.as_str())) {
         ext.set("requestId", request_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_and_comments() {
+        assert!(nesting_within("{ a { b(x: [1, {c: 2}]) } }", 5));
+        assert!(!nesting_within("{ a { b(x: [1, {c: 2}]) } }", 4));
+        let noisy = "{ a(s: \"{{{{[[[[\", t: \"\"\" ((( \\\"\"\" {{{ \"\"\") # {{{{{\n }";
+        assert!(nesting_within(noisy, 2), "{noisy}");
+        let deep = format!("{}{}", "{not: ".repeat(5000), "}".repeat(5000));
+        assert!(!nesting_within(&deep, MAX_DOCUMENT_NESTING));
+        assert!(nesting_within("", 0));
     }
 }

@@ -2,12 +2,12 @@
 //! exports), `/health`, `/ready`, `/metrics`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
-use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
-use crate::db::StatementCounter;
+use crate::db::{Pools, StatementCounter};
 use crate::graphql::AppSchema;
 use crate::services::auth::AuthContext;
 
@@ -17,8 +17,12 @@ pub mod request_id;
 
 /// Shared by every request.
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub pools: Pools,
     pub schema: AppSchema,
+    /// The schema that answers operations made only of introspection
+    /// fields: the same types, with a depth limit that the standard
+    /// introspection query fits in. `None` when introspection is off.
+    pub introspection_schema: Option<AppSchema>,
     pub limits: Limits,
     pub statements: Arc<StatementCounter>,
     pub auth: Arc<AuthContext>,
@@ -40,9 +44,21 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
-/// The database answers; 503 when it does not.
+/// How long `/ready` waits for the database before it answers 503.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The database answers; 503 when it does not, within a second whatever the
+/// pool's own timeouts.
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
+    let ping = async {
+        state.pools.write.ping().await?;
+        state.pools.read.ping().await
+    };
+    let outcome = match tokio::time::timeout(READY_TIMEOUT, ping).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {READY_TIMEOUT:?}")),
+    };
+    match outcome {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Err(err) => {
             tracing::warn!(error = %err, "database not reachable");

@@ -110,11 +110,11 @@ pub async fn export(
         Ok(filter) => filter,
         Err(err) => return error_response(&err),
     };
-    let prepared = match reports::prepare(&state.db, &caller, report, filter).await {
+    let prepared = match reports::prepare(&state.pools.read, &caller, report, filter).await {
         Ok(prepared) => prepared,
         Err(err) => return error_response(&err),
     };
-    let rows = match state.db.stream_raw(prepared.statement()).await {
+    let rows = match state.pools.read.stream_raw(prepared.statement()).await {
         Ok(rows) => rows,
         Err(err) => return error_response(&AppError::from(err)),
     };
@@ -174,6 +174,9 @@ async fn parse_filter(
         if !seen.insert(key.clone()) {
             return Err(invalid(&key, "give this parameter once"));
         }
+        if value.contains('\0') {
+            return Err(invalid(&key, "may not contain the NUL character (U+0000)"));
+        }
         let value = value.trim().to_owned();
         match key.as_str() {
             "client" => filter.client_id = Some(client_id(state, caller, &value).await?),
@@ -223,7 +226,7 @@ async fn client_id(state: &AppState, caller: &Caller, value: &str) -> Result<Uui
         }
         return Err(invalid("client", "this id is not a client's"));
     }
-    let found = clients::find_by_code(&state.db, caller, value).await?;
+    let found = clients::find_by_code(&state.pools.read, caller, value).await?;
     found.map(|c| c.id).ok_or_else(|| {
         AppError::invalid(
             &["filter", "client"],
@@ -241,6 +244,9 @@ fn error_response(err: &AppError) -> HttpResponse {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
         ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::QueryTooExpensive => StatusCode::BAD_REQUEST,
+        ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::DatabaseBusy => return super::graphql::busy_response(),
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if let AppError::Invalid(fields) = err {

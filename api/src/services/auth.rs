@@ -5,7 +5,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
 };
 use tandem_entities::{api_token, client_manager, login_throttle, refresh_token, user};
 use uuid::Uuid;
@@ -21,6 +21,40 @@ use crate::services::pagination::{self, Ordering, PageRequest, Slice};
 pub struct AuthContext {
     pub keys: JwtKeys,
     pub settings: AuthSettings,
+    /// When this process last recorded each API token's use, so that a burst
+    /// of requests with one token records it once, not once per request.
+    pub touched: std::sync::Mutex<std::collections::HashMap<Uuid, std::time::Instant>>,
+}
+
+impl AuthContext {
+    pub fn new(keys: JwtKeys, settings: AuthSettings) -> Self {
+        Self {
+            keys,
+            settings,
+            touched: Default::default(),
+        }
+    }
+
+    /// True when `token`'s use is due to be recorded by this process (and
+    /// notes that it is being recorded now).
+    fn touch_due(&self, token: Uuid) -> bool {
+        let Ok(mut touched) = self.touched.lock() else {
+            return true;
+        };
+        let now = std::time::Instant::now();
+        let every = std::time::Duration::from_secs(TOUCH_EVERY_SECS as u64);
+        if touched
+            .get(&token)
+            .is_some_and(|t| now.duration_since(*t) < every)
+        {
+            return false;
+        }
+        if touched.len() >= 10_000 {
+            touched.retain(|_, t| now.duration_since(*t) < every);
+        }
+        touched.insert(token, now);
+        true
+    }
 }
 
 /// What a successful login or refresh returns.
@@ -40,17 +74,21 @@ fn is_api_token(credential: &str) -> bool {
 
 /// Turns the bearer credential of a request into its caller. Any credential
 /// that is malformed, expired, revoked or belongs to a disabled user is
-/// UNAUTHENTICATED.
+/// UNAUTHENTICATED. Nothing is written on the way: reading a token's row
+/// (API tokens) or the user with its session (JWTs) is one indexed lookup,
+/// and an API token's `lastUsedAt` is recorded off the request path.
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    pools: &crate::db::Pools,
     auth: &AuthContext,
     credential: &str,
 ) -> AppResult<Caller> {
+    let db = &pools.read;
     let rejected = || AppError::Unauthenticated("invalid or expired credentials".into());
-    let (user_id, can_write) = if is_api_token(credential) {
-        let token = api_token::Entity::find()
+    let (user, can_write) = if is_api_token(credential) {
+        let (token, user) = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(tokens::hash(credential)))
+            .find_also_related(user::Entity)
             .one(db)
             .await?
             .ok_or_else(rejected)?;
@@ -58,35 +96,65 @@ pub async fn authenticate(
         if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e <= now) {
             return Err(rejected());
         }
-        touch_api_token(db, token.id, now).await?;
-        (token.user_id, token.scopes.split(',').any(|s| s == "write"))
+        if token
+            .last_used_at
+            .is_none_or(|t| t < now - TimeDelta::seconds(TOUCH_EVERY_SECS))
+            && auth.touch_due(token.id)
+        {
+            touch_api_token(pools.write.clone(), token.id, now);
+        }
+        (
+            user.ok_or_else(rejected)?,
+            token.scopes.split(',').any(|s| s == "write"),
+        )
     } else {
-        (auth.keys.verify(credential).ok_or_else(rejected)?, true)
+        let verified = auth.keys.verify(credential).ok_or_else(rejected)?;
+        let live = refresh_token::Entity::find()
+            .select_only()
+            .column(refresh_token::Column::Id)
+            .filter(refresh_token::Column::FamilyId.eq(verified.session_id))
+            .filter(refresh_token::Column::UserId.eq(verified.user_id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .limit(1)
+            .into_query();
+        let user = user::Entity::find_by_id(verified.user_id)
+            .filter(Expr::exists(live))
+            .one(db)
+            .await?
+            .ok_or_else(rejected)?;
+        (user, true)
     };
-    let user = user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .filter(|u| u.active)
-        .ok_or_else(rejected)?;
+    if !user.active {
+        return Err(rejected());
+    }
     principal(db, &user, can_write)
         .await
         .map(|p| Caller::User(Box::new(p)))
 }
 
-/// Records use of an API token, at most once a minute per token.
-async fn touch_api_token(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
-    let stale = now - TimeDelta::minutes(1);
-    api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedAt, Expr::value(domain::now()))
-        .filter(api_token::Column::Id.eq(id))
-        .filter(
-            api_token::Column::LastUsedAt
-                .is_null()
-                .or(api_token::Column::LastUsedAt.lt(stale)),
-        )
-        .exec(db)
-        .await?;
-    Ok(())
+/// How often an API token's `lastUsedAt` is recorded, at most.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// Records use of an API token in the background, at most once a minute per
+/// token (the condition makes concurrent touches one write). A request
+/// never waits for it, so a busy writer cannot hold up a script's reads.
+fn touch_api_token(db: DatabaseConnection, id: Uuid, now: DateTime<Utc>) {
+    let stale = now - TimeDelta::seconds(TOUCH_EVERY_SECS);
+    tokio::spawn(async move {
+        let touched = api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(domain::now()))
+            .filter(api_token::Column::Id.eq(id))
+            .filter(
+                api_token::Column::LastUsedAt
+                    .is_null()
+                    .or(api_token::Column::LastUsedAt.lt(stale)),
+            )
+            .exec(&db)
+            .await;
+        if let Err(err) = touched {
+            tracing::warn!(error = %err, "could not record an API token's use");
+        }
+    });
 }
 
 /// The request's view of `user`.
@@ -130,35 +198,22 @@ fn invalid_credentials() -> AppError {
     )])
 }
 
-fn throttled(retry_after: i64) -> AppError {
-    AppError::Invalid(vec![FieldError::new(
-        &["input"],
-        UserErrorCode::Throttled,
-        format!("too many failed sign-ins; try again in {retry_after} seconds"),
-    )])
-}
+/// The longest password accepted at sign-in; anything longer cannot be a
+/// password of ours (see `users::check_password`), so it is refused without
+/// hashing it.
+const MAX_PASSWORD_CHARS: usize = 1024;
 
-/// Seconds until `key` may try again, if it is throttled.
-async fn throttle_wait(
+/// Reserves one sign-in attempt for `key`, in one conditional upsert: the
+/// attempt counts only while the key has attempts left in its window (or its
+/// window has ended, which starts a new one). Concurrent attempts are
+/// serialised on the key's row, so at most `max` are ever let through per
+/// window, however many arrive at once. `Ok(false)` when none are left.
+async fn reserve_attempt(
     db: &impl ConnectionTrait,
     key: &str,
     max: i32,
     window: TimeDelta,
-) -> AppResult<Option<i64>> {
-    let Some(row) = login_throttle::Entity::find_by_id(key.to_owned())
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let ends = row.window_started_at + window;
-    let now = Utc::now();
-    Ok((row.failures >= max && ends > now).then(|| std::cmp::max((ends - now).num_seconds(), 1)))
-}
-
-/// Counts a failure for `key`, starting a new window when the old one ended.
-/// One upsert statement, so concurrent failures are all counted.
-async fn record_failure(db: &impl ConnectionTrait, key: &str, window: TimeDelta) -> AppResult<()> {
+) -> AppResult<bool> {
     let now = domain::now();
     let window_start = now - window;
     let row = login_throttle::ActiveModel {
@@ -166,38 +221,61 @@ async fn record_failure(db: &impl ConnectionTrait, key: &str, window: TimeDelta)
         failures: Set(1),
         window_started_at: Set(now),
     };
-    let restart = Expr::col((
-        login_throttle::Entity,
-        login_throttle::Column::WindowStartedAt,
-    ))
-    .lt(window_start);
-    login_throttle::Entity::insert(row)
+    let col = |c: login_throttle::Column| Expr::col((login_throttle::Entity, c));
+    let ended = col(login_throttle::Column::WindowStartedAt).lt(window_start);
+    let reserved = login_throttle::Entity::insert(row)
         .on_conflict(
             OnConflict::column(login_throttle::Column::Key)
                 .value(
                     login_throttle::Column::Failures,
-                    Expr::case(restart.clone(), Expr::value(1)).finally(
-                        Expr::col((login_throttle::Entity, login_throttle::Column::Failures))
-                            .add(1),
-                    ),
+                    Expr::case(ended.clone(), Expr::value(1))
+                        .finally(col(login_throttle::Column::Failures).add(1)),
                 )
                 .value(
                     login_throttle::Column::WindowStartedAt,
-                    Expr::case(restart, Expr::value(now)).finally(Expr::col((
-                        login_throttle::Entity,
-                        login_throttle::Column::WindowStartedAt,
-                    ))),
+                    Expr::case(ended.clone(), Expr::value(now))
+                        .finally(col(login_throttle::Column::WindowStartedAt)),
                 )
+                .action_and_where(ended.or(col(login_throttle::Column::Failures).lt(max)))
                 .to_owned(),
         )
         .exec_without_returning(db)
+        .await?;
+    Ok(reserved == 1)
+}
+
+/// Seconds until `key` may try again (at least 1).
+async fn throttle_wait(db: &impl ConnectionTrait, key: &str, window: TimeDelta) -> AppResult<u64> {
+    let row = login_throttle::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?;
+    let secs = row.map_or(1, |r| {
+        (r.window_started_at + window - Utc::now()).num_seconds()
+    });
+    Ok(std::cmp::max(u64::try_from(secs).unwrap_or(0), 1))
+}
+
+/// Gives back an attempt reserved for `key` (a sign-in that succeeded does
+/// not count towards the address's limit).
+async fn refund_attempt(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
+    login_throttle::Entity::update_many()
+        .col_expr(
+            login_throttle::Column::Failures,
+            Expr::col(login_throttle::Column::Failures).sub(1),
+        )
+        .filter(login_throttle::Column::Key.eq(key))
+        .filter(login_throttle::Column::Failures.gt(0))
+        .exec(db)
         .await?;
     Ok(())
 }
 
 /// Signs a user in. A wrong e-mail and a wrong password give the same answer
-/// in about the same time; repeated failures are throttled per account and
-/// per client address.
+/// in about the same time. Every attempt first reserves a place in the
+/// account's and the address's windows (5 and 30 per 15 minutes by
+/// default); once none is left the answer is THROTTLED with the wait, and
+/// the password is not even checked. A successful sign-in clears the
+/// account's count and gives the address its place back.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     db: &DatabaseConnection,
@@ -209,17 +287,30 @@ pub async fn login(
     let email = email.trim().to_lowercase();
     let s = &auth.settings;
     let window = TimeDelta::seconds(s.login_window_secs);
+    // What no account can have: too long for the column, or text the
+    // database cannot store. It still costs the address an attempt.
+    let impossible = email.chars().count() > 254
+        || email.contains('\0')
+        || password.chars().count() > MAX_PASSWORD_CHARS;
     let account_key = format!("account:{email}");
     let address_key = client_address.map(|a| format!("address:{a}"));
-    if let Some(wait) =
-        throttle_wait(db, &account_key, s.login_max_failures_per_account, window).await?
-    {
-        return Err(throttled(wait));
-    }
     if let Some(key) = &address_key
-        && let Some(wait) = throttle_wait(db, key, s.login_max_failures_per_address, window).await?
+        && !reserve_attempt(db, key, s.login_max_failures_per_address, window).await?
     {
-        return Err(throttled(wait));
+        return Err(AppError::Throttled(throttle_wait(db, key, window).await?));
+    }
+    if impossible {
+        password::verify_dummy("");
+        tracing::info!("sign-in failed");
+        return Err(invalid_credentials());
+    }
+    if !reserve_attempt(db, &account_key, s.login_max_failures_per_account, window).await? {
+        if let Some(key) = &address_key {
+            refund_attempt(db, key).await?;
+        }
+        return Err(AppError::Throttled(
+            throttle_wait(db, &account_key, window).await?,
+        ));
     }
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -233,16 +324,15 @@ pub async fn login(
         }
     };
     let Some(user) = found.filter(|_| ok) else {
-        record_failure(db, &account_key, window).await?;
-        if let Some(key) = &address_key {
-            record_failure(db, key, window).await?;
-        }
         tracing::info!("sign-in failed");
         return Err(invalid_credentials());
     };
     login_throttle::Entity::delete_by_id(account_key)
         .exec(db)
         .await?;
+    if let Some(key) = &address_key {
+        refund_attempt(db, key).await?;
+    }
     let txn = db.begin().await?;
     let session = new_session(&txn, auth, user, Uuid::now_v7()).await?;
     txn.commit().await?;
@@ -256,8 +346,10 @@ async fn new_session(
     user: user::Model,
     family: Uuid,
 ) -> AppResult<Session> {
-    let (access_token, access_token_expires_at) =
-        auth.keys.issue(user.id).map_err(AppError::internal)?;
+    let (access_token, access_token_expires_at) = auth
+        .keys
+        .issue(user.id, family)
+        .map_err(AppError::internal)?;
     let refresh = tokens::new_refresh_token();
     let now = domain::now();
     let refresh_token_expires_at = now + TimeDelta::days(auth.settings.refresh_token_ttl_days);

@@ -33,8 +33,12 @@ pub struct BudgetFilter {
     pub combinators: Combinators<BudgetFilter>,
 }
 
-impl BudgetFilter {
-    fn condition(&self, depth: usize) -> AppResult<Condition> {
+impl crate::services::filter::Nested for BudgetFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
         use budget::Column as C;
         let mut cond = Condition::all();
         if let Some(f) = &self.client_id {
@@ -46,7 +50,7 @@ impl BudgetFilter {
         if let Some(f) = &self.status {
             cond = cond.add(f.condition(C::Status)?);
         }
-        self.combinators.apply(cond, depth, |f, d| f.condition(d))
+        Ok(cond)
     }
 }
 
@@ -197,7 +201,7 @@ pub async fn list(
     order: BudgetOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<budget::Model>> {
-    let select = visible(caller).filter(filter.condition(0)?);
+    let select = visible(caller).filter(crate::services::filter::build(filter)?);
     pagination::paginate(db, select, &order.ordering(), page).await
 }
 
@@ -207,7 +211,7 @@ pub async fn count(
     filter: &BudgetFilter,
 ) -> AppResult<u64> {
     Ok(visible(caller)
-        .filter(filter.condition(0)?)
+        .filter(crate::services::filter::build(filter)?)
         .count(db)
         .await?)
 }
@@ -546,14 +550,15 @@ pub async fn set_line(
     }
     let currency = Currency::parse(&source.currency)
         .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
-    let planned = Money::parse(&input.planned, currency)
+    let planned = Money::parse_input(&input.planned, currency)
         .ok_or_else(|| {
             AppError::invalid(
                 &["input", "planned"],
                 UserErrorCode::Invalid,
                 format!(
-                    "must be an exact decimal amount with at most {} decimals",
-                    currency.exponent()
+                    "must be an exact decimal amount with at most {} decimals, at most {}",
+                    currency.exponent(),
+                    Money::max_amount(currency)
                 ),
             )
         })?

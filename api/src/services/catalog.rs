@@ -84,8 +84,12 @@ fn covers(area: InvestmentArea) -> Condition {
     Condition::all().add(wrapped.like(LikeExpr::new(format!("%,{value},%")).escape('\\')))
 }
 
-impl ServiceFilter {
-    fn condition(&self, depth: usize) -> AppResult<Condition> {
+impl crate::services::filter::Nested for ServiceFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
         let mut cond = Condition::all();
         if let Some(f) = &self.code {
             cond = cond.add(f.condition(service::Column::Code)?);
@@ -124,7 +128,7 @@ impl ServiceFilter {
                 cond = cond.add(any);
             }
         }
-        self.combinators.apply(cond, depth, |f, d| f.condition(d))
+        Ok(cond)
     }
 }
 
@@ -238,7 +242,7 @@ pub async fn list(
     order: ServiceOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<service::Model>> {
-    let select = visible(caller).filter(filter.condition(0)?);
+    let select = visible(caller).filter(crate::services::filter::build(filter)?);
     pagination::paginate(db, select, &order.ordering(), page).await
 }
 
@@ -248,7 +252,7 @@ pub async fn count(
     filter: &ServiceFilter,
 ) -> AppResult<u64> {
     Ok(visible(caller)
-        .filter(filter.condition(0)?)
+        .filter(crate::services::filter::build(filter)?)
         .count(db)
         .await?)
 }

@@ -49,8 +49,12 @@ pub struct ClientFilter {
     pub combinators: Combinators<ClientFilter>,
 }
 
-impl ClientFilter {
-    fn condition(&self, depth: usize) -> AppResult<Condition> {
+impl crate::services::filter::Nested for ClientFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
         let mut cond = Condition::all();
         if let Some(f) = &self.name {
             cond = cond.add(f.condition(client::Column::Name)?);
@@ -67,7 +71,7 @@ impl ClientFilter {
         if let Some(f) = &self.status {
             cond = cond.add(f.condition(client::Column::Status)?);
         }
-        self.combinators.apply(cond, depth, |f, d| f.condition(d))
+        Ok(cond)
     }
 }
 
@@ -165,7 +169,7 @@ pub async fn list(
     order: ClientOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<client::Model>> {
-    let select = visible(caller).filter(filter.condition(0)?);
+    let select = visible(caller).filter(crate::services::filter::build(filter)?);
     pagination::paginate(db, select, &order.ordering(), page).await
 }
 
@@ -175,7 +179,7 @@ pub async fn count(
     filter: &ClientFilter,
 ) -> AppResult<u64> {
     Ok(visible(caller)
-        .filter(filter.condition(0)?)
+        .filter(crate::services::filter::build(filter)?)
         .count(db)
         .await?)
 }

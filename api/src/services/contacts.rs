@@ -50,8 +50,12 @@ pub struct ContactFilter {
     pub combinators: Combinators<ContactFilter>,
 }
 
-impl ContactFilter {
-    fn condition(&self, depth: usize) -> AppResult<Condition> {
+impl crate::services::filter::Nested for ContactFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
         let mut cond = Condition::all();
         if let Some(f) = &self.client_id {
             cond = cond.add(f.condition(contact::Column::ClientId)?);
@@ -71,7 +75,7 @@ impl ContactFilter {
         if let Some(f) = &self.function {
             cond = cond.add(f.condition(contact::Column::Function)?);
         }
-        self.combinators.apply(cond, depth, |f, d| f.condition(d))
+        Ok(cond)
     }
 }
 
@@ -155,7 +159,7 @@ pub async fn list(
     order: ContactOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<contact::Model>> {
-    let select = visible(caller).filter(filter.condition(0)?);
+    let select = visible(caller).filter(crate::services::filter::build(filter)?);
     pagination::paginate(db, select, &order.ordering(), page).await
 }
 
@@ -165,7 +169,7 @@ pub async fn count(
     filter: &ContactFilter,
 ) -> AppResult<u64> {
     Ok(visible(caller)
-        .filter(filter.condition(0)?)
+        .filter(crate::services::filter::build(filter)?)
         .count(db)
         .await?)
 }

@@ -61,8 +61,12 @@ pub struct EngagementFilter {
     pub combinators: Combinators<EngagementFilter>,
 }
 
-impl EngagementFilter {
-    fn condition(&self, depth: usize) -> AppResult<Condition> {
+impl crate::services::filter::Nested for EngagementFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
         use engagement::Column as C;
         let mut cond = Condition::all();
         if let Some(f) = &self.status {
@@ -105,7 +109,7 @@ impl EngagementFilter {
         if let Some(f) = &self.name {
             cond = cond.add(f.condition(C::Name)?);
         }
-        self.combinators.apply(cond, depth, |f, d| f.condition(d))
+        Ok(cond)
     }
 }
 
@@ -205,7 +209,7 @@ pub async fn list(
     order: EngagementOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<engagement::Model>> {
-    let select = visible(caller).filter(filter.condition(0)?);
+    let select = visible(caller).filter(crate::services::filter::build(filter)?);
     pagination::paginate(db, select, &order.ordering(), page).await
 }
 
@@ -215,7 +219,7 @@ pub async fn count(
     filter: &EngagementFilter,
 ) -> AppResult<u64> {
     Ok(visible(caller)
-        .filter(filter.condition(0)?)
+        .filter(crate::services::filter::build(filter)?)
         .count(db)
         .await?)
 }
@@ -945,9 +949,45 @@ fn amounts(quantity_milli: i64, price: i64, cost: i64, discount_bp: i32) -> AppR
         _ => Err(AppError::invalid(
             &["input", "quantity"],
             UserErrorCode::Invalid,
-            "the line's amount is too large",
+            format!(
+                "the line's amount is too large: at most {} minor units",
+                domain::money::MAX_AMOUNT_MINOR
+            ),
         )),
     }
+}
+
+/// Refuses a line change that would take the engagement's value or cost
+/// past the largest amount Tandem holds (a line worth `value` and `cost`
+/// replacing one worth `old_value` and `old_cost`).
+async fn check_total(
+    db: &impl ConnectionTrait,
+    engagement_id: Uuid,
+    value: i64,
+    cost: i64,
+    old_value: i64,
+    old_cost: i64,
+) -> AppResult<()> {
+    let totals = totals_for(db, &Caller::System, &[engagement_id])
+        .await?
+        .remove(&engagement_id)
+        .unwrap_or_default();
+    let max = i128::from(domain::money::MAX_AMOUNT_MINOR);
+    let after =
+        |total: i64, new: i64, old: i64| i128::from(total) + i128::from(new) - i128::from(old);
+    if after(totals.value_minor, value, old_value) > max
+        || after(totals.cost_minor, cost, old_cost) > max
+    {
+        return Err(AppError::invalid(
+            &["input", "quantity"],
+            UserErrorCode::Invalid,
+            format!(
+                "the engagement's value or cost would exceed the largest amount, {} minor units",
+                domain::money::MAX_AMOUNT_MINOR
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn locked(status: EngagementStatus) -> AppError {
@@ -1009,6 +1049,7 @@ pub async fn add_line(
         ));
     }
     let (value, cost) = amounts(qty, price.price_minor, price.cost_minor, disc)?;
+    check_total(db, engagement.id, value, cost, 0, 0).await?;
     let now = domain::now();
     Ok(engagement_line::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -1073,6 +1114,15 @@ pub async fn update_line(
         return Err(AppError::internal("validated line input incomplete"));
     };
     let (value, cost) = amounts(qty, line.unit_price_minor, line.unit_cost_minor, disc)?;
+    check_total(
+        db,
+        line.engagement_id,
+        value,
+        cost,
+        line.value_minor,
+        line.cost_minor,
+    )
+    .await?;
     let mut model: engagement_line::ActiveModel = line.into();
     model.quantity_milli = Set(qty);
     model.discount_bp = Set(disc);

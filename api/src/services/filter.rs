@@ -1,5 +1,11 @@
 //! Typed filters turned into SQL conditions. Text matching is
 //! case-insensitive and escapes `%` and `_`, the same on both databases.
+//!
+//! A filter is a tree (`and`, `or`, `not` of filters). Before anything is
+//! built, [`build`] walks the tree without recursion and refuses one that is
+//! deeper or larger than the request's [`FilterLimits`]; the conditions are
+//! then combined as balanced trees, so that the SQL builder's recursion
+//! grows with the logarithm of a list of siblings, not with its length.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, Value};
@@ -7,10 +13,119 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// The deepest `and`/`or`/`not` nesting accepted in a filter.
-pub const MAX_FILTER_DEPTH: usize = 5;
+/// A nesting no configuration can exceed: it bounds the recursion of
+/// building a filter whatever the limits say.
+pub const HARD_MAX_FILTER_DEPTH: usize = 32;
 /// The most values accepted in one `in` list.
 pub const MAX_IN_VALUES: usize = 100;
+
+/// How large a list filter may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FilterLimits {
+    /// Deepest `and`/`or`/`not` nesting (the top-level filter is level 0).
+    pub max_depth: usize,
+    /// Most nested filters (elements of `and` and `or`, and `not`) in all.
+    pub max_branches: usize,
+}
+
+impl Default for FilterLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 10,
+            max_branches: 200,
+        }
+    }
+}
+
+/// A filter with the boolean combinators.
+pub trait Nested: Sized {
+    fn combinators(&self) -> &Combinators<Self>;
+    /// The filter's own conditions, without its combinators.
+    fn fields(&self) -> AppResult<Condition>;
+}
+
+impl FilterLimits {
+    /// Refuses a filter deeper or larger than the limits, walking it with a
+    /// stack of its own (no recursion, whatever its shape).
+    pub fn check<F: Nested>(&self, filter: &F) -> AppResult<()> {
+        let max_depth = self.max_depth.min(HARD_MAX_FILTER_DEPTH);
+        let mut stack = vec![(filter, 0usize)];
+        let mut branches = 0usize;
+        while let Some((f, depth)) = stack.pop() {
+            if depth > max_depth {
+                return Err(AppError::BadUserInput(format!(
+                    "filters nest at most {max_depth} levels deep (limit TANDEM_MAX_FILTER_DEPTH)"
+                )));
+            }
+            let c = f.combinators();
+            for child in c.and.iter().chain(c.or.iter()).chain(c.not.as_deref()) {
+                branches += 1;
+                if branches > self.max_branches {
+                    return Err(AppError::BadUserInput(format!(
+                        "a filter holds at most {} nested conditions (limit TANDEM_MAX_FILTER_BRANCHES)",
+                        self.max_branches
+                    )));
+                }
+                stack.push((child, depth + 1));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The SQL condition of `filter`, within the current request's limits.
+pub fn build<F: Nested>(filter: &F) -> AppResult<Condition> {
+    crate::budget::filter_limits().check(filter)?;
+    condition(filter, 0)
+}
+
+fn condition<F: Nested>(filter: &F, depth: usize) -> AppResult<Condition> {
+    // `check` ran first; this guard only keeps the recursion bounded should
+    // a caller skip it.
+    if depth > HARD_MAX_FILTER_DEPTH {
+        return Err(AppError::BadUserInput(format!(
+            "filters nest at most {HARD_MAX_FILTER_DEPTH} levels deep"
+        )));
+    }
+    let c = filter.combinators();
+    let mut parts = vec![filter.fields()?];
+    for f in &c.and {
+        parts.push(condition(f, depth + 1)?);
+    }
+    if !c.or.is_empty() {
+        let any =
+            c.or.iter()
+                .map(|f| condition(f, depth + 1))
+                .collect::<AppResult<Vec<_>>>()?;
+        parts.push(balanced(any, Condition::any));
+    }
+    if let Some(f) = &c.not {
+        parts.push(condition(f.as_ref(), depth + 1)?.not());
+    }
+    Ok(balanced(parts, Condition::all))
+}
+
+/// Combines `parts` with `kind` (`Condition::all` or `Condition::any`) as a
+/// balanced tree, so that rendering n siblings recurses about log2(n)
+/// levels instead of n.
+pub fn balanced(mut parts: Vec<Condition>, kind: fn() -> Condition) -> Condition {
+    if parts.len() <= 4 {
+        return parts.into_iter().fold(kind(), Condition::add);
+    }
+    let right = parts.split_off(parts.len() / 2);
+    kind().add(balanced(parts, kind)).add(balanced(right, kind))
+}
+
+/// Refuses text that PostgreSQL cannot store (the NUL character), the same
+/// on both databases.
+pub fn check_text(what: &str, value: &str) -> AppResult<()> {
+    if value.contains('\0') {
+        return Err(AppError::BadUserInput(format!(
+            "{what}: text may not contain the NUL character (U+0000)"
+        )));
+    }
+    Ok(())
+}
 
 /// Conditions on a text column; all given conditions must hold.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +155,13 @@ fn check_in<T>(values: &[T]) -> AppResult<()> {
 
 impl TextFilter {
     pub fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
+        for v in [&self.eq, &self.ne, &self.contains, &self.starts_with]
+            .into_iter()
+            .flatten()
+            .chain(self.in_list.iter().flatten())
+        {
+            check_text("filter", v)?;
+        }
         let mut cond = Condition::all();
         if let Some(v) = &self.eq {
             cond = cond.add(col.eq(v.clone()));
@@ -136,35 +258,6 @@ impl<F> Combinators<F> {
             or: list(or)?,
             not: not.map(|n| convert(*n).map(Box::new)).transpose()?,
         })
-    }
-
-    /// Adds `and`, `or` and `not` to `cond`, building nested filters with
-    /// `build` one level deeper.
-    pub fn apply(
-        &self,
-        mut cond: Condition,
-        depth: usize,
-        build: impl Fn(&F, usize) -> AppResult<Condition>,
-    ) -> AppResult<Condition> {
-        if depth > MAX_FILTER_DEPTH {
-            return Err(AppError::BadUserInput(format!(
-                "filters nest at most {MAX_FILTER_DEPTH} levels deep"
-            )));
-        }
-        for f in &self.and {
-            cond = cond.add(build(f, depth + 1)?);
-        }
-        if !self.or.is_empty() {
-            let mut any = Condition::any();
-            for f in &self.or {
-                any = any.add(build(f, depth + 1)?);
-            }
-            cond = cond.add(any);
-        }
-        if let Some(f) = &self.not {
-            cond = cond.add(build(f, depth + 1)?.not());
-        }
-        Ok(cond)
     }
 }
 

@@ -30,8 +30,12 @@ pub struct FundingSourceFilter {
     pub combinators: Combinators<FundingSourceFilter>,
 }
 
-impl FundingSourceFilter {
-    fn condition(&self, depth: usize) -> AppResult<Condition> {
+impl crate::services::filter::Nested for FundingSourceFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
         use funding_source::Column as C;
         let mut cond = Condition::all();
         if let Some(f) = &self.client_id {
@@ -52,7 +56,7 @@ impl FundingSourceFilter {
         if let Some(v) = self.active {
             cond = cond.add(C::Active.eq(v));
         }
-        self.combinators.apply(cond, depth, |f, d| f.condition(d))
+        Ok(cond)
     }
 }
 
@@ -138,7 +142,7 @@ pub async fn list(
     order: FundingSourceOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<funding_source::Model>> {
-    let select = visible(caller).filter(filter.condition(0)?);
+    let select = visible(caller).filter(crate::services::filter::build(filter)?);
     pagination::paginate(db, select, &order.ordering(), page).await
 }
 
@@ -148,7 +152,7 @@ pub async fn count(
     filter: &FundingSourceFilter,
 ) -> AppResult<u64> {
     Ok(visible(caller)
-        .filter(filter.condition(0)?)
+        .filter(crate::services::filter::build(filter)?)
         .count(db)
         .await?)
 }

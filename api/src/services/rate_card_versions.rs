@@ -240,14 +240,15 @@ pub async fn update_version(
 
 /// An exact, non-negative amount in `currency`.
 fn amount(field: &[&str], text: &str, currency: Currency) -> Result<i64, FieldError> {
-    let money = Money::parse(text, currency).ok_or_else(|| {
+    let money = Money::parse_input(text, currency).ok_or_else(|| {
         FieldError::new(
             field,
             UserErrorCode::Invalid,
             format!(
-                "must be an exact decimal amount in {} with at most {} decimals, e.g. \"1250.00\"",
+                "must be an exact decimal amount in {} with at most {} decimals, at most {}, e.g. \"1250.00\"",
                 currency.code(),
-                currency.exponent()
+                currency.exponent(),
+                Money::max_amount(currency)
             ),
         )
     })?;

@@ -19,6 +19,10 @@ use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::services::pagination::{self, Ordering, PageRequest, Slice};
 use crate::services::{engagements, splits};
 
+/// Days after an engagement's end date during which spend may still be
+/// dated (late supplier invoices, final timesheets).
+pub const SPEND_GRACE_DAYS: i64 = 90;
+
 /// A new spend entry.
 #[derive(Debug, Clone)]
 pub struct NewSpend {
@@ -57,7 +61,7 @@ pub async fn record(
         .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
     let mut errors = text::Errors::default();
     let amount = errors.check(
-        Money::parse(&input.amount, currency)
+        Money::parse_input(&input.amount, currency)
             .filter(|m| m.minor_units > 0)
             .map(|m| m.minor_units)
             .ok_or_else(|| {
@@ -65,7 +69,8 @@ pub async fn record(
                     &["input", "amount"],
                     UserErrorCode::Invalid,
                     format!(
-                        "must be an amount above zero with at most {} decimals",
+                        "must be an amount above zero, at most {}, with at most {} decimals",
+                        Money::max_amount(currency),
                         currency.exponent()
                     ),
                 )
@@ -76,10 +81,32 @@ pub async fn record(
         input.description.as_deref(),
         2000,
     ));
+    let latest = engagement.end_date + chrono::TimeDelta::days(SPEND_GRACE_DAYS);
+    if input.spent_on < engagement.start_date || input.spent_on > latest {
+        errors.push(crate::error::FieldError::new(
+            &["input", "spentOn"],
+            UserErrorCode::Invalid,
+            format!(
+                "must fall within the engagement's dates, {} to {} (its end date plus {SPEND_GRACE_DAYS} days for late invoices)",
+                engagement.start_date, latest
+            ),
+        ));
+    }
     errors.finish()?;
     let (Some(amount), Some(description)) = (amount, description) else {
         return Err(AppError::internal("validated spend input incomplete"));
     };
+    let txn = db.begin().await?;
+    // The status is checked on the engagement's row locked for this
+    // transaction: a transition racing with this entry either commits
+    // first (and the entry is refused) or waits until it is recorded.
+    let engagement = crate::db::for_update(
+        &txn,
+        tandem_entities::engagement::Entity::find_by_id(engagement.id),
+    )
+    .one(&txn)
+    .await?
+    .ok_or_else(|| AppError::internal("the engagement vanished"))?;
     if !matches!(
         engagement.status,
         EngagementStatus::Active | EngagementStatus::OnHold
@@ -93,7 +120,7 @@ pub async fn record(
             ),
         ));
     }
-    let split = splits::in_force(db, engagement.id, input.spent_on)
+    let split = splits::in_force(&txn, engagement.id, input.spent_on)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -102,7 +129,7 @@ pub async fn record(
                 "the engagement has no approved split",
             )
         })?;
-    let shares = splits::shares_of(db, &[split.id])
+    let shares = splits::shares_of(&txn, &[split.id])
         .await?
         .remove(&split.id)
         .unwrap_or_default();
@@ -110,7 +137,6 @@ pub async fn record(
         amount,
         &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
     );
-    let txn = db.begin().await?;
     let entry = spend_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         engagement_id: Set(engagement.id),

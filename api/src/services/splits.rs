@@ -108,7 +108,7 @@ pub async fn create_with_value(
         Some(text) => {
             let currency = domain::Currency::parse(&engagement.currency)
                 .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
-            let parsed = domain::Money::parse(text, currency)
+            let parsed = domain::Money::parse_input(text, currency)
                 .map(|m| m.minor_units)
                 .filter(|minor| *minor >= 0);
             if parsed.is_none() {
@@ -116,7 +116,8 @@ pub async fn create_with_value(
                     &["input", "value"],
                     UserErrorCode::Invalid,
                     format!(
-                        "must be an amount of zero or more with at most {} decimals",
+                        "must be an amount from zero to {} with at most {} decimals",
+                        domain::Money::max_amount(currency),
                         currency.exponent()
                     ),
                 ));
@@ -379,6 +380,20 @@ pub async fn decide(
     let comment = domain::text::optional(&["input", "comment"], comment.as_deref(), 2000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
+    // Owners deciding at the same moment take turns on the split's row, so
+    // the last of them sees every other approval and completes the split,
+    // exactly once.
+    let split = crate::db::for_update(&txn, funding_split::Entity::find_by_id(split.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    if split.status != SplitStatus::PendingApproval {
+        return Err(invalid(
+            &["input", "id"],
+            UserErrorCode::InvalidTransition,
+            format!("the split is {:?}, not awaiting approval", split.status),
+        ));
+    }
     let now = domain::now();
     let recorded = split_approval::Entity::update_many()
         .col_expr(

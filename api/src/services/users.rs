@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-use tandem_entities::{Role, client_manager, contact, engagement, engagement_staff, user};
+use tandem_entities::{
+    Role, api_token, client_manager, contact, engagement, engagement_staff, refresh_token, user,
+};
 use uuid::Uuid;
 
 use crate::auth::{password, tokens};
@@ -241,7 +243,7 @@ fn require_admin_read(caller: &Caller) -> AppResult<()> {
 /// once. Administrators cannot disable themselves.
 #[tracing::instrument(skip_all, fields(user_id = %id))]
 pub async fn set_active(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     active: bool,
@@ -261,10 +263,31 @@ pub async fn set_active(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
+    let txn = db.begin().await?;
     let mut model: user::ActiveModel = found.into();
     model.active = Set(active);
     model.updated_at = Set(domain::now());
-    Ok(model.update(db).await?)
+    let updated = model.update(&txn).await?;
+    if !active {
+        // Everything issued so far stays dead, even once the user is
+        // enabled again: their sessions (and so their access tokens, which
+        // name their session) and their API tokens.
+        let now = domain::now();
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+            .filter(refresh_token::Column::UserId.eq(id))
+            .filter(refresh_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+            .filter(api_token::Column::UserId.eq(id))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Sets a user's password (CLI).

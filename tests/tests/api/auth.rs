@@ -269,7 +269,9 @@ async fn the_jwt_attack_matrix_is_rejected() {
         .as_str()
         .unwrap()
         .to_owned();
-    let good = json!({ "sub": sub, "iss": "tandem", "aud": "tandem-api", "iat": now(), "nbf": now() - 5, "exp": now() + 300 });
+    let sid = claims_of(&app.admin_token)["sid"].clone();
+    assert!(sid.is_string(), "access tokens name their session");
+    let good = json!({ "sub": sub, "sid": sid, "iss": "tandem", "aud": "tandem-api", "iat": now(), "nbf": now() - 5, "exp": now() + 300 });
     // The baseline is accepted, so each refusal below is about its one change.
     app.data_as(&sign(&good, JWT_SECRET.as_bytes()), ME, json!({}))
         .await;
@@ -311,6 +313,21 @@ async fn the_jwt_attack_matrix_is_rejected() {
         ("no exp", sign(&without("exp"), JWT_SECRET.as_bytes())),
         ("no nbf", sign(&without("nbf"), JWT_SECRET.as_bytes())),
         ("no sub", sign(&without("sub"), JWT_SECRET.as_bytes())),
+        ("no session", sign(&without("sid"), JWT_SECRET.as_bytes())),
+        (
+            "an unknown session",
+            sign(
+                &with("sid", json!("01930000-0000-7000-8000-000000000000")),
+                JWT_SECRET.as_bytes(),
+            ),
+        ),
+        (
+            "a lifetime far beyond the configured one",
+            sign(
+                &with("exp", json!(now() + 10 * 365 * 86_400)),
+                JWT_SECRET.as_bytes(),
+            ),
+        ),
         (
             "unknown user",
             sign(
@@ -445,12 +462,20 @@ async fn api_tokens_are_prefixed_listed_without_the_secret_and_work_as_bearer_to
     assert_eq!(record["scopes"], json!(["READ"]));
     let data = app.data_as(&token, ME, json!({})).await;
     assert_eq!(data["me"]["email"], ADMIN_EMAIL);
-    let list = app
-        .data(
-            "{ apiTokens { totalCount nodes { name prefix lastUsedAt } } }",
-            json!({}),
-        )
-        .await;
+    // Use is recorded off the request path, so it shows shortly after.
+    let mut list = Value::Null;
+    for _ in 0..50 {
+        list = app
+            .data(
+                "{ apiTokens { totalCount nodes { name prefix lastUsedAt } } }",
+                json!({}),
+            )
+            .await;
+        if list["apiTokens"]["nodes"][0]["lastUsedAt"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(list["apiTokens"]["totalCount"], 1);
     assert!(
         list["apiTokens"]["nodes"][0]["lastUsedAt"].is_string(),

@@ -548,24 +548,22 @@ async fn budgets_with_lines_and_figures_cost_the_same_statements_for_ten_as_for_
     let cio = contact(&app, &acme, "Ivan", "CIO").await;
     let marketing = source(&app, &acme, &cmo, "MARKETING", None).await;
     let run = source(&app, &acme, &cio, "IT_RUN", None).await;
-    let mut budgets = String::from("mutation {");
+    let mut budgets: Vec<String> = Vec::new();
     for i in 0..100 {
-        budgets.push_str(&format!(
-            r#" b{i}: createBudget(input: {{clientId: "{acme}", fiscalYear: {}}}) {{ budget {{ id }} }}"#,
+        budgets.push(format!(
+            r#"b{i}: createBudget(input: {{clientId: "{acme}", fiscalYear: {}}}) {{ budget {{ id }} }}"#,
             2000 + i
         ));
     }
-    budgets.push('}');
-    let data = app.data(&budgets, json!({})).await;
-    let mut lines = String::from("mutation {");
+    let data = app.mutations(&budgets).await;
+    let mut lines: Vec<String> = Vec::new();
     for i in 0..100 {
-        let id = data[format!("b{i}")]["budget"]["id"].as_str().unwrap();
-        lines.push_str(&format!(
-            r#" m{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{marketing}", period: FY, planned: "100.00"}}) {{ line {{ id }} }} r{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{run}", period: Q1, planned: "200.00"}}) {{ line {{ id }} }}"#
+        let id = data[&format!("b{i}")]["budget"]["id"].as_str().unwrap();
+        lines.push(format!(
+            r#"m{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{marketing}", period: FY, planned: "100.00"}}) {{ line {{ id }} }} r{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{run}", period: Q1, planned: "200.00"}}) {{ line {{ id }} }}"#
         ));
     }
-    lines.push('}');
-    app.data(&lines, json!({})).await;
+    app.mutations(&lines).await;
     spend(&app, &acme, &[(&marketing, "2050-06-01", 1_000)]).await;
     let (ten, n10) = statements_for(&app, 10).await;
     let (hundred, n100) = statements_for(&app, 100).await;

@@ -299,17 +299,28 @@ async fn filters_match_text_ignoring_case_and_combine_with_and_or_not() {
 #[tokio::test]
 async fn filters_nested_too_deeply_are_refused() {
     let app = spawn_app().await;
-    let mut filter = json!({ "code": { "eq": "X" } });
-    for _ in 0..8 {
-        filter = json!({ "not": filter });
-    }
-    let body = app
-        .gql(
-            "query($f: ClientFilter) { clients(filter: $f) { totalCount } }",
-            json!({ "f": filter }),
-        )
-        .await;
+    let nested = |levels: usize| {
+        let mut filter = json!({ "code": { "eq": "X" } });
+        for _ in 0..levels {
+            filter = json!({ "not": filter });
+        }
+        filter
+    };
+    let q = "query($f: ClientFilter) { clients(filter: $f) { totalCount } }";
+    let body = app.gql(q, json!({ "f": nested(10) })).await;
+    assert!(
+        body.get("errors").is_none(),
+        "ten levels are allowed: {body}"
+    );
+    let body = app.gql(q, json!({ "f": nested(11) })).await;
     assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TANDEM_MAX_FILTER_DEPTH"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

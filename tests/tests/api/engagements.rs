@@ -811,22 +811,20 @@ async fn engagements_with_clients_lines_and_services_cost_the_same_statements_fo
     let app = spawn_app().await;
     let c = catalog(&app).await;
     let client = app.create_client("Acme", "ACME").await;
-    let mut mutation = String::from("mutation {");
+    let mut mutation: Vec<String> = Vec::new();
     for i in 0..100 {
-        mutation.push_str(&format!(
-            r#" e{i}: createEngagement(input: {{clientId: "{client}", code: "E{i:03}", name: "E{i}", commercialModel: FIXED_FEE, investmentArea: CUSTOMER_EXPERIENCE, startDate: "2026-03-01", endDate: "2026-09-30"}}) {{ engagement {{ id }} }}"#
+        mutation.push(format!(
+            r#"e{i}: createEngagement(input: {{clientId: "{client}", code: "E{i:03}", name: "E{i}", commercialModel: FIXED_FEE, investmentArea: CUSTOMER_EXPERIENCE, startDate: "2026-03-01", endDate: "2026-09-30"}}) {{ engagement {{ id }} }}"#
         ));
     }
-    mutation.push('}');
-    let data = app.data(&mutation, json!({})).await;
-    let mut lines = String::from("mutation {");
+    let data = app.mutations(&mutation).await;
+    let mut lines: Vec<String> = Vec::new();
     for i in 0..100 {
-        let id = data[format!("e{i}")]["engagement"]["id"].as_str().unwrap();
-        lines.push_str(&format!(r#" a{i}: addEngagementLine(input: {{engagementId: "{id}", serviceId: "{}", quantity: "1"}}) {{ userErrors {{ code }} }}"#, c.design));
-        lines.push_str(&format!(r#" b{i}: addEngagementLine(input: {{engagementId: "{id}", serviceId: "{}", quantity: "1"}}) {{ userErrors {{ code }} }}"#, c.cloud));
+        let id = data[&format!("e{i}")]["engagement"]["id"].as_str().unwrap();
+        lines.push(format!(r#"a{i}: addEngagementLine(input: {{engagementId: "{id}", serviceId: "{}", quantity: "1"}}) {{ userErrors {{ code }} }}"#, c.design));
+        lines.push(format!(r#"b{i}: addEngagementLine(input: {{engagementId: "{id}", serviceId: "{}", quantity: "1"}}) {{ userErrors {{ code }} }}"#, c.cloud));
     }
-    lines.push('}');
-    app.data(&lines, json!({})).await;
+    app.mutations(&lines).await;
     let (ten, n10) = statements(&app, 10).await;
     let (hundred, n100) = statements(&app, 100).await;
     assert_eq!((n10, n100), (10, 100));

@@ -118,6 +118,10 @@ pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The pool queries read through (on PostgreSQL, the same as `db`).
+    pub read_db: DatabaseConnection,
+    /// The URL of the test's database (for a second, competing connection).
+    pub database_url: String,
     /// An access token of the bootstrapped administrator; `gql` uses it.
     pub admin_token: String,
     handle: actix_web::dev::ServerHandle,
@@ -140,7 +144,7 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application after `adjust` has changed its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (test_db, url) = TestDb::create().await;
-    let mut settings = test_settings(url);
+    let mut settings = test_settings(url.clone());
     adjust(&mut settings);
     let app = Application::build(settings)
         .await
@@ -148,11 +152,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     let db = app.db().clone();
+    let read_db = app.pools().read.clone();
     tokio::spawn(app.run_until_stopped());
     let mut app = TestApp {
         address,
         http: reqwest::Client::new(),
         db,
+        read_db,
+        database_url: url,
         admin_token: String::new(),
         handle,
         _test_db: test_db,
@@ -266,6 +273,22 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Runs aliased mutation fields (`alias: field(...) { ... }`) as the
+    /// administrator, 20 to a request (under the root-field and statement
+    /// limits), and returns every alias's result.
+    pub async fn mutations(&self, fields: &[String]) -> serde_json::Map<String, Value> {
+        let mut out = serde_json::Map::new();
+        for chunk in fields.chunks(20) {
+            let data = self
+                .data(&format!("mutation {{ {} }}", chunk.join(" ")), json!({}))
+                .await;
+            if let Value::Object(map) = data {
+                out.extend(map);
+            }
+        }
+        out
+    }
+
     /// The number of SQL statements the server has sent so far.
     pub async fn statements(&self) -> u64 {
         let text = self
@@ -312,6 +335,11 @@ impl TestApp {
             .expect("a contact id")
             .to_owned()
     }
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
 }
 
 /// The `extensions.code` of the first error of a response.

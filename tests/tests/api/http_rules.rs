@@ -19,6 +19,7 @@ async fn ready_answers_ok_while_the_database_is_reachable_and_503_once_it_is_not
     let res = app.http.get(app.url("/ready")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     app.db.clone().close().await.unwrap();
+    app.read_db.clone().close().await.unwrap();
     let res = app.http.get(app.url("/ready")).send().await.unwrap();
     assert_eq!(res.status(), 503);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "unavailable");
@@ -257,6 +258,7 @@ async fn metrics_count_sql_statements() {
 async fn a_database_failure_is_an_opaque_internal_error_with_the_request_id() {
     let app = spawn_app().await;
     app.db.clone().close().await.unwrap();
+    app.read_db.clone().close().await.unwrap();
     let res = app
         .http
         .post(app.url("/graphql"))

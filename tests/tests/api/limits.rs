@@ -76,3 +76,71 @@ async fn the_default_complexity_limit_refuses_a_full_two_level_fan_out() {
         .await;
     assert!(body.get("errors").is_none(), "{body}");
 }
+
+/// The introspection query graphql-js's `getIntrospectionQuery` writes (with
+/// the options GraphiQL and codegen turn on), as they send it.
+pub const INTROSPECTION_QUERY: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args(includeDeprecated: true) { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) { name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue isDeprecated deprecationReason }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}
+"#;
+
+#[tokio::test]
+async fn the_standard_introspection_query_is_answered_within_the_default_limits() {
+    let app = spawn_app().await;
+    // Anonymous, as codegen sends it.
+    let (status, body) = app.post(None, INTROSPECTION_QUERY, json!({})).await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+    let types = body["data"]["__schema"]["types"].as_array().unwrap();
+    assert!(types.iter().any(|t| t["name"] == "Engagement"));
+    let date = types
+        .iter()
+        .find(|t| t["name"] == "Date")
+        .expect("the Date scalar");
+    assert!(date["specifiedByURL"].as_str().unwrap().contains("rfc3339"));
+    // Ordinary queries keep the depth limit of 12.
+    let mut inner = "name".to_owned();
+    for _ in 0..4 {
+        inner = format!("contacts(first: 1) {{ nodes {{ client {{ {inner} }} }} }}");
+    }
+    let deep = app
+        .gql(
+            &format!("{{ clients(first: 1) {{ nodes {{ {inner} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(first_error_code(&deep), "BAD_USER_INPUT", "{deep}");
+}
+
+#[tokio::test]
+async fn introspection_can_be_turned_off() {
+    let app = spawn_app_with(|s| s.serve.limits.introspection = false).await;
+    let body = app.gql(INTROSPECTION_QUERY, json!({})).await;
+    assert!(body.get("errors").is_some(), "{body}");
+    assert!(
+        body["data"].is_null() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
+    let ordinary = app.gql("{ clients { totalCount } }", json!({})).await;
+    assert_eq!(ordinary["data"]["clients"]["totalCount"], 0);
+}

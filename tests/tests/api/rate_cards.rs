@@ -13,7 +13,7 @@ const PRICE: &str = "mutation($input: SetRateCardPriceInput!) { setRateCardPrice
 const REMOVE_PRICE: &str = "mutation($input: RemoveRateCardPriceInput!) { removeRateCardPrice(input: $input) { rateCardVersion { id prices { totalCount } } userErrors { field message code } } }";
 const PUBLISH: &str = "mutation($id: ID!) { publishRateCardVersion(input: {id: $id}) { rateCardVersion { id status publishedAt retiredAt } userErrors { field message code } } }";
 const RETIRE: &str = "mutation($id: ID!) { retireRateCardVersion(input: {id: $id}) { rateCardVersion { id status publishedAt retiredAt } userErrors { field message code } } }";
-const PRICE_IN_FORCE: &str = "query($c: ID!, $s: ID!, $on: NaiveDate!) { priceInForce(clientId: $c, serviceId: $s, on: $on) { price { amount currency } cost { amount currency } version { id } } }";
+const PRICE_IN_FORCE: &str = "query($c: ID!, $s: ID!, $on: Date!) { priceInForce(clientId: $c, serviceId: $s, on: $on) { price { amount currency } cost { amount currency } version { id } } }";
 
 /// Runs a mutation as `token` and returns the payload named `field`.
 async fn run(app: &TestApp, token: &str, query: &str, vars: Value, field: &str) -> Value {

@@ -5,34 +5,31 @@ use serde_json::json;
 
 use crate::harness::{TestApp, spawn_app};
 
-/// Creates `n` clients with two contacts each, in one request.
+/// Creates `n` clients with two contacts each, a few requests at a time.
 async fn seed(app: &TestApp, n: usize) {
-    let mut mutations = String::from("mutation {");
-    for i in 0..n {
-        mutations.push_str(&format!(
-            r#" c{i}: createClient(input: {{name: "Client {i:03}", code: "C{i:03}", defaultCurrency: "EUR", fiscalYearStartMonth: 1}}) {{ client {{ id }} }}"#
-        ));
-    }
-    mutations.push('}');
-    let data = app.data(&mutations, json!({})).await;
+    let clients: Vec<String> = (0..n)
+        .map(|i| format!(
+            r#"c{i}: createClient(input: {{name: "Client {i:03}", code: "C{i:03}", defaultCurrency: "EUR", fiscalYearStartMonth: 1}}) {{ client {{ id }} }}"#
+        ))
+        .collect();
+    let data = app.mutations(&clients).await;
     let ids: Vec<String> = (0..n)
         .map(|i| {
-            data[format!("c{i}")]["client"]["id"]
+            data[&format!("c{i}")]["client"]["id"]
                 .as_str()
                 .unwrap()
                 .to_owned()
         })
         .collect();
-    let mut contacts = String::from("mutation {");
+    let mut contacts = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         for j in 0..2 {
-            contacts.push_str(&format!(
-                r#" p{i}_{j}: createContact(input: {{clientId: "{id}", name: "Person {j}", email: "p{j}@c{i}.example", persona: CIO, function: IT}}) {{ contact {{ id }} }}"#
+            contacts.push(format!(
+                r#"p{i}_{j}: createContact(input: {{clientId: "{id}", name: "Person {j}", email: "p{j}@c{i}.example", persona: CIO, function: IT}}) {{ contact {{ id }} }}"#
             ));
         }
     }
-    contacts.push('}');
-    app.data(&contacts, json!({})).await;
+    app.mutations(&contacts).await;
 }
 
 async fn statements_for(app: &TestApp, first: usize) -> (u64, usize) {
@@ -89,25 +86,23 @@ async fn seed_budgets(app: &TestApp, n: usize) {
                 .to_owned(),
         );
     }
-    let mut budgets = String::from("mutation {");
+    let mut budgets: Vec<String> = Vec::new();
     for i in 0..n {
-        budgets.push_str(&format!(
-            r#" b{i}: createBudget(input: {{clientId: "{client}", fiscalYear: {}}}) {{ budget {{ id }} }}"#,
+        budgets.push(format!(
+            r#"b{i}: createBudget(input: {{clientId: "{client}", fiscalYear: {}}}) {{ budget {{ id }} }}"#,
             2000 + i
         ));
     }
-    budgets.push('}');
-    let data = app.data(&budgets, json!({})).await;
-    let mut lines = String::from("mutation {");
+    let data = app.mutations(&budgets).await;
+    let mut lines: Vec<String> = Vec::new();
     for i in 0..n {
-        let id = data[format!("b{i}")]["budget"]["id"].as_str().unwrap();
-        lines.push_str(&format!(
-            r#" m{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{}", period: FY, planned: "100.00"}}) {{ line {{ id }} }} r{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{}", period: Q1, planned: "200.00"}}) {{ line {{ id }} }}"#,
+        let id = data[&format!("b{i}")]["budget"]["id"].as_str().unwrap();
+        lines.push(format!(
+            r#"m{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{}", period: FY, planned: "100.00"}}) {{ line {{ id }} }} r{i}: setBudgetLine(input: {{budgetId: "{id}", fundingSourceId: "{}", period: Q1, planned: "200.00"}}) {{ line {{ id }} }}"#,
             sources[0], sources[1]
         ));
     }
-    lines.push('}');
-    app.data(&lines, json!({})).await;
+    app.mutations(&lines).await;
 }
 
 async fn figure_statements_for(app: &TestApp, first: usize) -> (u64, usize) {

@@ -133,6 +133,7 @@ pub struct BudgetMutation;
 impl BudgetMutation {
     /// Creates a funding source of a client. The owner must be a contact of
     /// that client (NOT_FOUND on `ownerContactId` otherwise).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_funding_source(
         &self,
         ctx: &Context<'_>,
@@ -166,6 +167,7 @@ impl BudgetMutation {
     }
 
     /// Changes a funding source.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_funding_source(
         &self,
         ctx: &Context<'_>,
@@ -200,6 +202,7 @@ impl BudgetMutation {
     /// Archives a funding source (`active` becomes false): it stays readable
     /// and keeps its lines, but takes no new budget lines. Archiving an
     /// archived source changes nothing.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn archive_funding_source(
         &self,
         ctx: &Context<'_>,
@@ -220,6 +223,7 @@ impl BudgetMutation {
     /// Creates a client's DRAFT budget for a fiscal year, which runs from the
     /// first day of the client's fiscal-year start month for twelve months.
     /// One budget per client and year (TAKEN otherwise).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_budget(
         &self,
         ctx: &Context<'_>,
@@ -238,6 +242,7 @@ impl BudgetMutation {
     }
 
     /// Approves a DRAFT budget; any other status is INVALID_TRANSITION.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn approve_budget(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +253,7 @@ impl BudgetMutation {
 
     /// Closes an APPROVED budget: its lines no longer change. Any other
     /// status is INVALID_TRANSITION.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn close_budget(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +265,7 @@ impl BudgetMutation {
     /// Creates or changes the line of a funding source for a period. Planned
     /// money may not go below what is allocated (INVALID on `planned`); a
     /// closed budget is LOCKED.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn set_budget_line(
         &self,
         ctx: &Context<'_>,
@@ -290,6 +297,7 @@ impl BudgetMutation {
 
     /// Removes a budget line on which nothing is allocated (LOCKED
     /// otherwise, and when the budget is closed).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn remove_budget_line(
         &self,
         ctx: &Context<'_>,

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
 use crate::services::pagination::PageRequest;
 use crate::services::{budgets, funding_sources};
 
@@ -23,6 +23,7 @@ pub struct BudgetQuery;
 impl BudgetQuery {
     /// One funding source by global id; `null` when it does not exist or is
     /// not visible to the caller.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn funding_source(
         &self,
         ctx: &Context<'_>,
@@ -44,7 +45,7 @@ impl BudgetQuery {
     /// Funding sources visible to the caller, filtered and ordered (by name
     /// by default), a page at a time. Archived sources are included unless
     /// the filter says `active: true`.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn funding_sources(
         &self,
@@ -78,6 +79,7 @@ impl BudgetQuery {
 
     /// One budget by global id; `null` when it does not exist or is not
     /// visible to the caller.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn budget(
         &self,
         ctx: &Context<'_>,
@@ -95,7 +97,7 @@ impl BudgetQuery {
     /// Budgets visible to the caller, filtered and ordered (latest fiscal
     /// year first by default), a page at a time. CLIENT users see their own
     /// client's budgets only.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn budgets(
         &self,

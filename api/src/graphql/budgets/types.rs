@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tandem_entities::{budget, budget_line, funding_source};
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::scalars::Date;
 use crate::services::budgets::{self, BudgetOrder, figures};
 use crate::services::filter::Combinators;
 use crate::services::funding_sources::{FundingSourceFilter as SourceFilter, FundingSourceOrder};
@@ -392,13 +393,13 @@ impl Budget {
 
     /// First day of the fiscal year: the first of the client's fiscal-year
     /// start month.
-    async fn starts_on(&self) -> NaiveDate {
-        self.0.starts_on
+    async fn starts_on(&self) -> Date {
+        self.0.starts_on.into()
     }
 
     /// Last day of the fiscal year (inclusive).
-    async fn ends_on(&self) -> NaiveDate {
-        self.0.ends_on
+    async fn ends_on(&self) -> Date {
+        self.0.ends_on.into()
     }
 
     /// Where it is in its life.
@@ -445,6 +446,7 @@ impl Budget {
 
     /// Planned, allocated, spent and remaining money of all lines, one entry
     /// per currency (empty without lines).
+    #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn totals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Figures>> {
         let groups = self.groups(ctx).await?;
         Ok(grouped(&groups, |_| ())
@@ -455,6 +457,7 @@ impl Budget {
 
     /// The figures per function of the funding sources, one entry per
     /// function and currency.
+    #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn by_function(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FunctionFigures>> {
         let groups = self.groups(ctx).await?;
         Ok(grouped(&groups, |g| FundingFunction::from(g.function))
@@ -465,6 +468,7 @@ impl Budget {
 
     /// The figures per owner of the funding sources, one entry per owner and
     /// currency.
+    #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn by_owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OwnerFigures>> {
         let groups = self.groups(ctx).await?;
         Ok(grouped(&groups, |g| g.owner_contact_id)
@@ -475,6 +479,7 @@ impl Budget {
 
     /// The figures per period of the lines, one entry per period and
     /// currency.
+    #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn by_period(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PeriodFigures>> {
         let groups = self.groups(ctx).await?;
         Ok(grouped(&groups, |g| BudgetPeriod::from(g.period))
@@ -548,13 +553,13 @@ impl BudgetLine {
     }
 
     /// First day of its period.
-    async fn starts_on(&self, ctx: &Context<'_>) -> async_graphql::Result<NaiveDate> {
-        Ok(budgets::period_dates(&self.budget_model(ctx).await?, self.0.period).0)
+    async fn starts_on(&self, ctx: &Context<'_>) -> async_graphql::Result<Date> {
+        Ok((budgets::period_dates(&self.budget_model(ctx).await?, self.0.period).0).into())
     }
 
     /// Last day of its period (inclusive).
-    async fn ends_on(&self, ctx: &Context<'_>) -> async_graphql::Result<NaiveDate> {
-        Ok(budgets::period_dates(&self.budget_model(ctx).await?, self.0.period).1)
+    async fn ends_on(&self, ctx: &Context<'_>) -> async_graphql::Result<Date> {
+        Ok((budgets::period_dates(&self.budget_model(ctx).await?, self.0.period).1).into())
     }
 
     /// Planned money.

@@ -94,6 +94,7 @@ pub struct CatalogMutation;
 impl CatalogMutation {
     /// Adds a service to the catalog (administrators only). A taken code is a
     /// user error with code TAKEN.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_service(
         &self,
         ctx: &Context<'_>,
@@ -119,6 +120,7 @@ impl CatalogMutation {
 
     /// Changes a service (administrators only). Lines already sold keep
     /// their unit and prices.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_service(
         &self,
         ctx: &Context<'_>,
@@ -153,6 +155,7 @@ impl CatalogMutation {
     /// Archives a service (administrators only): it stays readable but goes
     /// on no new engagement line or rate-card price. Archiving an archived
     /// service changes nothing.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn archive_service(
         &self,
         ctx: &Context<'_>,

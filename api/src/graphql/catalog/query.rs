@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
 use crate::services::catalog::{self, ServiceFilter as Filter};
 use crate::services::pagination::PageRequest;
 
@@ -20,6 +20,7 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// One service by global id, active or archived; `null` when it does not
     /// exist.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn service(
         &self,
         ctx: &Context<'_>,
@@ -36,7 +37,7 @@ impl CatalogQuery {
 
     /// The service catalog, filtered and ordered, a page at a time. Archived
     /// services are included unless the filter says `active: true`.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn services(
         &self,

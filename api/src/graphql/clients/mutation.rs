@@ -84,6 +84,7 @@ pub struct ClientMutation;
 #[Object]
 impl ClientMutation {
     /// Creates a client. A taken code is a user error with code TAKEN.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_client(
         &self,
         ctx: &Context<'_>,
@@ -106,6 +107,7 @@ impl ClientMutation {
     }
 
     /// Changes a client's details.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_client(
         &self,
         ctx: &Context<'_>,
@@ -135,6 +137,7 @@ impl ClientMutation {
 
     /// Archives a client: it stays readable but takes no new contacts.
     /// Archiving an archived client changes nothing.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn archive_client(
         &self,
         ctx: &Context<'_>,

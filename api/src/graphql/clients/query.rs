@@ -10,7 +10,7 @@ use super::types::{
 use crate::error::AppError;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
 use crate::services::clients::{self, ClientFilter as Filter};
 use crate::services::pagination::PageRequest;
 
@@ -21,6 +21,7 @@ pub struct ClientQuery;
 impl ClientQuery {
     /// One client by global id; `null` when it does not exist or is not
     /// visible to the caller.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn client(
         &self,
         ctx: &Context<'_>,
@@ -36,7 +37,7 @@ impl ClientQuery {
     }
 
     /// Clients visible to the caller, filtered and ordered, a page at a time.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn clients(
         &self,

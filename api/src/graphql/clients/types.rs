@@ -134,6 +134,7 @@ impl Client {
     /// burn rate and forecast at completion are the sums of those of every
     /// budget line of its funding sources (each line forecast to the end of
     /// its own period), so they match the sum of its sources' figures.
+    #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn budget_figures(
         &self,
         ctx: &Context<'_>,

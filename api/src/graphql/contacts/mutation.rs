@@ -83,6 +83,7 @@ pub struct ContactMutation;
 #[Object]
 impl ContactMutation {
     /// Adds a contact to a client. The client must exist and not be archived.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_contact(
         &self,
         ctx: &Context<'_>,
@@ -111,6 +112,7 @@ impl ContactMutation {
     }
 
     /// Changes a contact's details.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_contact(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +140,7 @@ impl ContactMutation {
     }
 
     /// Removes a contact for good.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn remove_contact(
         &self,
         ctx: &Context<'_>,

@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
 use crate::services::contacts;
 use crate::services::pagination::PageRequest;
 
@@ -20,6 +20,7 @@ pub struct ContactQuery;
 impl ContactQuery {
     /// One contact by global id; `null` when it does not exist or is not
     /// visible to the caller.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn contact(
         &self,
         ctx: &Context<'_>,
@@ -36,7 +37,7 @@ impl ContactQuery {
 
     /// Contacts visible to the caller, across clients, filtered and ordered,
     /// a page at a time.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,

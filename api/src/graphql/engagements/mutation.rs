@@ -1,7 +1,6 @@
 //! Selling and running engagements.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::NaiveDate;
 
 use super::types::{
     CommercialModel, Engagement, EngagementLine, EngagementStatus, StakeholderRole,
@@ -11,6 +10,7 @@ use crate::graphql::clients::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
+use crate::graphql::scalars::Date;
 use crate::services::engagements::{self, EngagementPatch, NewEngagement, NewLine};
 
 /// A new engagement, created as a LEAD.
@@ -31,9 +31,9 @@ pub struct CreateEngagementInput {
     /// What the initiative invests in.
     pub investment_area: InvestmentArea,
     /// First day.
-    pub start_date: NaiveDate,
+    pub start_date: Date,
     /// Last day (inclusive), not before the start.
-    pub end_date: NaiveDate,
+    pub end_date: Date,
     /// Chance of winning, 0 to 100; 10 when omitted.
     pub probability: Option<i32>,
     /// Global id of the account manager; the caller when omitted and the
@@ -59,9 +59,9 @@ pub struct UpdateEngagementInput {
     /// New investment area.
     pub investment_area: Option<InvestmentArea>,
     /// New start date; only while lines may change (LEAD to PROPOSED).
-    pub start_date: Option<NaiveDate>,
+    pub start_date: Option<Date>,
     /// New end date.
-    pub end_date: Option<NaiveDate>,
+    pub end_date: Option<Date>,
     /// New probability, 0 to 100.
     pub probability: Option<i32>,
     /// New account manager's global id.
@@ -193,6 +193,7 @@ pub struct EngagementMutation;
 #[Object]
 impl EngagementMutation {
     /// Creates an engagement as a LEAD (recorded in its history).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_engagement(
         &self,
         ctx: &Context<'_>,
@@ -208,8 +209,8 @@ impl EngagementMutation {
                 commercial_model: input.commercial_model.into(),
                 currency: input.currency,
                 investment_area: input.investment_area.into(),
-                start_date: input.start_date,
-                end_date: input.end_date,
+                start_date: input.start_date.into(),
+                end_date: input.end_date.into(),
                 probability: input.probability,
                 account_manager_id: input
                     .account_manager_id
@@ -224,6 +225,7 @@ impl EngagementMutation {
     }
 
     /// Changes an engagement's details.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_engagement(
         &self,
         ctx: &Context<'_>,
@@ -239,8 +241,8 @@ impl EngagementMutation {
                 commercial_model: input.commercial_model.map(Into::into),
                 currency: input.currency,
                 investment_area: input.investment_area.map(Into::into),
-                start_date: input.start_date,
-                end_date: input.end_date,
+                start_date: input.start_date.map(Into::into),
+                end_date: input.end_date.map(Into::into),
                 probability: input.probability,
                 account_manager_id: input
                     .account_manager_id
@@ -257,6 +259,7 @@ impl EngagementMutation {
     /// Moves an engagement through its lifecycle; a move outside the
     /// transition table is a user error INVALID_TRANSITION. Every move is
     /// recorded in `history`.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn transition_engagement(
         &self,
         ctx: &Context<'_>,
@@ -276,6 +279,7 @@ impl EngagementMutation {
     /// start date. Lines change only while the engagement is LEAD, QUALIFIED
     /// or PROPOSED (else LOCKED); the rate card's currency must be the
     /// engagement's (else CURRENCY_MISMATCH); archived services are refused.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn add_engagement_line(
         &self,
         ctx: &Context<'_>,
@@ -304,6 +308,7 @@ impl EngagementMutation {
     }
 
     /// Changes a line's quantity or discount; its unit price stays.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_engagement_line(
         &self,
         ctx: &Context<'_>,
@@ -327,6 +332,7 @@ impl EngagementMutation {
     }
 
     /// Removes a line.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn remove_engagement_line(
         &self,
         ctx: &Context<'_>,
@@ -345,6 +351,7 @@ impl EngagementMutation {
     }
 
     /// Adds a contact of the client as a stakeholder (idempotent).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn add_stakeholder(
         &self,
         ctx: &Context<'_>,
@@ -365,6 +372,7 @@ impl EngagementMutation {
     }
 
     /// Removes a stakeholder's role (idempotent).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn remove_stakeholder(
         &self,
         ctx: &Context<'_>,
@@ -386,6 +394,7 @@ impl EngagementMutation {
 
     /// Staffs a DELIVERY user on the engagement (idempotent); they can then
     /// read it.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn add_staff(
         &self,
         ctx: &Context<'_>,
@@ -406,6 +415,7 @@ impl EngagementMutation {
     }
 
     /// Removes a user from the engagement's staff (idempotent).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn remove_staff(
         &self,
         ctx: &Context<'_>,

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
 use crate::services::engagements;
 use crate::services::pagination::PageRequest;
 
@@ -22,6 +22,7 @@ pub struct EngagementQuery;
 impl EngagementQuery {
     /// One engagement by global id; `null` when it does not exist or is not
     /// visible to the caller.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn engagement(
         &self,
         ctx: &Context<'_>,
@@ -42,7 +43,7 @@ impl EngagementQuery {
 
     /// Engagements visible to the caller, filtered and ordered, a page at a
     /// time.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn engagements(
         &self,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tandem_entities::{
     engagement, engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
 };
@@ -21,6 +21,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::scalars::Date;
 use crate::graphql::splits::{FundingSplit, SpendEntry, SpendEntryConnection, SplitLoaders};
 use crate::services::engagements::{self, DateRange, EngagementFilter as Filter, EngagementOrder};
 use crate::services::filter::Combinators;
@@ -174,13 +175,13 @@ impl Engagement {
     }
 
     /// First day; lines are priced from the rate card in force on it.
-    async fn start_date(&self) -> NaiveDate {
-        self.0.start_date
+    async fn start_date(&self) -> Date {
+        self.0.start_date.into()
     }
 
     /// Last day (inclusive).
-    async fn end_date(&self) -> NaiveDate {
-        self.0.end_date
+    async fn end_date(&self) -> Date {
+        self.0.end_date.into()
     }
 
     /// Chance of winning, 0 to 100 (percent).
@@ -769,16 +770,16 @@ enum_filter!(
 #[derive(InputObject, Clone, Default)]
 pub struct DateRangeInput {
     /// On or after this date.
-    pub gte: Option<NaiveDate>,
+    pub gte: Option<Date>,
     /// On or before this date.
-    pub lte: Option<NaiveDate>,
+    pub lte: Option<Date>,
 }
 
 impl From<DateRangeInput> for DateRange {
     fn from(r: DateRangeInput) -> Self {
         DateRange {
-            gte: r.gte,
-            lte: r.lte,
+            gte: r.gte.map(Into::into),
+            lte: r.lte.map(Into::into),
         }
     }
 }

@@ -3,7 +3,6 @@
 //! account managers.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::types::{RateCard, RateCardPrice, RateCardVersion};
@@ -12,6 +11,7 @@ use crate::graphql::clients::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
+use crate::graphql::scalars::Date;
 use crate::services::rate_card_versions::{self, NewPrice, NewVersion, VersionPatch};
 use crate::services::rate_cards::{self, NewRateCard};
 
@@ -33,9 +33,9 @@ pub struct CreateRateCardVersionInput {
     /// The rate card's global id.
     pub rate_card_id: ID,
     /// The first day the version is in force.
-    pub effective_from: NaiveDate,
+    pub effective_from: Date,
     /// The last day the version is in force (inclusive); omit for no end.
-    pub effective_to: Option<NaiveDate>,
+    pub effective_to: Option<Date>,
 }
 
 /// New dates for a DRAFT version; omitted fields stay as they are.
@@ -44,9 +44,9 @@ pub struct UpdateRateCardVersionInput {
     /// The version's global id.
     pub id: ID,
     /// New first day in force.
-    pub effective_from: Option<NaiveDate>,
+    pub effective_from: Option<Date>,
     /// New last day in force (inclusive); `null` removes the end.
-    pub effective_to: MaybeUndefined<NaiveDate>,
+    pub effective_to: MaybeUndefined<Date>,
 }
 
 /// The price and cost of a service in a DRAFT version.
@@ -146,6 +146,7 @@ impl RateCardMutation {
     /// (administrators and the client's account managers). A second default
     /// card, or a second card for a client, is a user error TAKEN on
     /// `clientId`.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_rate_card(
         &self,
         ctx: &Context<'_>,
@@ -178,6 +179,7 @@ impl RateCardMutation {
     /// Adds a DRAFT version to a rate card. Its dates must not overlap those
     /// of another non-retired version of the card (OVERLAPS), and
     /// `effectiveTo` must not be before `effectiveFrom` (INVALID).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_rate_card_version(
         &self,
         ctx: &Context<'_>,
@@ -192,8 +194,8 @@ impl RateCardMutation {
             Ok(rate_card_id) => {
                 let new = NewVersion {
                     rate_card_id,
-                    effective_from: input.effective_from,
-                    effective_to: input.effective_to,
+                    effective_from: input.effective_from.into(),
+                    effective_to: input.effective_to.map(Into::into),
                 };
                 rate_card_versions::create_version(&rc.db, &rc.caller, new).await
             }
@@ -204,6 +206,7 @@ impl RateCardMutation {
 
     /// Changes the dates of a DRAFT version. A published or retired version
     /// never changes (IMMUTABLE); overlapping dates are OVERLAPS.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn update_rate_card_version(
         &self,
         ctx: &Context<'_>,
@@ -213,8 +216,8 @@ impl RateCardMutation {
         let result = match node::expect(Kind::RateCardVersion, &input.id, &["input", "id"]) {
             Ok(id) => {
                 let patch = VersionPatch {
-                    effective_from: input.effective_from,
-                    effective_to: patch_value(input.effective_to),
+                    effective_from: input.effective_from.map(Into::into),
+                    effective_to: patch_value(input.effective_to).map(|v| v.map(Into::into)),
                 };
                 rate_card_versions::update_version(&rc.db, &rc.caller, id, patch).await
             }
@@ -227,6 +230,7 @@ impl RateCardMutation {
     /// earlier ones. Amounts are exact decimal strings in the card's currency,
     /// not negative. A published or retired version never changes
     /// (IMMUTABLE); an archived service takes no new price (ARCHIVED).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn set_rate_card_price(
         &self,
         ctx: &Context<'_>,
@@ -253,6 +257,7 @@ impl RateCardMutation {
     }
 
     /// Removes a service's price from a DRAFT version.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn remove_rate_card_price(
         &self,
         ctx: &Context<'_>,
@@ -271,6 +276,7 @@ impl RateCardMutation {
     /// Publishes a DRAFT version holding at least one price (else NO_PRICE):
     /// from then on it prices new engagement lines on the dates it covers,
     /// and never changes. Any other status is INVALID_TRANSITION.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn publish_rate_card_version(
         &self,
         ctx: &Context<'_>,
@@ -287,6 +293,7 @@ impl RateCardMutation {
     /// Retires a PUBLISHED version: it prices nothing new and its dates are
     /// free for another version; lines already priced from it keep their
     /// prices. Any other status is INVALID_TRANSITION.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn retire_rate_card_version(
         &self,
         ctx: &Context<'_>,

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
-use chrono::NaiveDate;
 
 use super::types::{
     PriceInForce, RateCard, RateCardConnection, RateCardFilter, rate_card_connection,
@@ -13,7 +12,8 @@ use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
+use crate::graphql::scalars::Date;
 use crate::services::pagination::PageRequest;
 use crate::services::rate_cards;
 
@@ -35,6 +35,7 @@ impl RateCardQuery {
     /// Provider-only: one rate card by global id; `null` when it does not
     /// exist or is not visible to the caller. FORBIDDEN for client-portal
     /// users.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn rate_card(
         &self,
         ctx: &Context<'_>,
@@ -50,7 +51,7 @@ impl RateCardQuery {
     /// Provider-only: the rate cards visible to the caller (the default card
     /// and those of the clients they may read), oldest first, a page at a
     /// time. FORBIDDEN for client-portal users.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     async fn rate_cards(
         &self,
         ctx: &Context<'_>,
@@ -81,17 +82,18 @@ impl RateCardQuery {
     /// service, else from the default card's; `null` when neither does. The
     /// cost and the version are provider-only. NOT_FOUND when the client or
     /// the service is not visible to the caller.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn price_in_force(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The client's global id.")] client_id: ID,
         #[graphql(desc = "The service's global id.")] service_id: ID,
-        #[graphql(desc = "The day the price applies to.")] on: NaiveDate,
+        #[graphql(desc = "The day the price applies to.")] on: Date,
     ) -> async_graphql::Result<Option<PriceInForce>> {
         let rc = request(ctx)?;
         let client_id = decode(Kind::Client, &client_id, "Client")?;
         let service_id = decode(Kind::Service, &service_id, "Service")?;
-        let quote = rate_cards::quote(&rc.db, &rc.caller, client_id, service_id, on).await?;
+        let quote = rate_cards::quote(&rc.db, &rc.caller, client_id, service_id, on.into()).await?;
         Ok(quote.map(PriceInForce))
     }
 }

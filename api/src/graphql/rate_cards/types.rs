@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tandem_entities::{rate_card, rate_card_price, rate_card_version};
 
 use crate::domain::{self, Currency};
@@ -19,6 +19,7 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::scalars::Date;
 use crate::services::pagination::{PageRequest, Slice};
 use crate::services::rate_card_versions::CardPrice;
 use crate::services::rate_cards::{
@@ -172,14 +173,14 @@ impl RateCardVersion {
     }
 
     /// The first day the version is in force.
-    async fn effective_from(&self) -> NaiveDate {
-        self.0.effective_from
+    async fn effective_from(&self) -> Date {
+        self.0.effective_from.into()
     }
 
     /// The last day the version is in force (inclusive); `null` when it has
     /// no end.
-    async fn effective_to(&self) -> Option<NaiveDate> {
-        self.0.effective_to
+    async fn effective_to(&self) -> Option<Date> {
+        self.0.effective_to.map(Into::into)
     }
 
     /// DRAFT, PUBLISHED or RETIRED.

@@ -4,7 +4,6 @@
 mod rows;
 
 use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object};
-use chrono::NaiveDate;
 
 pub use rows::*;
 
@@ -12,6 +11,7 @@ use crate::error::{AppError, ErrorCode, FieldError, UserErrorCode};
 use crate::graphql::budgets::FundingFunction;
 use crate::graphql::clients::request;
 use crate::graphql::node::{self, Kind};
+use crate::graphql::scalars::Date;
 use crate::services::reports::{self, Report, ReportFilter as Filter};
 
 /// The most rows a report returns over GraphQL.
@@ -41,9 +41,9 @@ pub struct ReportFilterInput {
     /// together with `from`/`to`).
     pub fiscal_year: Option<i32>,
     /// Only from this day (inclusive).
-    pub from: Option<NaiveDate>,
+    pub from: Option<Date>,
     /// Only up to this day (inclusive).
-    pub to: Option<NaiveDate>,
+    pub to: Option<Date>,
     /// Only funding sources of this function (for engagements: those with
     /// a funding split drawing on such a source).
     pub function: Option<FundingFunction>,
@@ -88,8 +88,8 @@ impl ReportFilterInput {
         Ok(Filter {
             client_id,
             fiscal_year: self.fiscal_year,
-            from: self.from,
-            to: self.to,
+            from: self.from.map(Into::into),
+            to: self.to.map(Into::into),
             function: self.function.map(Into::into),
             currency: self.currency,
             warn_percent,
@@ -146,6 +146,7 @@ impl Reports {
     /// spent, remaining (planned - allocated) and utilisation. Spend counts
     /// towards a budget line when attributed to its source and dated in its
     /// period. At most 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn budget_position(
         &self,
         ctx: &Context<'_>,
@@ -157,6 +158,7 @@ impl Reports {
     /// ACTIVE and ON_HOLD engagements: value, spend, burn rate, runway,
     /// forecast at completion and a flag against the thresholds
     /// (`warnPercent`, `alertPercent`). At most 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn burn(
         &self,
         ctx: &Context<'_>,
@@ -170,6 +172,7 @@ impl Reports {
     /// Per engagement and funding source: the agreed share (split in force
     /// today) against the spend actually attributed to the source. At most
     /// 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn split_reconciliation(
         &self,
         ctx: &Context<'_>,
@@ -187,6 +190,7 @@ impl Reports {
 
     /// Per buyer (of each line's service), engagement status and currency:
     /// engagements, value and probability-weighted value. At most 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn pipeline(
         &self,
         ctx: &Context<'_>,
@@ -198,6 +202,7 @@ impl Reports {
 
     /// Per discipline, buyer and currency: lines, engagements and value,
     /// without LOST and CANCELLED engagements. At most 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn service_mix(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +214,7 @@ impl Reports {
 
     /// Provider-only (`FORBIDDEN` for client-portal users): value, cost,
     /// margin and margin % of each sold engagement. At most 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn profitability_by_engagement(
         &self,
         ctx: &Context<'_>,
@@ -227,6 +233,7 @@ impl Reports {
     /// Provider-only (`FORBIDDEN` for client-portal users): value, cost,
     /// margin and margin % of sold engagements' lines per service and
     /// currency. At most 1000 rows.
+    #[graphql(complexity = "crate::graphql::cost::REPORT + child_complexity")]
     async fn profitability_by_service(
         &self,
         ctx: &Context<'_>,

@@ -2,7 +2,6 @@
 //! that GraphQL, CSV and JSON never disagree.
 
 use async_graphql::{Enum, ID, Object};
-use chrono::NaiveDate;
 use sea_orm::ActiveEnum;
 
 use crate::domain::{self, Currency};
@@ -11,6 +10,7 @@ use crate::graphql::budgets::FundingFunction;
 use crate::graphql::catalog::{Buyer, Discipline};
 use crate::graphql::engagements::EngagementStatus;
 use crate::graphql::money::Money;
+use crate::graphql::scalars::Date;
 use crate::services::reports::{Cell, Report};
 
 type Res<T> = async_graphql::Result<T>;
@@ -76,9 +76,9 @@ impl Row {
             .ok_or_else(|| broken(self.report, column).into())
     }
 
-    fn date(&self, column: &str) -> Res<NaiveDate> {
+    fn date(&self, column: &str) -> Res<Date> {
         match self.cell(column)? {
-            Cell::Date(d) => Ok(*d),
+            Cell::Date(d) => Ok(Date(*d)),
             _ => Err(broken(self.report, column).into()),
         }
     }
@@ -223,7 +223,7 @@ impl BurnRow {
             .enumeration::<tandem_entities::EngagementStatus, _>("status")
     }
     /// The engagement's last day.
-    async fn end_date(&self) -> Res<NaiveDate> {
+    async fn end_date(&self) -> Res<Date> {
         self.0.date("end_date")
     }
     /// The engagement's currency.

@@ -1,13 +1,13 @@
 //! Making, submitting and deciding funding splits; recording spend.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
 
 use super::types::{FundingSplit, SpendEntry, SpendKind};
 use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
+use crate::graphql::scalars::Date;
 use crate::services::spend::{self, NewSpend};
 use crate::services::splits::{self, Share};
 
@@ -59,7 +59,7 @@ pub struct RecordSpendInput {
     /// The engagement's global id (ACTIVE or ON_HOLD).
     pub engagement_id: ID,
     /// The day the money was spent.
-    pub spent_on: NaiveDate,
+    pub spent_on: Date,
     /// Amount above zero, an exact decimal string in the engagement's
     /// currency.
     pub amount: String,
@@ -136,6 +136,7 @@ impl SplitMutation {
     /// the client's, active and in the engagement's currency. With `value`,
     /// it is a change order that, once approved, changes the engagement's
     /// value.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_funding_split(
         &self,
         ctx: &Context<'_>,
@@ -174,6 +175,7 @@ impl SplitMutation {
 
     /// Sends a DRAFT split for approval by each distinct owner of its
     /// sources.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn submit_funding_split(
         &self,
         ctx: &Context<'_>,
@@ -193,6 +195,7 @@ impl SplitMutation {
     /// an active engagement its allocations move to it at once
     /// (BUDGET_EXCEEDED when they cannot, and then nothing changes: the split
     /// stays PENDING_APPROVAL and this approval is not recorded).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn approve_funding_split(
         &self,
         ctx: &Context<'_>,
@@ -203,6 +206,7 @@ impl SplitMutation {
 
     /// Rejects a split as the owner of some of its sources; one rejection
     /// rejects it.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn reject_funding_split(
         &self,
         ctx: &Context<'_>,
@@ -213,6 +217,7 @@ impl SplitMutation {
 
     /// Records spend on an ACTIVE or ON_HOLD engagement, attributed to the
     /// funding sources by the split in force on its date.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn record_spend(
         &self,
         ctx: &Context<'_>,
@@ -226,7 +231,7 @@ impl SplitMutation {
                     &input.engagement_id,
                     &["input", "engagementId"],
                 )?,
-                spent_on: input.spent_on,
+                spent_on: input.spent_on.into(),
                 amount: input.amount,
                 kind: input.kind.into(),
                 description: input.description,

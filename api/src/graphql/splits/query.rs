@@ -14,6 +14,7 @@ pub struct SplitQuery;
 #[Object]
 impl SplitQuery {
     /// One funding split by global id; `null` when not visible.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn funding_split(
         &self,
         ctx: &Context<'_>,
@@ -36,6 +37,7 @@ impl SplitQuery {
     /// those asking the contact they are; for an administrator, every
     /// pending split (they may decide on an owner's behalf). Oldest first;
     /// the list is short by nature.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn my_pending_approvals(
         &self,
         ctx: &Context<'_>,

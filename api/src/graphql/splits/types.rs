@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tandem_entities::{
     funding_split, funding_split_share, spend_attribution, spend_entry, split_approval,
 };
@@ -14,6 +14,7 @@ use crate::graphql::contacts::Contact;
 use crate::graphql::engagements::{Engagement, money};
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
+use crate::graphql::scalars::Date;
 
 use super::SplitLoaders;
 
@@ -234,8 +235,8 @@ impl SpendEntry {
     }
 
     /// The day the money was spent.
-    async fn spent_on(&self) -> NaiveDate {
-        self.0.spent_on
+    async fn spent_on(&self) -> Date {
+        self.0.spent_on.into()
     }
 
     /// The amount, in the engagement's currency.

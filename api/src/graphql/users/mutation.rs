@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::types::{ApiToken, Role, SessionPayload, User};
+use crate::error::AppError;
 use crate::graphql::clients::{Client, request};
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
@@ -145,13 +146,22 @@ pub struct UserMutation;
 impl UserMutation {
     /// Signs in with e-mail and password. Wrong credentials give the same
     /// user error (INVALID_CREDENTIALS) whether the e-mail or the password is
-    /// wrong; repeated failures are THROTTLED per account and per address.
+    /// wrong; repeated failures are THROTTLED per account and per address,
+    /// with the wait in `extensions.retryAfterSeconds` of the response (and
+    /// the `Retry-After` header). One `login` per request.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn login(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The credentials.")] input: LoginInput,
     ) -> async_graphql::Result<SessionPayload> {
         let rc = request(ctx)?;
+        if rc.signals.count_login() > 1 {
+            return Err(AppError::BadUserInput(
+                "sign in once per request: one `login` field per operation".into(),
+            )
+            .into());
+        }
         let result = auth::login(
             &rc.db,
             &rc.auth,
@@ -160,6 +170,9 @@ impl UserMutation {
             rc.client_address.as_deref(),
         )
         .await;
+        if let Err(AppError::Throttled(secs)) = &result {
+            rc.signals.retry_after(*secs);
+        }
         let (session, errors) = split(result)?;
         Ok(SessionPayload::new(session, errors))
     }
@@ -167,6 +180,7 @@ impl UserMutation {
     /// Exchanges a refresh token for a new session. The old refresh token
     /// stops working; presenting it again revokes the whole session family
     /// (UNAUTHENTICATED).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +193,7 @@ impl UserMutation {
 
     /// Ends the session of a refresh token (and every token refreshed from
     /// the same login).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn logout(
         &self,
         ctx: &Context<'_>,
@@ -190,6 +205,7 @@ impl UserMutation {
     }
 
     /// Creates an API token for the caller, for scripts.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
@@ -215,6 +231,7 @@ impl UserMutation {
 
     /// Revokes one of the caller's API tokens (an administrator may revoke
     /// anyone's). Revoking a revoked token changes nothing.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn revoke_api_token(
         &self,
         ctx: &Context<'_>,
@@ -233,6 +250,7 @@ impl UserMutation {
     }
 
     /// Creates a user (administrators only).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn create_user(
         &self,
         ctx: &Context<'_>,
@@ -274,6 +292,7 @@ impl UserMutation {
     }
 
     /// Enables or disables a user (administrators only).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn set_user_active(
         &self,
         ctx: &Context<'_>,
@@ -292,6 +311,7 @@ impl UserMutation {
     }
 
     /// Assigns an account manager to a client (administrators only).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn assign_account_manager(
         &self,
         ctx: &Context<'_>,
@@ -301,6 +321,7 @@ impl UserMutation {
     }
 
     /// Removes an account manager from a client (administrators only).
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn unassign_account_manager(
         &self,
         ctx: &Context<'_>,

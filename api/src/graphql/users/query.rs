@@ -10,7 +10,7 @@ use super::types::{
 use crate::error::AppError;
 use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
-use crate::graphql::page_cost;
+use crate::graphql::root_page_cost;
 use crate::services::pagination::PageRequest;
 use crate::services::{auth, users};
 
@@ -20,6 +20,7 @@ pub struct UserQuery;
 #[Object]
 impl UserQuery {
     /// The signed-in user.
+    #[graphql(complexity = "crate::graphql::cost::LOOKUP + child_complexity")]
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let rc = request(ctx)?;
         let p = rc.caller.principal()?;
@@ -30,7 +31,7 @@ impl UserQuery {
     }
 
     /// The caller's API tokens, newest first.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     async fn api_tokens(
         &self,
         ctx: &Context<'_>,
@@ -51,7 +52,7 @@ impl UserQuery {
     }
 
     /// Every user, by e-mail address (administrators only).
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_page_cost(first, last, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,

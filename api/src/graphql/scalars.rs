@@ -1,0 +1,100 @@
+//! Scalars of our own: `Date`, a calendar day (RFC 3339 `full-date`) within
+//! the range Tandem accepts.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::NaiveDate;
+
+/// The first and the last day any date input may name: wide enough for any
+/// business record, narrow enough that date arithmetic (fiscal years,
+/// quarters, burn windows) never leaves the calendar.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => panic!("1900-01-01 is a date"),
+};
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2199, 12, 31) {
+    Some(d) => d,
+    None => panic!("2199-12-31 is a date"),
+};
+
+/// A calendar day, `YYYY-MM-DD` (RFC 3339 `full-date`), from 1900-01-01 to
+/// 2199-12-31.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+/// A calendar day, `YYYY-MM-DD` (RFC 3339 `full-date`), from 1900-01-01 to
+/// 2199-12-31.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(text) = &value else {
+            return Err(InputValueError::expected_type(value));
+        };
+        parse(text).map(Date).map_err(InputValueError::custom)
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+/// Parses `YYYY-MM-DD` strictly, within [`FIRST_DATE`]..=[`LAST_DATE`].
+pub fn parse(text: &str) -> Result<NaiveDate, String> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let date = well_formed
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+        .ok_or_else(|| format!("{text:?} is not a date of the form YYYY-MM-DD"))?;
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(format!(
+            "{text} is outside the accepted range {FIRST_DATE} to {LAST_DATE}"
+        ));
+    }
+    Ok(date)
+}
+
+impl From<NaiveDate> for Date {
+    fn from(d: NaiveDate) -> Self {
+        Date(d)
+    }
+}
+
+impl From<Date> for NaiveDate {
+    fn from(d: Date) -> Self {
+        d.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_strictly_and_within_the_range() {
+        assert_eq!(
+            parse("2026-04-01"),
+            Ok(NaiveDate::from_ymd_opt(2026, 4, 1).unwrap())
+        );
+        for bad in [
+            "2026-4-1",
+            "0001-01-01",
+            "+262142-12-31",
+            "-0001-01-01",
+            "2026-02-30",
+            "2200-01-01",
+            "1899-12-31",
+            "2026-04-01T00:00:00Z",
+            "",
+        ] {
+            assert!(parse(bad).is_err(), "{bad} should be refused");
+        }
+        assert!(parse("1900-01-01").is_ok());
+        assert!(parse("2199-12-31").is_ok());
+    }
+}
