@@ -21,14 +21,30 @@ impl TestDb {
     pub async fn create() -> (Self, String) {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
+                let template = template(&admin_url).await;
+                let recycled = RECYCLED.lock().ok().and_then(|mut dbs| dbs.pop());
+                if let Some(name) = recycled {
+                    let url = replace_db_name(&admin_url, &name);
+                    return (Self::Postgres { admin_url, name }, url);
+                }
                 let name = format!("tandem_test_{}", Uuid::new_v4().simple());
                 let admin = Database::connect(&admin_url)
                     .await
                     .expect("TEST_DATABASE_URL is reachable");
                 admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .execute_unprepared(&format!(
+                        "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+                    ))
                     .await
                     .expect("the test database can be created");
+                // Commits need not wait for the disk: nothing here survives a
+                // crash of the database server anyway.
+                admin
+                    .execute_unprepared(&format!(
+                        "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+                    ))
+                    .await
+                    .expect("the test database is set up");
                 admin.close().await.ok();
                 let url = replace_db_name(&admin_url, &name);
                 (Self::Postgres { admin_url, name }, url)
@@ -40,6 +56,150 @@ impl TestDb {
             }
         }
     }
+}
+
+/// Emptied test databases of this process, ready for the next test: making
+/// a PostgreSQL database costs the better part of a second (it is written
+/// and synced), emptying one a few milliseconds.
+static RECYCLED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Empties a finished test's database and keeps it for the next test; false
+/// (the caller drops it) when it cannot be emptied or its schema is not
+/// every migration's (a test that migrated down).
+fn recycle(admin_url: &str, name: &str) -> bool {
+    let url = replace_db_name(admin_url, name);
+    let emptied = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        rt.block_on(async {
+            let db = Database::connect(&url).await.ok()?;
+            let backend = db.get_database_backend();
+            let applied = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    backend,
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM seaql_migrations",
+                ))
+                .await
+                .ok()??
+                .try_get::<i64>("", "n")
+                .ok()?;
+            use tandem_migration::MigratorTrait;
+            if applied != tandem_migration::Migrator::migrations().len() as i64 {
+                return None;
+            }
+            let tables: Vec<String> = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    backend,
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'seaql_migrations'",
+                ))
+                .await
+                .ok()?
+                .iter()
+                .filter_map(|r| r.try_get::<String>("", "tablename").ok())
+                .map(|t| format!("\"{t}\""))
+                .collect();
+            if !tables.is_empty() {
+                db.execute_unprepared(&format!("TRUNCATE {} CASCADE", tables.join(", ")))
+                    .await
+                    .ok()?;
+            }
+            db.close().await.ok();
+            Some(())
+        })
+    })
+    .join()
+    .ok()
+    .flatten()
+    .is_some();
+    if emptied && let Ok(mut dbs) = RECYCLED.lock() {
+        dbs.push(name.to_owned());
+        return true;
+    }
+    false
+}
+
+/// A PostgreSQL database with every migration applied, made once per build
+/// of this test binary: each test's database is a copy of it (`CREATE
+/// DATABASE ... TEMPLATE`), which is much faster than migrating each one.
+/// Its name comes from the binary (size and modification time), so that
+/// test processes of one build share it (one makes it, under an advisory
+/// lock) and a new build, whose migrations may differ, makes its own;
+/// templates of other builds are dropped when unused.
+async fn template(admin_url: &str) -> String {
+    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let build = std::env::current_exe()
+                .and_then(std::fs::metadata)
+                .map(|m| {
+                    let modified = m
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_nanos());
+                    format!("{:x}{:x}", m.len(), modified)
+                })
+                .unwrap_or_default();
+            let name = format!("tandem_tpl_{build}");
+            let admin = Database::connect(admin_url)
+                .await
+                .expect("TEST_DATABASE_URL is reachable");
+            let backend = admin.get_database_backend();
+            // One key for every build, so that making and dropping templates
+            // never interleave.
+            admin
+                .execute_unprepared("SELECT pg_advisory_lock(7461626466)")
+                .await
+                .expect("the template lock");
+            let existing: Vec<String> = admin
+                .query_all_raw(sea_orm::Statement::from_string(
+                    backend,
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'tandem_tpl_%'",
+                ))
+                .await
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|row| row.try_get::<String>("", "datname").ok())
+                .collect();
+            for old in existing.iter().filter(|n| **n != name) {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{old}\""))
+                    .await;
+            }
+            if !existing.contains(&name) {
+                let scratch = format!("{name}_new");
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{scratch}\""))
+                    .await;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{scratch}\""))
+                    .await
+                    .expect("the template database can be created");
+                let db = Database::connect(&replace_db_name(admin_url, &scratch))
+                    .await
+                    .expect("the template opens");
+                tandem::db::migrate_up(&db)
+                    .await
+                    .expect("the template is migrated");
+                db.close().await.ok();
+                admin
+                    .execute_unprepared(&format!(
+                        "ALTER DATABASE \"{scratch}\" RENAME TO \"{name}\""
+                    ))
+                    .await
+                    .expect("the template is named");
+            }
+            admin
+                .execute_unprepared("SELECT pg_advisory_unlock(7461626466)")
+                .await
+                .ok();
+            admin.close().await.ok();
+            name
+        })
+        .await
+        .clone()
 }
 
 fn replace_db_name(url: &str, name: &str) -> String {
@@ -70,6 +230,9 @@ impl Drop for TestDb {
             }
             Self::Postgres { admin_url, name } => {
                 let (admin_url, name) = (admin_url.clone(), name.clone());
+                if recycle(&admin_url, &name) {
+                    return;
+                }
                 // Drop runs outside async; a short-lived runtime on its own
                 // thread does the work.
                 let _ = std::thread::spawn(move || {
