@@ -363,10 +363,13 @@ fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     Some(peer)
 }
 
-/// A response made of one error, refused before execution.
+/// A response made of one error, refused before execution (the error
+/// belongs to no place in the document).
 fn refused(err: AppError) -> async_graphql::Response {
     let err: async_graphql::Error = err.into();
-    async_graphql::Response::from_errors(vec![err.into_server_error(Default::default())])
+    let mut err = err.into_server_error(Default::default());
+    err.locations.clear();
+    async_graphql::Response::from_errors(vec![err])
 }
 
 /// The deepest nesting of brackets (`{`, `(`, `[`) a document may have. The
