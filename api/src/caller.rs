@@ -67,6 +67,34 @@ impl Caller {
         }
     }
 
+    /// The signed-in user's role; `None` for anonymous callers and Tandem
+    /// itself.
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Caller::User(p) => Some(p.role),
+            _ => None,
+        }
+    }
+
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Caller::User(p) => Some(p.user_id),
+            _ => None,
+        }
+    }
+
+    /// Whether the caller may see the provider's costs, margins and rate
+    /// cards: administrators, account managers and Tandem itself (not
+    /// DELIVERY users, nor the client's).
+    pub fn sees_costs(&self) -> bool {
+        match self {
+            Caller::System => true,
+            Caller::Anonymous => false,
+            Caller::User(p) => matches!(p.role, Role::Admin | Role::AccountManager),
+        }
+    }
+
     /// Whether the caller works for the provider (and may see costs, margins
     /// and internal notes). CLIENT users never do.
     pub fn is_provider(&self) -> bool {

@@ -13,6 +13,8 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ids;
+pub mod resource;
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -25,6 +25,13 @@ pub struct PageInfo {
 /// Counts the rows of a list on demand, for `totalCount`.
 pub type Counter = Arc<dyn Fn() -> BoxFuture<'static, AppResult<u64>> + Send + Sync>;
 
+/// A connection type (made by [`connection!`](crate::connection)): assembled
+/// from its edges (cursor and node), where it sits and its counter.
+pub trait Connection: Sized {
+    type Node;
+    fn assemble(edges: Vec<(String, Self::Node)>, page_info: PageInfo, counter: Counter) -> Self;
+}
+
 /// Declares `<Name>Connection` and `<Name>Edge` for a node type.
 #[macro_export]
 macro_rules! connection {
@@ -45,31 +52,19 @@ macro_rules! connection {
             pub counter: $crate::graphql::connection::Counter,
         }
 
-        impl $conn {
-            /// Wraps a page of rows: `cursor` gives each row's cursor and
-            /// `node` its GraphQL type.
-            pub fn new<T>(
-                slice: $crate::services::pagination::Slice<T>,
-                cursor: impl Fn(&T) -> String,
-                node: impl Fn(T) -> $node,
+        impl $crate::graphql::connection::Connection for $conn {
+            type Node = $node;
+
+            fn assemble(
+                edges: Vec<(String, $node)>,
+                page_info: $crate::graphql::connection::PageInfo,
                 counter: $crate::graphql::connection::Counter,
             ) -> Self {
-                let edges: Vec<$edge> = slice
-                    .items
-                    .into_iter()
-                    .map(|row| $edge {
-                        cursor: cursor(&row),
-                        node: node(row),
-                    })
-                    .collect();
-                let page_info = $crate::graphql::connection::PageInfo {
-                    has_next_page: slice.has_next_page,
-                    has_previous_page: slice.has_previous_page,
-                    start_cursor: edges.first().map(|e| e.cursor.clone()),
-                    end_cursor: edges.last().map(|e| e.cursor.clone()),
-                };
                 Self {
-                    edges,
+                    edges: edges
+                        .into_iter()
+                        .map(|(cursor, node)| $edge { node, cursor })
+                        .collect(),
                     page_info,
                     counter,
                 }

@@ -4,7 +4,6 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::config::Limits;
 
-pub mod batch;
 pub mod budgets;
 pub mod catalog;
 pub mod clients;
@@ -14,10 +13,10 @@ pub mod context;
 pub mod engagements;
 pub mod errors;
 pub mod filters;
-pub mod loaders;
 pub mod money;
 pub mod node;
 pub mod rate_cards;
+pub mod registry;
 pub mod reports;
 pub mod scalars;
 pub mod splits;

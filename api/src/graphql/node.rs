@@ -1,9 +1,14 @@
 //! Relay's `Node` interface: every object with an identity has an opaque,
 //! globally unique `id`, and `node(id:)` / `nodes(ids:)` fetch any of them.
+//!
+//! One table ([`nodes!`]) says, per kind, its GraphQL type, the resource its
+//! rows are read through (scoped to the caller) and how a row becomes the
+//! type; `node`, `nodes` and the `Node` interface all come from it, so a new
+//! kind is one line here (and one in [`crate::ids`]).
+
+use std::collections::HashMap;
 
 use async_graphql::{Context, ID, Interface, Object};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, UserErrorCode};
@@ -14,166 +19,125 @@ use crate::graphql::contacts::Contact;
 use crate::graphql::context::RequestContext;
 use crate::graphql::engagements::{Engagement, EngagementLine};
 use crate::graphql::rate_cards::{RateCard, RateCardVersion};
-use crate::graphql::splits::FundingSplit;
+use crate::graphql::splits::{FundingSplit, SpendEntry};
 use crate::graphql::users::{ApiToken, User};
-use crate::services;
-
-/// The kinds of object that have global ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Client,
-    Contact,
-    User,
-    ApiToken,
-    Service,
-    RateCard,
-    RateCardVersion,
-    Engagement,
-    EngagementLine,
-    FundingSource,
-    FundingSplit,
-    SpendEntry,
-    Budget,
-    BudgetLine,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Client => "Client",
-            Kind::Contact => "Contact",
-            Kind::User => "User",
-            Kind::ApiToken => "ApiToken",
-            Kind::Service => "Service",
-            Kind::RateCard => "RateCard",
-            Kind::RateCardVersion => "RateCardVersion",
-            Kind::Engagement => "Engagement",
-            Kind::EngagementLine => "EngagementLine",
-            Kind::FundingSource => "FundingSource",
-            Kind::FundingSplit => "FundingSplit",
-            Kind::SpendEntry => "SpendEntry",
-            Kind::Budget => "Budget",
-            Kind::BudgetLine => "BudgetLine",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "Client" => Some(Kind::Client),
-            "Contact" => Some(Kind::Contact),
-            "User" => Some(Kind::User),
-            "ApiToken" => Some(Kind::ApiToken),
-            "Service" => Some(Kind::Service),
-            "RateCard" => Some(Kind::RateCard),
-            "RateCardVersion" => Some(Kind::RateCardVersion),
-            "Engagement" => Some(Kind::Engagement),
-            "EngagementLine" => Some(Kind::EngagementLine),
-            "FundingSource" => Some(Kind::FundingSource),
-            "FundingSplit" => Some(Kind::FundingSplit),
-            "SpendEntry" => Some(Kind::SpendEntry),
-            "Budget" => Some(Kind::Budget),
-            "BudgetLine" => Some(Kind::BudgetLine),
-            _ => None,
-        }
-    }
-}
+pub use crate::ids::Kind;
+use crate::resource::{self, Engagements, Resource, Row};
 
 /// Encodes a global id: base64url of `Kind:uuid`.
 pub fn global_id(kind: Kind, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+    ID(crate::ids::encode(kind, id))
 }
 
 /// Decodes any global id; `None` when it is not one of ours.
 pub fn decode(id: &str) -> Option<(Kind, Uuid)> {
-    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    let (kind, uuid) = text.split_once(':')?;
-    Some((Kind::from_name(kind)?, Uuid::parse_str(uuid).ok()?))
+    crate::ids::decode(id)
 }
 
 /// Decodes a global id that must be of `kind`; for mutation inputs, the
 /// failure is a field error on `field`.
 pub fn expect(kind: Kind, id: &ID, field: &[&str]) -> AppResult<Uuid> {
-    match decode(id) {
-        Some((k, uuid)) if k == kind => Ok(uuid),
-        _ => Err(AppError::invalid(
+    crate::ids::decode_as(kind, id).ok_or_else(|| {
+        AppError::invalid(
             field,
             UserErrorCode::Invalid,
             format!("is not a {} id", kind.name()),
-        )),
-    }
-}
-
-/// An object with a global id.
-#[derive(Interface)]
-#[graphql(field(
-    name = "id",
-    ty = "ID",
-    desc = "Opaque global id; pass it to `node(id:)`."
-))]
-pub enum Node {
-    Client(Client),
-    Contact(Contact),
-    User(User),
-    ApiToken(ApiToken),
-    Service(Service),
-    RateCard(RateCard),
-    RateCardVersion(RateCardVersion),
-    Engagement(Engagement),
-    EngagementLine(EngagementLine),
-    FundingSplit(FundingSplit),
-    FundingSource(FundingSource),
-    Budget(Budget),
-    BudgetLine(BudgetLine),
-}
-
-async fn load(ctx: &Context<'_>, kind: Kind, id: Uuid) -> AppResult<Option<Node>> {
-    let rc = RequestContext::of(ctx)?;
-    Ok(match kind {
-        Kind::Client => services::clients::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::Client(Client(m))),
-        Kind::Contact => services::contacts::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::Contact(Contact(m))),
-        Kind::User => services::users::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::User(User(m))),
-        Kind::ApiToken => services::auth::get_api_token(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::ApiToken(ApiToken(m))),
-        Kind::Service => services::catalog::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::Service(Service(m))),
-        Kind::RateCard => services::rate_cards::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::RateCard(RateCard(m))),
-        Kind::RateCardVersion => services::rate_cards::get_version(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::RateCardVersion(RateCardVersion(m))),
-        Kind::Engagement => services::engagements::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::Engagement(Engagement(m))),
-        Kind::EngagementLine => services::engagements::get_lines(&rc.db, &rc.caller, &[id])
-            .await?
-            .remove(&id)
-            .map(|(l, currency)| Node::EngagementLine(EngagementLine(l, currency))),
-        Kind::FundingSplit => services::splits::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|(s, e)| Node::FundingSplit(FundingSplit(s, e.currency))),
-        Kind::FundingSource => services::funding_sources::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::FundingSource(FundingSource(m))),
-        Kind::Budget => services::budgets::get(&rc.db, &rc.caller, id)
-            .await?
-            .map(|m| Node::Budget(Budget(m))),
-        Kind::BudgetLine => services::budgets::get_lines(&rc.db, &rc.caller, &[id])
-            .await?
-            .remove(&id)
-            .map(|m| Node::BudgetLine(BudgetLine(m))),
-        // Spend entries resolve only through their engagement.
-        Kind::SpendEntry => None,
+        )
     })
+}
+
+/// The readable rows of `R` among `ids`.
+async fn rows<R: Resource>(rc: &RequestContext, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Row<R>>> {
+    resource::get_many::<R>(&rc.db, &rc.caller, ids).await
+}
+
+/// The currency of each engagement among `ids` (for rows whose money is in
+/// their engagement's currency).
+async fn currencies(rc: &RequestContext, ids: Vec<Uuid>) -> AppResult<HashMap<Uuid, String>> {
+    Ok(rows::<Engagements>(rc, &ids)
+        .await?
+        .into_iter()
+        .map(|(id, e)| (id, e.currency))
+        .collect())
+}
+
+/// Wraps rows whose money is in their engagement's currency.
+async fn with_currency<M, N>(
+    rc: &RequestContext,
+    rows: HashMap<Uuid, M>,
+    engagement_of: fn(&M) -> Uuid,
+    wrap: fn(M, String) -> N,
+) -> AppResult<HashMap<Uuid, N>> {
+    let currencies = currencies(rc, rows.values().map(engagement_of).collect()).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, m)| {
+            let currency = currencies.get(&engagement_of(&m))?.clone();
+            Some((id, wrap(m, currency)))
+        })
+        .collect())
+}
+
+/// Declares the `Node` interface and the loading of every kind.
+macro_rules! nodes {
+    ($($kind:ident: $res:ty => |$rc:ident, $found:ident| $wrap:expr;)*) => {
+        /// An object with a global id.
+        #[derive(Interface, Clone)]
+        #[graphql(field(
+            name = "id",
+            ty = "ID",
+            desc = "Opaque global id; pass it to `node(id:)`."
+        ))]
+        pub enum Node {
+            $($kind($kind)),*
+        }
+
+        /// The readable objects of `kind` among `ids`.
+        async fn load_kind(
+            rc: &RequestContext,
+            kind: Kind,
+            ids: &[Uuid],
+        ) -> AppResult<HashMap<Uuid, Node>> {
+            if ids.is_empty() {
+                return Ok(HashMap::new());
+            }
+            Ok(match kind {
+                $(Kind::$kind => {
+                    let $rc = rc;
+                    let $found = rows::<$res>(rc, ids).await?;
+                    let wrapped: HashMap<Uuid, $kind> = $wrap;
+                    wrapped.into_iter().map(|(id, n)| (id, Node::$kind(n))).collect()
+                })*
+            })
+        }
+    };
+}
+
+nodes! {
+    Client: resource::Clients => |_rc, found| wrap(found, Client);
+    Contact: resource::Contacts => |_rc, found| wrap(found, Contact);
+    User: resource::Users => |_rc, found| wrap(found, User);
+    ApiToken: resource::ApiTokens => |_rc, found| wrap(found, ApiToken);
+    Service: resource::Services => |_rc, found| wrap(found, Service);
+    RateCard: resource::RateCards => |_rc, found| wrap(found, RateCard);
+    RateCardVersion: resource::RateCardVersions => |_rc, found| wrap(found, RateCardVersion);
+    Engagement: resource::Engagements => |_rc, found| wrap(found, Engagement);
+    EngagementLine: resource::EngagementLines => |rc, found| {
+        with_currency(rc, found, |l| l.engagement_id, EngagementLine).await?
+    };
+    FundingSource: resource::FundingSources => |_rc, found| wrap(found, FundingSource);
+    FundingSplit: resource::FundingSplits => |rc, found| {
+        with_currency(rc, found, |s| s.engagement_id, FundingSplit).await?
+    };
+    SpendEntry: resource::SpendEntries => |rc, found| {
+        with_currency(rc, found, |s| s.engagement_id, SpendEntry).await?
+    };
+    Budget: resource::Budgets => |_rc, found| wrap(found, Budget);
+    BudgetLine: resource::BudgetLines => |_rc, found| wrap(found, BudgetLine);
+}
+
+fn wrap<M, N>(rows: HashMap<Uuid, M>, f: fn(M) -> N) -> HashMap<Uuid, N> {
+    rows.into_iter().map(|(id, m)| (id, f(m))).collect()
 }
 
 #[derive(Default)]
@@ -190,7 +154,8 @@ impl NodeQuery {
         #[graphql(desc = "A global id, as returned in any object's `id`.")] id: ID,
     ) -> async_graphql::Result<Option<Node>> {
         let (kind, uuid) = decode(&id).ok_or_else(|| malformed(&id))?;
-        Ok(load(ctx, kind, uuid).await?)
+        let rc = RequestContext::of(ctx)?;
+        Ok(load_kind(rc, kind, &[uuid]).await?.remove(&uuid))
     }
 
     /// Fetches several objects by global id, in the order given; each is
@@ -211,71 +176,22 @@ impl NodeQuery {
             decoded.push(decode(id).ok_or_else(|| malformed(id))?);
         }
         let rc = RequestContext::of(ctx)?;
-        let of = |k: Kind| {
-            decoded
+        // One statement (two for rows in their engagement's currency) per
+        // kind asked for.
+        let mut found: HashMap<(Kind, Uuid), Node> = HashMap::new();
+        for kind in Kind::ALL {
+            let of_kind: Vec<Uuid> = decoded
                 .iter()
-                .filter(move |(kind, _)| *kind == k)
+                .filter(|(k, _)| k == kind)
                 .map(|(_, id)| *id)
-                .collect::<Vec<_>>()
-        };
-        let clients = services::clients::get_many(&rc.db, &rc.caller, &of(Kind::Client)).await?;
-        let contacts = services::contacts::get_many(&rc.db, &rc.caller, &of(Kind::Contact)).await?;
-        let users = services::users::get_many(&rc.db, &rc.caller, &of(Kind::User)).await?;
-        let tokens =
-            services::auth::get_api_tokens(&rc.db, &rc.caller, &of(Kind::ApiToken)).await?;
-        let catalog = services::catalog::get_many(&rc.db, &rc.caller, &of(Kind::Service)).await?;
-        let cards = services::rate_cards::get_many(&rc.db, &rc.caller, &of(Kind::RateCard)).await?;
-        let versions =
-            services::rate_cards::get_versions(&rc.db, &rc.caller, &of(Kind::RateCardVersion))
-                .await?;
-        let engagements =
-            services::engagements::get_many(&rc.db, &rc.caller, &of(Kind::Engagement)).await?;
-        let splits =
-            services::splits::get_many(&rc.db, &rc.caller, &of(Kind::FundingSplit)).await?;
-        let lines =
-            services::engagements::get_lines(&rc.db, &rc.caller, &of(Kind::EngagementLine)).await?;
-        let sources =
-            services::funding_sources::get_many(&rc.db, &rc.caller, &of(Kind::FundingSource))
-                .await?;
-        let budgets = services::budgets::get_many(&rc.db, &rc.caller, &of(Kind::Budget)).await?;
-        let budget_lines =
-            services::budgets::get_lines(&rc.db, &rc.caller, &of(Kind::BudgetLine)).await?;
+                .collect();
+            for (id, node) in load_kind(rc, *kind, &of_kind).await? {
+                found.insert((*kind, id), node);
+            }
+        }
         Ok(decoded
             .iter()
-            .map(|(kind, id)| match kind {
-                Kind::Engagement => engagements
-                    .get(id)
-                    .cloned()
-                    .map(|m| Node::Engagement(Engagement(m))),
-                Kind::EngagementLine => lines
-                    .get(id)
-                    .cloned()
-                    .map(|(l, currency)| Node::EngagementLine(EngagementLine(l, currency))),
-                Kind::Client => clients.get(id).cloned().map(|m| Node::Client(Client(m))),
-                Kind::Contact => contacts.get(id).cloned().map(|m| Node::Contact(Contact(m))),
-                Kind::User => users.get(id).cloned().map(|m| Node::User(User(m))),
-                Kind::ApiToken => tokens.get(id).cloned().map(|m| Node::ApiToken(ApiToken(m))),
-                Kind::Service => catalog.get(id).cloned().map(|m| Node::Service(Service(m))),
-                Kind::RateCard => cards.get(id).cloned().map(|m| Node::RateCard(RateCard(m))),
-                Kind::RateCardVersion => versions
-                    .get(id)
-                    .cloned()
-                    .map(|m| Node::RateCardVersion(RateCardVersion(m))),
-                Kind::FundingSplit => splits
-                    .get(id)
-                    .cloned()
-                    .map(|(s, c)| Node::FundingSplit(FundingSplit(s, c))),
-                Kind::FundingSource => sources
-                    .get(id)
-                    .cloned()
-                    .map(|m| Node::FundingSource(FundingSource(m))),
-                Kind::Budget => budgets.get(id).cloned().map(|m| Node::Budget(Budget(m))),
-                Kind::BudgetLine => budget_lines
-                    .get(id)
-                    .cloned()
-                    .map(|m| Node::BudgetLine(BudgetLine(m))),
-                Kind::SpendEntry => None,
-            })
+            .map(|(kind, id)| found.get(&(*kind, *id)).cloned())
             .collect())
     }
 }

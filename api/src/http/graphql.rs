@@ -19,11 +19,8 @@ use crate::budget::{self, Budget, Exceeded};
 use crate::caller::Caller;
 use crate::error::{AppError, ErrorCode, RETRY_AFTER_SECS};
 use crate::graphql::RequestContext;
-use crate::graphql::batch;
 use crate::graphql::context::Signals;
-use crate::graphql::engagements::EngagementLoaders;
-use crate::graphql::loaders::Loaders;
-use crate::graphql::splits::SplitLoaders;
+use crate::graphql::registry::Registry;
 use crate::services;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -499,13 +496,7 @@ async fn execute(
         Some(op) if op.ty == OperationType::Query => state.pools.read.clone(),
         _ => state.pools.write.clone(),
     };
-    let loaders = Arc::new(Loaders::new(&db, &caller));
-    let batch_ctx = batch::Ctx {
-        db: db.clone(),
-        caller: caller.clone(),
-    };
-    let engagement_loaders = Arc::new(EngagementLoaders::new(&batch_ctx));
-    let split_loaders = Arc::new(SplitLoaders::new(&batch_ctx));
+    let registry = Arc::new(Registry::new(&db, &caller));
     let signals = Arc::new(Signals::default());
     let context = RequestContext {
         db,
@@ -521,13 +512,7 @@ async fn execute(
         Duration::from_millis(limits.request_timeout_ms.max(1)),
         limits.filters(),
     );
-    let execution = schema.execute(
-        request
-            .data(context)
-            .data(loaders)
-            .data(engagement_loaders)
-            .data(split_loaders),
-    );
+    let execution = schema.execute(request.data(context).data(registry));
     let response = match budget::run(budget, execution).await {
         Ok(response) => response,
         Err(Exceeded::Statements(n)) => {

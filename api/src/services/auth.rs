@@ -2,6 +2,7 @@
 //! a bearer credential into a [`Caller`].
 
 use chrono::{DateTime, TimeDelta, Utc};
+use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -15,7 +16,10 @@ use crate::caller::{Caller, Principal};
 use crate::config::AuthSettings;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
-use crate::services::pagination::{self, Ordering, PageRequest, Slice};
+use crate::resource::{
+    self, ApiTokens, ClientManagers, LoginThrottles, PageRequest, Reason, RefreshTokens, Slice,
+    Users,
+};
 
 /// Keys and rules for authentication, built once at start-up.
 pub struct AuthContext {
@@ -86,7 +90,7 @@ pub async fn authenticate(
     let db = &pools.read;
     let rejected = || AppError::Unauthenticated("invalid or expired credentials".into());
     let (user, can_write) = if is_api_token(credential) {
-        let (token, user) = api_token::Entity::find()
+        let (token, user) = resource::unscoped::<ApiTokens>(Reason::Authentication)
             .filter(api_token::Column::TokenHash.eq(tokens::hash(credential)))
             .find_also_related(user::Entity)
             .one(db)
@@ -109,7 +113,7 @@ pub async fn authenticate(
         )
     } else {
         let verified = auth.keys.verify(credential).ok_or_else(rejected)?;
-        let live = refresh_token::Entity::find()
+        let live = resource::unscoped::<RefreshTokens>(Reason::Authentication)
             .select_only()
             .column(refresh_token::Column::Id)
             .filter(refresh_token::Column::FamilyId.eq(verified.session_id))
@@ -117,7 +121,8 @@ pub async fn authenticate(
             .filter(refresh_token::Column::RevokedAt.is_null())
             .limit(1)
             .into_query();
-        let user = user::Entity::find_by_id(verified.user_id)
+        let user = resource::unscoped::<Users>(Reason::Authentication)
+            .filter(user::Column::Id.eq(verified.user_id))
             .filter(Expr::exists(live))
             .one(db)
             .await?
@@ -164,7 +169,7 @@ pub async fn principal(
     can_write: bool,
 ) -> AppResult<Principal> {
     let managed_clients = if user.role == tandem_entities::Role::AccountManager {
-        client_manager::Entity::find()
+        resource::unscoped::<ClientManagers>(Reason::Authentication)
             .filter(client_manager::Column::UserId.eq(user.id))
             .select_only()
             .column(client_manager::Column::ClientId)
@@ -246,7 +251,8 @@ async fn reserve_attempt(
 
 /// Seconds until `key` may try again (at least 1).
 async fn throttle_wait(db: &impl ConnectionTrait, key: &str, window: TimeDelta) -> AppResult<u64> {
-    let row = login_throttle::Entity::find_by_id(key.to_owned())
+    let row = resource::unscoped::<LoginThrottles>(Reason::Authentication)
+        .filter(login_throttle::Column::Key.eq(key))
         .one(db)
         .await?;
     let secs = row.map_or(1, |r| {
@@ -312,7 +318,7 @@ pub async fn login(
             throttle_wait(db, &account_key, window).await?,
         ));
     }
-    let found = user::Entity::find()
+    let found = resource::unscoped::<Users>(Reason::Authentication)
         .filter(user::Column::Email.eq(&email))
         .one(db)
         .await?;
@@ -394,7 +400,7 @@ pub async fn refresh(
     token: &str,
 ) -> AppResult<Session> {
     let rejected = || AppError::Unauthenticated("invalid, expired or revoked refresh token".into());
-    let row = refresh_token::Entity::find()
+    let row = resource::unscoped::<RefreshTokens>(Reason::Authentication)
         .filter(refresh_token::Column::TokenHash.eq(tokens::hash(token)))
         .one(db)
         .await?
@@ -417,8 +423,7 @@ pub async fn refresh(
         tracing::warn!(family = %row.family_id, "a rotated refresh token was reused; its family is revoked");
         return Err(rejected());
     }
-    let user = user::Entity::find_by_id(row.user_id)
-        .one(&txn)
+    let user = resource::get_unscoped::<Users>(&txn, Reason::Authentication, row.user_id)
         .await?
         .filter(|u| u.active)
         .ok_or_else(rejected)?;
@@ -431,7 +436,7 @@ pub async fn refresh(
 /// refreshed. Unknown tokens are ignored, so logout is idempotent.
 #[tracing::instrument(skip_all)]
 pub async fn logout(db: &impl ConnectionTrait, token: &str) -> AppResult<()> {
-    if let Some(row) = refresh_token::Entity::find()
+    if let Some(row) = resource::unscoped::<RefreshTokens>(Reason::Authentication)
         .filter(refresh_token::Column::TokenHash.eq(tokens::hash(token)))
         .one(db)
         .await?
@@ -509,68 +514,22 @@ pub async fn create_api_token(
     Ok((model, token))
 }
 
-/// The caller's API tokens, newest first.
+/// The caller's own API tokens, newest first.
 pub async fn list_api_tokens(
     db: &impl ConnectionTrait,
     caller: &Caller,
     page: &PageRequest,
 ) -> AppResult<Slice<api_token::Model>> {
     let p = caller.principal()?;
-    let select = api_token::Entity::find().filter(api_token::Column::UserId.eq(p.user_id));
-    pagination::paginate(db, select, &api_token_ordering(), page).await
+    let own = Condition::all().add(api_token::Column::UserId.eq(p.user_id));
+    resource::list::<ApiTokens>(db, caller, own, &ApiTokens::ordering(), page).await
 }
 
 /// How many API tokens the caller has.
 pub async fn count_api_tokens(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<u64> {
-    use sea_orm::PaginatorTrait;
     let p = caller.principal()?;
-    Ok(api_token::Entity::find()
-        .filter(api_token::Column::UserId.eq(p.user_id))
-        .count(db)
-        .await?)
-}
-
-/// Newest first.
-pub fn api_token_ordering() -> Ordering<api_token::Entity> {
-    Ordering {
-        name: "CREATED_AT_DESC",
-        column: None,
-        descending: true,
-        id: api_token::Column::Id,
-        key_of: |_| None,
-        id_of: |m| m.id,
-    }
-}
-
-/// One of the caller's API tokens (administrators see everyone's).
-pub async fn get_api_token(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<api_token::Model>> {
-    let p = caller.principal()?;
-    let mut q = api_token::Entity::find_by_id(id);
-    if p.role != tandem_entities::Role::Admin {
-        q = q.filter(api_token::Column::UserId.eq(p.user_id));
-    }
-    Ok(q.one(db).await?)
-}
-
-/// The caller's API tokens among `ids` (administrators see everyone's).
-pub async fn get_api_tokens(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<std::collections::HashMap<Uuid, api_token::Model>> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let p = caller.principal()?;
-    let mut q = api_token::Entity::find().filter(api_token::Column::Id.is_in(ids.to_vec()));
-    if p.role != tandem_entities::Role::Admin {
-        q = q.filter(api_token::Column::UserId.eq(p.user_id));
-    }
-    Ok(q.all(db).await?.into_iter().map(|t| (t.id, t)).collect())
+    let own = Condition::all().add(api_token::Column::UserId.eq(p.user_id));
+    resource::count::<ApiTokens>(db, caller, own).await
 }
 
 /// Revokes one of the caller's tokens (an administrator may revoke anyone's).
@@ -581,13 +540,15 @@ pub async fn revoke_api_token(
     id: Uuid,
 ) -> AppResult<api_token::Model> {
     caller.require_write_scope()?;
-    let token = get_api_token(db, caller, id).await?.ok_or_else(|| {
-        AppError::invalid(
-            &["input", "id"],
-            UserErrorCode::NotFound,
-            "no such API token",
-        )
-    })?;
+    let token = resource::get::<ApiTokens>(db, caller, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "id"],
+                UserErrorCode::NotFound,
+                "no such API token",
+            )
+        })?;
     if token.revoked_at.is_some() {
         return Ok(token);
     }
@@ -609,7 +570,7 @@ pub async fn revoke_api_token_by_prefix(db: &impl ConnectionTrait, prefix: &str)
 
 /// The newest token rows, for listing in the CLI.
 pub async fn all_api_tokens(db: &impl ConnectionTrait) -> AppResult<Vec<api_token::Model>> {
-    Ok(api_token::Entity::find()
+    Ok(resource::unscoped::<ApiTokens>(Reason::System)
         .order_by_desc(api_token::Column::Id)
         .all(db)
         .await?)

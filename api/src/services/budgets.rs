@@ -6,102 +6,26 @@ pub mod figures;
 use std::collections::HashMap;
 
 use chrono::{Datelike, Months, NaiveDate};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Select, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
 };
 use tandem_entities::{BudgetPeriod, BudgetStatus, budget, budget_line, funding_source};
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::{self, Currency, Money};
 use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
-use crate::services::filter::{Combinators, IdFilter, IntFilter, ValueFilter};
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
-use crate::services::{clients, funding_sources};
+use crate::resource::{
+    self, BudgetLines, Budgets, Clients, FundingSources, PageRequest, Reason, Slice,
+};
+use crate::services::filter::build;
 
 /// The earliest and latest fiscal years a budget may be made for.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
-/// Which budgets to list; all given conditions must hold.
-#[derive(Debug, Clone, Default)]
-pub struct BudgetFilter {
-    pub client_id: Option<IdFilter>,
-    pub fiscal_year: Option<IntFilter>,
-    pub status: Option<ValueFilter<BudgetStatus>>,
-    pub combinators: Combinators<BudgetFilter>,
-}
-
-impl crate::services::filter::Nested for BudgetFilter {
-    fn combinators(&self) -> &Combinators<Self> {
-        &self.combinators
-    }
-
-    fn fields(&self) -> AppResult<Condition> {
-        use budget::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.fiscal_year {
-            cond = cond.add(f.condition(C::FiscalYear)?);
-        }
-        if let Some(f) = &self.status {
-            cond = cond.add(f.condition(C::Status)?);
-        }
-        Ok(cond)
-    }
-}
-
-/// The orderings a budget list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum BudgetOrder {
-    #[default]
-    FiscalYearDesc,
-    FiscalYearAsc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl BudgetOrder {
-    pub fn ordering(self) -> Ordering<budget::Entity> {
-        let by_year = |m: &budget::Model| Some(KeyValue::Int(i64::from(m.fiscal_year)));
-        let none = |_: &budget::Model| None;
-        let year = Some(budget::Column::FiscalYear);
-        let (name, column, descending, key_of): (_, _, _, fn(&budget::Model) -> _) = match self {
-            Self::FiscalYearDesc => ("FISCAL_YEAR_DESC", year, true, by_year),
-            Self::FiscalYearAsc => ("FISCAL_YEAR_ASC", year, false, by_year),
-            Self::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-            Self::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-        };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: budget::Column::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// Budgets, latest fiscal year first (the default ordering).
-pub fn ordering() -> Ordering<budget::Entity> {
-    BudgetOrder::default().ordering()
-}
-
-/// Budget lines, oldest first.
-pub fn line_ordering() -> Ordering<budget_line::Entity> {
-    Ordering {
-        name: "CREATED_AT_ASC",
-        column: None,
-        descending: false,
-        id: budget_line::Column::Id,
-        key_of: |_| None,
-        id_of: |m| m.id,
-    }
-}
+pub use crate::resource::{BudgetFilter, BudgetOrder};
 
 /// The first and last day of fiscal year `year` for a client whose year
 /// starts in `start_month` (1 to 12): from the first of that month in
@@ -143,54 +67,18 @@ pub fn period_bounds(
 }
 
 /// The budget of `client_id` whose dates contain `on`, if any (budgets of a
-/// client never overlap). Not filtered by caller: for the service layer.
+/// client never overlap), for a write already authorised for the client.
 pub async fn budget_for(
     db: &impl ConnectionTrait,
     client_id: Uuid,
     on: NaiveDate,
 ) -> AppResult<Option<budget::Model>> {
-    Ok(budget::Entity::find()
+    Ok(resource::unscoped::<Budgets>(Reason::WithinWrite)
         .filter(budget::Column::ClientId.eq(client_id))
         .filter(budget::Column::StartsOn.lte(on))
         .filter(budget::Column::EndsOn.gte(on))
         .one(db)
         .await?)
-}
-
-/// The budgets `caller` may see: those of the clients they may see.
-pub fn visible(caller: &Caller) -> Select<budget::Entity> {
-    let select = budget::Entity::find();
-    match caller.client_scope() {
-        ClientScope::All => select,
-        ClientScope::Only(ids) => select.filter(budget::Column::ClientId.is_in(ids)),
-    }
-}
-
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<budget::Model>> {
-    Ok(visible(caller)
-        .filter(budget::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
-
-/// The visible budgets among `ids`, by id.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, budget::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible(caller)
-        .filter(budget::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
 }
 
 #[tracing::instrument(skip_all)]
@@ -201,8 +89,7 @@ pub async fn list(
     order: BudgetOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<budget::Model>> {
-    let select = visible(caller).filter(crate::services::filter::build(filter)?);
-    pagination::paginate(db, select, &order.ordering(), page).await
+    resource::list::<Budgets>(db, caller, build(filter)?, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -210,140 +97,7 @@ pub async fn count(
     caller: &Caller,
     filter: &BudgetFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller)
-        .filter(crate::services::filter::build(filter)?)
-        .count(db)
-        .await?)
-}
-
-/// Counts rows of `select` per value of `parent`, for `parents`.
-async fn count_grouped<E: EntityTrait>(
-    select: Select<E>,
-    parent: E::Column,
-    parents: &[Uuid],
-    db: &impl ConnectionTrait,
-) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = select
-        .filter(parent.is_in(parents.to_vec()))
-        .select_only()
-        .column(parent)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .group_by(parent)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, u64> = parents.iter().map(|id| (*id, 0)).collect();
-    for (id, n) in rows {
-        out.insert(id, u64::try_from(n).unwrap_or(0));
-    }
-    Ok(out)
-}
-
-/// The same page of budgets for each client, in one statement.
-pub async fn list_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-    order: BudgetOrder,
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<budget::Model>>> {
-    pagination::paginate_grouped(
-        db,
-        visible(caller),
-        budget::Column::ClientId,
-        |m| m.client_id,
-        client_ids,
-        &order.ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many visible budgets each client has, in one statement.
-pub async fn count_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    count_grouped(visible(caller), budget::Column::ClientId, client_ids, db).await
-}
-
-/// The budgets among `ids` that the caller may see.
-async fn visible_ids(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<Vec<Uuid>> {
-    Ok(visible(caller)
-        .filter(budget::Column::Id.is_in(ids.to_vec()))
-        .select_only()
-        .column(budget::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
-/// One page of each budget's lines, in one statement (plus one to check
-/// visibility).
-pub async fn lines_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<budget_line::Model>>> {
-    let ids = visible_ids(db, caller, ids).await?;
-    pagination::paginate_grouped(
-        db,
-        budget_line::Entity::find(),
-        budget_line::Column::BudgetId,
-        |m| m.budget_id,
-        &ids,
-        &line_ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many lines each budget has, in one statement (plus one to check
-/// visibility).
-pub async fn count_lines(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let ids = visible_ids(db, caller, ids).await?;
-    count_grouped(
-        budget_line::Entity::find(),
-        budget_line::Column::BudgetId,
-        &ids,
-        db,
-    )
-    .await
-}
-
-/// The visible budget lines among `ids`, by id.
-pub async fn get_lines(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, budget_line::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut select =
-        budget_line::Entity::find().filter(budget_line::Column::Id.is_in(ids.to_vec()));
-    if let ClientScope::Only(clients) = caller.client_scope() {
-        let mut budgets = sea_orm::sea_query::Query::select();
-        budgets
-            .column(budget::Column::Id)
-            .from(budget::Entity)
-            .and_where(Expr::col(budget::Column::ClientId).is_in(clients));
-        select = select.filter(
-            Expr::col((budget_line::Entity, budget_line::Column::BudgetId)).in_subquery(budgets),
-        );
-    }
-    let rows = select.all(db).await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    resource::count::<Budgets>(db, caller, build(filter)?).await
 }
 
 fn budget_not_found(field: &[&str]) -> AppError {
@@ -357,7 +111,7 @@ async fn writable(
     id: Uuid,
     field: &[&str],
 ) -> AppResult<budget::Model> {
-    let found = get(db, caller, id)
+    let found = resource::get::<Budgets>(db, caller, id)
         .await?
         .ok_or_else(|| budget_not_found(field))?;
     caller.authorize_client_write(found.client_id)?;
@@ -375,13 +129,15 @@ pub async fn create(
     client_id: Uuid,
     fiscal_year: i32,
 ) -> AppResult<budget::Model> {
-    let client = clients::get(db, caller, client_id).await?.ok_or_else(|| {
-        AppError::invalid(
-            &["input", "clientId"],
-            UserErrorCode::NotFound,
-            "no such client",
-        )
-    })?;
+    let client = resource::get::<Clients>(db, caller, client_id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "clientId"],
+                UserErrorCode::NotFound,
+                "no such client",
+            )
+        })?;
     caller.authorize_client_write(client.id)?;
     let field = &["input", "fiscalYear"];
     if !YEARS.contains(&fiscal_year) {
@@ -401,7 +157,7 @@ pub async fn create(
             "this client already has a budget for that fiscal year",
         )
     };
-    let same_year = budget::Entity::find()
+    let same_year = resource::unscoped::<Budgets>(Reason::Uniqueness)
         .filter(budget::Column::ClientId.eq(client.id))
         .filter(budget::Column::FiscalYear.eq(fiscal_year))
         .count(db)
@@ -409,7 +165,7 @@ pub async fn create(
     if same_year > 0 {
         return Err(taken());
     }
-    let overlapping = budget::Entity::find()
+    let overlapping = resource::unscoped::<Budgets>(Reason::Uniqueness)
         .filter(budget::Column::ClientId.eq(client.id))
         .filter(budget::Column::StartsOn.lte(ends_on))
         .filter(budget::Column::EndsOn.gte(starts_on))
@@ -483,8 +239,7 @@ pub async fn transition(
     if moved.rows_affected != 1 {
         return Err(refused());
     }
-    budget::Entity::find_by_id(id)
-        .one(db)
+    resource::get_unscoped::<Budgets>(db, Reason::WithinWrite, id)
         .await?
         .ok_or_else(|| budget_not_found(&["input", "id"]))
 }
@@ -531,7 +286,7 @@ pub async fn set_line(
     if budget.status == BudgetStatus::Closed {
         return Err(locked());
     }
-    let source = funding_sources::get(db, caller, input.funding_source_id)
+    let source = resource::get::<FundingSources>(db, caller, input.funding_source_id)
         .await?
         .filter(|s| s.client_id == budget.client_id)
         .ok_or_else(|| {
@@ -570,7 +325,7 @@ pub async fn set_line(
             "must not be negative",
         ));
     }
-    let existing = budget_line::Entity::find()
+    let existing = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
         .filter(budget_line::Column::BudgetId.eq(budget.id))
         .filter(budget_line::Column::FundingSourceId.eq(source.id))
         .all(db)
@@ -602,7 +357,8 @@ pub async fn set_line(
             .filter(budget_line::Column::AllocatedMinor.lte(planned))
             .exec(&txn)
             .await?;
-        let current = budget_line::Entity::find_by_id(line.id).one(&txn).await?;
+        let current =
+            resource::get_unscoped::<BudgetLines>(&txn, Reason::WithinWrite, line.id).await?;
         txn.commit().await?;
         return match (updated.rows_affected, current) {
             (1, Some(current)) => Ok(current),
@@ -653,9 +409,8 @@ pub async fn remove_line(
             "no such budget line",
         )
     };
-    let line = get_lines(db, caller, &[id])
+    let line = resource::get::<BudgetLines>(db, caller, id)
         .await?
-        .remove(&id)
         .ok_or_else(not_found)?;
     let budget = writable(db, caller, line.budget_id, &["input", "id"]).await?;
     if budget.status == BudgetStatus::Closed {
@@ -683,12 +438,13 @@ pub async fn remove_line(
 /// The currency of each funding source among `ids` (for lines' amounts).
 pub async fn currencies(
     db: &impl ConnectionTrait,
+    caller: &Caller,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, String>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String)> = funding_source::Entity::find()
+    let rows: Vec<(Uuid, String)> = resource::scoped::<FundingSources>(caller)
         .filter(funding_source::Column::Id.is_in(ids.to_vec()))
         .select_only()
         .column(funding_source::Column::Id)

@@ -1,12 +1,9 @@
 //! The service catalog: what the provider sells. Every signed-in user reads
 //! it; only administrators change it.
 
-use std::collections::HashMap;
-
-use sea_orm::sea_query::{BinOper, Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    Iterable, PaginatorTrait, QueryFilter, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, Iterable, PaginatorTrait,
+    QueryFilter,
 };
 use tandem_entities::{Buyer, Discipline, InvestmentArea, PricingModel, ServiceUnit, service};
 use uuid::Uuid;
@@ -14,8 +11,8 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
-use crate::services::filter::{Combinators, MAX_IN_VALUES, TextFilter, ValueFilter};
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+use crate::resource::{self, PageRequest, Reason, Services, Slice};
+use crate::services::filter::build;
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION: usize = 2000;
@@ -47,132 +44,7 @@ pub struct ServicePatch {
     pub pricing_model: Option<PricingModel>,
 }
 
-/// Conditions on a service's investment areas.
-#[derive(Debug, Clone, Default)]
-pub struct InvestmentAreasFilter {
-    /// The service covers this area.
-    pub contains: Option<InvestmentArea>,
-    /// The service covers at least one of these areas.
-    pub contains_any: Option<Vec<InvestmentArea>>,
-}
-
-/// Which services to list.
-#[derive(Debug, Clone, Default)]
-pub struct ServiceFilter {
-    pub code: Option<TextFilter>,
-    pub name: Option<TextFilter>,
-    pub discipline: Option<ValueFilter<Discipline>>,
-    pub buyer: Option<ValueFilter<Buyer>>,
-    pub unit: Option<ValueFilter<ServiceUnit>>,
-    pub pricing_model: Option<ValueFilter<PricingModel>>,
-    pub active: Option<bool>,
-    pub investment_areas: Option<InvestmentAreasFilter>,
-    pub combinators: Combinators<ServiceFilter>,
-}
-
-/// Matches services whose comma-separated `investment_areas` holds `area`.
-/// Wrapping the column in commas makes one LIKE exact on both databases; `_`
-/// (part of the area names) is escaped.
-fn covers(area: InvestmentArea) -> Condition {
-    let value = area_value(area).replace('_', "\\_");
-    let wrapped = Expr::val(",")
-        .binary(
-            BinOper::Custom("||"),
-            Expr::col(service::Column::InvestmentAreas),
-        )
-        .binary(BinOper::Custom("||"), Expr::val(","));
-    Condition::all().add(wrapped.like(LikeExpr::new(format!("%,{value},%")).escape('\\')))
-}
-
-impl crate::services::filter::Nested for ServiceFilter {
-    fn combinators(&self) -> &Combinators<Self> {
-        &self.combinators
-    }
-
-    fn fields(&self) -> AppResult<Condition> {
-        let mut cond = Condition::all();
-        if let Some(f) = &self.code {
-            cond = cond.add(f.condition(service::Column::Code)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(service::Column::Name)?);
-        }
-        if let Some(f) = &self.discipline {
-            cond = cond.add(f.condition(service::Column::Discipline)?);
-        }
-        if let Some(f) = &self.buyer {
-            cond = cond.add(f.condition(service::Column::Buyer)?);
-        }
-        if let Some(f) = &self.unit {
-            cond = cond.add(f.condition(service::Column::Unit)?);
-        }
-        if let Some(f) = &self.pricing_model {
-            cond = cond.add(f.condition(service::Column::PricingModel)?);
-        }
-        if let Some(active) = self.active {
-            cond = cond.add(service::Column::Active.eq(active));
-        }
-        if let Some(f) = &self.investment_areas {
-            if let Some(area) = f.contains {
-                cond = cond.add(covers(area));
-            }
-            if let Some(areas) = &f.contains_any {
-                if areas.len() > MAX_IN_VALUES {
-                    return Err(AppError::BadUserInput(format!(
-                        "`containsAny` holds at most {MAX_IN_VALUES} values"
-                    )));
-                }
-                let any = areas
-                    .iter()
-                    .fold(Condition::any(), |any, a| any.add(covers(*a)));
-                cond = cond.add(any);
-            }
-        }
-        Ok(cond)
-    }
-}
-
-/// The orderings a service list supports; each ends with the id as
-/// tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ServiceOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CodeAsc,
-    CodeDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl ServiceOrder {
-    pub fn ordering(self) -> Ordering<service::Entity> {
-        let by_name = |m: &service::Model| Some(KeyValue::Str(m.name.clone()));
-        let by_code = |m: &service::Model| Some(KeyValue::Str(m.code.clone()));
-        let none = |_: &service::Model| None;
-        let (name, column, descending, key_of): (_, _, _, fn(&service::Model) -> _) = match self {
-            ServiceOrder::NameAsc => ("NAME_ASC", Some(service::Column::Name), false, by_name),
-            ServiceOrder::NameDesc => ("NAME_DESC", Some(service::Column::Name), true, by_name),
-            ServiceOrder::CodeAsc => ("CODE_ASC", Some(service::Column::Code), false, by_code),
-            ServiceOrder::CodeDesc => ("CODE_DESC", Some(service::Column::Code), true, by_code),
-            ServiceOrder::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-            ServiceOrder::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-        };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: service::Column::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// The stored text of one investment area, e.g. `SALES_CHANNELS`.
-fn area_value(area: InvestmentArea) -> String {
-    sea_orm::ActiveEnum::to_value(&area)
-}
+pub use crate::resource::{InvestmentAreasFilter, ServiceFilter, ServiceOrder, area_value};
 
 /// Stores areas as a comma-separated list, deduplicated, in declaration
 /// order, so that equal sets are stored equally.
@@ -195,45 +67,6 @@ pub fn decode_areas(stored: &str) -> Vec<InvestmentArea> {
         .collect()
 }
 
-/// The services `caller` may read: all of them for any signed-in user (and
-/// Tandem itself), none for anonymous callers.
-fn visible(caller: &Caller) -> Select<service::Entity> {
-    let select = service::Entity::find();
-    match caller {
-        Caller::Anonymous => select.filter(service::Column::Id.is_in(Vec::<Uuid>::new())),
-        _ => select,
-    }
-}
-
-/// One service by id, archived or not; `None` when it does not exist or the
-/// caller is not signed in.
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<service::Model>> {
-    Ok(visible(caller)
-        .filter(service::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
-
-/// The services among `ids`, by id, in one statement.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, service::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible(caller)
-        .filter(service::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -242,8 +75,7 @@ pub async fn list(
     order: ServiceOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<service::Model>> {
-    let select = visible(caller).filter(crate::services::filter::build(filter)?);
-    pagination::paginate(db, select, &order.ordering(), page).await
+    resource::list::<Services>(db, caller, build(filter)?, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -251,10 +83,7 @@ pub async fn count(
     caller: &Caller,
     filter: &ServiceFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller)
-        .filter(crate::services::filter::build(filter)?)
-        .count(db)
-        .await?)
+    resource::count::<Services>(db, caller, build(filter)?).await
 }
 
 fn require_admin(caller: &Caller) -> AppResult<()> {
@@ -269,7 +98,8 @@ async fn code_taken(
     code: &str,
     except: Option<Uuid>,
 ) -> AppResult<bool> {
-    let mut q = service::Entity::find().filter(service::Column::Code.eq(code));
+    let mut q =
+        resource::unscoped::<Services>(Reason::Uniqueness).filter(service::Column::Code.eq(code));
     if let Some(id) = except {
         q = q.filter(service::Column::Id.ne(id));
     }
@@ -356,7 +186,9 @@ pub async fn update(
     patch: ServicePatch,
 ) -> AppResult<service::Model> {
     require_admin(caller)?;
-    let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    let current = resource::get::<Services>(db, caller, id)
+        .await?
+        .ok_or_else(not_found)?;
     let mut model: service::ActiveModel = current.into();
     let mut errors = text::Errors::default();
     let mut new_code = None;
@@ -415,7 +247,9 @@ pub async fn archive(
     id: Uuid,
 ) -> AppResult<service::Model> {
     require_admin(caller)?;
-    let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    let current = resource::get::<Services>(db, caller, id)
+        .await?
+        .ok_or_else(not_found)?;
     if !current.active {
         return Ok(current);
     }

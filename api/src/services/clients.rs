@@ -1,19 +1,17 @@
 //! Clients: the buying companies.
 
-use std::collections::HashMap;
-
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use tandem_entities::{ClientStatus, Role, client, client_manager};
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::services::filter::{Combinators, TextFilter, ValueFilter};
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+use crate::resource::{self, Clients, PageRequest, Reason, Slice};
+use crate::services::filter::build;
 
 /// What a new client needs.
 #[derive(Debug, Clone)]
@@ -38,99 +36,7 @@ pub struct ClientPatch {
     pub fiscal_year_start_month: Option<i32>,
 }
 
-/// Which clients to list.
-#[derive(Debug, Clone, Default)]
-pub struct ClientFilter {
-    pub name: Option<TextFilter>,
-    pub code: Option<TextFilter>,
-    pub industry: Option<TextFilter>,
-    pub region: Option<TextFilter>,
-    pub status: Option<ValueFilter<ClientStatus>>,
-    pub combinators: Combinators<ClientFilter>,
-}
-
-impl crate::services::filter::Nested for ClientFilter {
-    fn combinators(&self) -> &Combinators<Self> {
-        &self.combinators
-    }
-
-    fn fields(&self) -> AppResult<Condition> {
-        let mut cond = Condition::all();
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(client::Column::Name)?);
-        }
-        if let Some(f) = &self.code {
-            cond = cond.add(f.condition(client::Column::Code)?);
-        }
-        if let Some(f) = &self.industry {
-            cond = cond.add(f.condition(client::Column::Industry)?);
-        }
-        if let Some(f) = &self.region {
-            cond = cond.add(f.condition(client::Column::Region)?);
-        }
-        if let Some(f) = &self.status {
-            cond = cond.add(f.condition(client::Column::Status)?);
-        }
-        Ok(cond)
-    }
-}
-
-/// The orderings a client list supports; each ends with the id as
-/// tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ClientOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CodeAsc,
-    CodeDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl ClientOrder {
-    pub fn ordering(self) -> Ordering<client::Entity> {
-        let by_name = |m: &client::Model| Some(KeyValue::Str(m.name.clone()));
-        let by_code = |m: &client::Model| Some(KeyValue::Str(m.code.clone()));
-        let none = |_: &client::Model| None;
-        let (name, column, descending, key_of): (_, _, _, fn(&client::Model) -> _) = match self {
-            ClientOrder::NameAsc => ("NAME_ASC", Some(client::Column::Name), false, by_name),
-            ClientOrder::NameDesc => ("NAME_DESC", Some(client::Column::Name), true, by_name),
-            ClientOrder::CodeAsc => ("CODE_ASC", Some(client::Column::Code), false, by_code),
-            ClientOrder::CodeDesc => ("CODE_DESC", Some(client::Column::Code), true, by_code),
-            ClientOrder::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-            ClientOrder::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-        };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: client::Column::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// The clients `caller` may see.
-pub fn visible(caller: &Caller) -> Select<client::Entity> {
-    let select = client::Entity::find();
-    match caller.client_scope() {
-        ClientScope::All => select,
-        ClientScope::Only(ids) => select.filter(client::Column::Id.is_in(ids)),
-    }
-}
-
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<client::Model>> {
-    Ok(visible(caller)
-        .filter(client::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
+pub use crate::resource::{ClientFilter, ClientOrder};
 
 /// The visible client with `code` (codes are stored upper-case, so any
 /// case matches).
@@ -139,28 +45,13 @@ pub async fn find_by_code(
     caller: &Caller,
     code: &str,
 ) -> AppResult<Option<client::Model>> {
-    Ok(visible(caller)
+    Ok(resource::scoped::<Clients>(caller)
         .filter(client::Column::Code.eq(code.trim().to_uppercase()))
         .one(db)
         .await?)
 }
 
-/// The visible clients among `ids`, by id.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, client::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible(caller)
-        .filter(client::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-}
-
+/// A page of the visible clients matching `filter`.
 #[tracing::instrument(skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -169,19 +60,16 @@ pub async fn list(
     order: ClientOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<client::Model>> {
-    let select = visible(caller).filter(crate::services::filter::build(filter)?);
-    pagination::paginate(db, select, &order.ordering(), page).await
+    resource::list::<Clients>(db, caller, build(filter)?, &order.ordering(), page).await
 }
 
+/// How many visible clients match `filter`.
 pub async fn count(
     db: &impl ConnectionTrait,
     caller: &Caller,
     filter: &ClientFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller)
-        .filter(crate::services::filter::build(filter)?)
-        .count(db)
-        .await?)
+    resource::count::<Clients>(db, caller, build(filter)?).await
 }
 
 fn currency(field: &[&str], code: &str) -> Result<String, FieldError> {
@@ -201,7 +89,8 @@ async fn code_taken(
     code: &str,
     except: Option<Uuid>,
 ) -> AppResult<bool> {
-    let mut q = client::Entity::find().filter(client::Column::Code.eq(code));
+    let mut q =
+        resource::unscoped::<Clients>(Reason::Uniqueness).filter(client::Column::Code.eq(code));
     if let Some(id) = except {
         q = q.filter(client::Column::Id.ne(id));
     }
@@ -313,7 +202,9 @@ pub async fn update(
     id: Uuid,
     patch: ClientPatch,
 ) -> AppResult<client::Model> {
-    let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    let current = resource::get::<Clients>(db, caller, id)
+        .await?
+        .ok_or_else(not_found)?;
     caller.authorize_client_write(current.id)?;
     let mut model: client::ActiveModel = current.into();
     let mut errors = text::Errors::default();
@@ -366,7 +257,9 @@ pub async fn archive(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<client::Model> {
-    let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    let current = resource::get::<Clients>(db, caller, id)
+        .await?
+        .ok_or_else(not_found)?;
     caller.authorize_client_write(current.id)?;
     if current.status == ClientStatus::Archived {
         return Ok(current);

@@ -1,20 +1,14 @@
 //! Contacts: the people at a client.
 
-use std::collections::HashMap;
-
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, ModelTrait};
 use tandem_entities::{ClientStatus, ContactFunction, Persona, contact};
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::services::clients;
-use crate::services::filter::{Combinators, IdFilter, TextFilter, ValueFilter};
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+use crate::resource::{self, Clients, Contacts, PageRequest, Slice};
+use crate::services::filter::build;
 
 /// What a new contact needs.
 #[derive(Debug, Clone)]
@@ -38,118 +32,7 @@ pub struct ContactPatch {
     pub function: Option<ContactFunction>,
 }
 
-/// Which contacts to list.
-#[derive(Debug, Clone, Default)]
-pub struct ContactFilter {
-    pub client_id: Option<IdFilter>,
-    pub name: Option<TextFilter>,
-    pub email: Option<TextFilter>,
-    pub title: Option<TextFilter>,
-    pub persona: Option<ValueFilter<Persona>>,
-    pub function: Option<ValueFilter<ContactFunction>>,
-    pub combinators: Combinators<ContactFilter>,
-}
-
-impl crate::services::filter::Nested for ContactFilter {
-    fn combinators(&self) -> &Combinators<Self> {
-        &self.combinators
-    }
-
-    fn fields(&self) -> AppResult<Condition> {
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(contact::Column::ClientId)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(contact::Column::Name)?);
-        }
-        if let Some(f) = &self.email {
-            cond = cond.add(f.condition(contact::Column::Email)?);
-        }
-        if let Some(f) = &self.title {
-            cond = cond.add(f.condition(contact::Column::Title)?);
-        }
-        if let Some(f) = &self.persona {
-            cond = cond.add(f.condition(contact::Column::Persona)?);
-        }
-        if let Some(f) = &self.function {
-            cond = cond.add(f.condition(contact::Column::Function)?);
-        }
-        Ok(cond)
-    }
-}
-
-/// The orderings a contact list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ContactOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    EmailAsc,
-    EmailDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl ContactOrder {
-    pub fn ordering(self) -> Ordering<contact::Entity> {
-        let by_name = |m: &contact::Model| Some(KeyValue::Str(m.name.clone()));
-        let by_email = |m: &contact::Model| Some(KeyValue::Str(m.email.clone()));
-        let none = |_: &contact::Model| None;
-        let (name, column, descending, key_of): (_, _, _, fn(&contact::Model) -> _) = match self {
-            ContactOrder::NameAsc => ("NAME_ASC", Some(contact::Column::Name), false, by_name),
-            ContactOrder::NameDesc => ("NAME_DESC", Some(contact::Column::Name), true, by_name),
-            ContactOrder::EmailAsc => ("EMAIL_ASC", Some(contact::Column::Email), false, by_email),
-            ContactOrder::EmailDesc => ("EMAIL_DESC", Some(contact::Column::Email), true, by_email),
-            ContactOrder::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-            ContactOrder::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-        };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: contact::Column::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// The contacts `caller` may see: those of the clients they may see.
-pub fn visible(caller: &Caller) -> Select<contact::Entity> {
-    let select = contact::Entity::find();
-    match caller.client_scope() {
-        ClientScope::All => select,
-        ClientScope::Only(ids) => select.filter(contact::Column::ClientId.is_in(ids)),
-    }
-}
-
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<contact::Model>> {
-    Ok(visible(caller)
-        .filter(contact::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
-
-/// The visible contacts among `ids`, by id.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, contact::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible(caller)
-        .filter(contact::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-}
+pub use crate::resource::{ContactFilter, ContactOrder};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -159,8 +42,7 @@ pub async fn list(
     order: ContactOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<contact::Model>> {
-    let select = visible(caller).filter(crate::services::filter::build(filter)?);
-    pagination::paginate(db, select, &order.ordering(), page).await
+    resource::list::<Contacts>(db, caller, build(filter)?, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -168,52 +50,7 @@ pub async fn count(
     caller: &Caller,
     filter: &ContactFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller)
-        .filter(crate::services::filter::build(filter)?)
-        .count(db)
-        .await?)
-}
-
-/// The same page of contacts for each of `client_ids`, in one statement.
-pub async fn list_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-    order: ContactOrder,
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<contact::Model>>> {
-    pagination::paginate_grouped(
-        db,
-        visible(caller),
-        contact::Column::ClientId,
-        |m| m.client_id,
-        client_ids,
-        &order.ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many contacts each of `client_ids` has, in one statement.
-pub async fn count_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = visible(caller)
-        .filter(contact::Column::ClientId.is_in(client_ids.to_vec()))
-        .select_only()
-        .column(contact::Column::ClientId)
-        .column_as(contact::Column::Id.count(), "n")
-        .group_by(contact::Column::ClientId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut counts: HashMap<Uuid, u64> = client_ids.iter().map(|id| (*id, 0)).collect();
-    for (id, n) in rows {
-        counts.insert(id, u64::try_from(n).unwrap_or(0));
-    }
-    Ok(counts)
+    resource::count::<Contacts>(db, caller, build(filter)?).await
 }
 
 fn client_not_found() -> AppError {
@@ -246,7 +83,7 @@ pub async fn create(
     let (Some(name), Some(email), Some(title)) = (name, email, title) else {
         return Err(AppError::internal("validated contact input incomplete"));
     };
-    let client = clients::get(db, caller, input.client_id)
+    let client = resource::get::<Clients>(db, caller, input.client_id)
         .await?
         .ok_or_else(client_not_found)?;
     caller.authorize_client_write(client.id)?;
@@ -279,7 +116,9 @@ pub async fn update(
     id: Uuid,
     patch: ContactPatch,
 ) -> AppResult<contact::Model> {
-    let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    let current = resource::get::<Contacts>(db, caller, id)
+        .await?
+        .ok_or_else(not_found)?;
     caller.authorize_client_write(current.client_id)?;
     let mut model: contact::ActiveModel = current.into();
     let mut errors = text::Errors::default();
@@ -316,7 +155,9 @@ pub async fn remove(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<contact::Model> {
-    let current = get(db, caller, id).await?.ok_or_else(not_found)?;
+    let current = resource::get::<Contacts>(db, caller, id)
+        .await?
+        .ok_or_else(not_found)?;
     caller.authorize_client_write(current.client_id)?;
     current.clone().delete(db).await?;
     Ok(current)

@@ -4,202 +4,29 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select, TransactionTrait,
 };
 use tandem_entities::{
-    Buyer, CommercialModel, EngagementStatus, InvestmentArea, Role, StakeholderRole, contact,
-    engagement, engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
-    service, user,
+    CommercialModel, EngagementStatus, InvestmentArea, Role, StakeholderRole, engagement,
+    engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
 };
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::engagement::{can_move, line_amount, lines_editable, parse_quantity};
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::services::filter::{Combinators, IdFilter, TextFilter, ValueFilter};
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
-use crate::services::{catalog, clients, rate_cards};
+use crate::resource::{
+    self, Clients, Contacts, EngagementLines, Engagements, PageRequest, Reason, Services, Slice,
+    Staff, Stakeholders, Users,
+};
+use crate::services::filter::build;
+use crate::services::rate_cards;
 
-/// A range of dates, both ends inclusive and optional.
-#[derive(Debug, Clone, Default)]
-pub struct DateRange {
-    pub gte: Option<NaiveDate>,
-    pub lte: Option<NaiveDate>,
-}
-
-impl DateRange {
-    fn condition(&self, col: engagement::Column) -> Condition {
-        let mut c = Condition::all();
-        if let Some(d) = self.gte {
-            c = c.add(col.gte(d));
-        }
-        if let Some(d) = self.lte {
-            c = c.add(col.lte(d));
-        }
-        c
-    }
-}
-
-/// Which engagements to list.
-#[derive(Debug, Clone, Default)]
-pub struct EngagementFilter {
-    pub status: Option<ValueFilter<EngagementStatus>>,
-    pub client_id: Option<IdFilter>,
-    pub account_manager_id: Option<IdFilter>,
-    pub investment_area: Option<ValueFilter<InvestmentArea>>,
-    /// Engagements with at least one line of a service for these buyers.
-    pub buyer: Option<ValueFilter<Buyer>>,
-    pub start_date: Option<DateRange>,
-    pub end_date: Option<DateRange>,
-    pub code: Option<TextFilter>,
-    pub name: Option<TextFilter>,
-    pub combinators: Combinators<EngagementFilter>,
-}
-
-impl crate::services::filter::Nested for EngagementFilter {
-    fn combinators(&self) -> &Combinators<Self> {
-        &self.combinators
-    }
-
-    fn fields(&self) -> AppResult<Condition> {
-        use engagement::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.status {
-            cond = cond.add(f.condition(C::Status)?);
-        }
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.account_manager_id {
-            cond = cond.add(f.condition(C::AccountManagerId)?);
-        }
-        if let Some(f) = &self.investment_area {
-            cond = cond.add(f.condition(C::InvestmentArea)?);
-        }
-        if let Some(f) = &self.buyer {
-            let mut lines = Query::select();
-            lines
-                .column((
-                    engagement_line::Entity,
-                    engagement_line::Column::EngagementId,
-                ))
-                .from(engagement_line::Entity)
-                .inner_join(
-                    service::Entity,
-                    Expr::col((service::Entity, service::Column::Id))
-                        .equals((engagement_line::Entity, engagement_line::Column::ServiceId)),
-                )
-                .cond_where(f.condition(service::Column::Buyer)?);
-            cond = cond.add(Expr::col((engagement::Entity, C::Id)).in_subquery(lines));
-        }
-        if let Some(r) = &self.start_date {
-            cond = cond.add(r.condition(C::StartDate));
-        }
-        if let Some(r) = &self.end_date {
-            cond = cond.add(r.condition(C::EndDate));
-        }
-        if let Some(f) = &self.code {
-            cond = cond.add(f.condition(C::Code)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        Ok(cond)
-    }
-}
-
-/// The orderings an engagement list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum EngagementOrder {
-    #[default]
-    StartDateDesc,
-    StartDateAsc,
-    NameAsc,
-    NameDesc,
-    CodeAsc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl EngagementOrder {
-    pub fn ordering(self) -> Ordering<engagement::Entity> {
-        use engagement::Column as C;
-        let by_start = |m: &engagement::Model| Some(KeyValue::Date(m.start_date));
-        let by_name = |m: &engagement::Model| Some(KeyValue::Str(m.name.clone()));
-        let by_code = |m: &engagement::Model| Some(KeyValue::Str(m.code.clone()));
-        let none = |_: &engagement::Model| None;
-        let (name, column, descending, key_of): (_, _, _, fn(&engagement::Model) -> _) = match self
-        {
-            Self::StartDateDesc => ("START_DATE_DESC", Some(C::StartDate), true, by_start),
-            Self::StartDateAsc => ("START_DATE_ASC", Some(C::StartDate), false, by_start),
-            Self::NameAsc => ("NAME_ASC", Some(C::Name), false, by_name),
-            Self::NameDesc => ("NAME_DESC", Some(C::Name), true, by_name),
-            Self::CodeAsc => ("CODE_ASC", Some(C::Code), false, by_code),
-            Self::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-            Self::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-        };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: C::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// The engagements `caller` may see: ADMIN all, ACCOUNT_MANAGER their
-/// clients', CLIENT their own client's, DELIVERY those they are staffed on.
-pub fn visible(caller: &Caller) -> Select<engagement::Entity> {
-    let select = engagement::Entity::find();
-    if let Caller::User(p) = caller
-        && p.role == Role::Delivery
-    {
-        let mut staffed = Query::select();
-        staffed
-            .column(engagement_staff::Column::EngagementId)
-            .from(engagement_staff::Entity)
-            .and_where(Expr::col(engagement_staff::Column::UserId).eq(p.user_id));
-        return select
-            .filter(Expr::col((engagement::Entity, engagement::Column::Id)).in_subquery(staffed));
-    }
-    match caller.client_scope() {
-        ClientScope::All => select,
-        ClientScope::Only(ids) => select.filter(engagement::Column::ClientId.is_in(ids)),
-    }
-}
-
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<engagement::Model>> {
-    Ok(visible(caller)
-        .filter(engagement::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
-
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, engagement::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible(caller)
-        .filter(engagement::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-}
+pub use crate::resource::{DateRange, EngagementFilter, EngagementOrder};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -209,8 +36,7 @@ pub async fn list(
     order: EngagementOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<engagement::Model>> {
-    let select = visible(caller).filter(crate::services::filter::build(filter)?);
-    pagination::paginate(db, select, &order.ordering(), page).await
+    resource::list::<Engagements>(db, caller, build(filter)?, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -218,68 +44,7 @@ pub async fn count(
     caller: &Caller,
     filter: &EngagementFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller)
-        .filter(crate::services::filter::build(filter)?)
-        .count(db)
-        .await?)
-}
-
-/// The same page of engagements for each client, in one statement.
-pub async fn list_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-    order: EngagementOrder,
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<engagement::Model>>> {
-    pagination::paginate_grouped(
-        db,
-        visible(caller),
-        engagement::Column::ClientId,
-        |m| m.client_id,
-        client_ids,
-        &order.ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many visible engagements each client has, in one statement.
-pub async fn count_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    count_grouped(
-        visible(caller),
-        engagement::Column::ClientId,
-        client_ids,
-        db,
-    )
-    .await
-}
-
-/// Counts rows of `select` per value of `parent`, for `parents`.
-async fn count_grouped<E: EntityTrait>(
-    select: Select<E>,
-    parent: E::Column,
-    parents: &[Uuid],
-    db: &impl ConnectionTrait,
-) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = select
-        .filter(parent.is_in(parents.to_vec()))
-        .select_only()
-        .column(parent)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .group_by(parent)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, u64> = parents.iter().map(|id| (*id, 0)).collect();
-    for (id, n) in rows {
-        out.insert(id, u64::try_from(n).unwrap_or(0));
-    }
-    Ok(out)
+    resource::count::<Engagements>(db, caller, build(filter)?).await
 }
 
 /// What a new engagement needs.
@@ -351,7 +116,7 @@ fn currency(code: &str) -> Result<String, FieldError> {
 }
 
 async fn check_account_manager(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
-    let found = user::Entity::find_by_id(id).one(db).await?;
+    let found = resource::get_unscoped::<Users>(db, Reason::WithinWrite, id).await?;
     match found {
         Some(u) if u.active && matches!(u.role, Role::AccountManager | Role::Admin) => Ok(()),
         Some(_) => Err(AppError::invalid(
@@ -403,7 +168,7 @@ pub async fn create(
     caller: &Caller,
     input: NewEngagement,
 ) -> AppResult<engagement::Model> {
-    let client = clients::get(db, caller, input.client_id)
+    let client = resource::get::<Clients>(db, caller, input.client_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -499,7 +264,7 @@ async fn writable(
     id: Uuid,
     field: &[&str],
 ) -> AppResult<engagement::Model> {
-    let found = get(db, caller, id)
+    let found = resource::get::<Engagements>(db, caller, id)
         .await?
         .ok_or_else(|| AppError::invalid(field, UserErrorCode::NotFound, "no such engagement"))?;
     caller.authorize_client_write(found.client_id)?;
@@ -539,7 +304,7 @@ pub async fn update(
         && let Some(v) = errors.check(currency(v))
         && v != current.currency
     {
-        let lines = engagement_line::Entity::find()
+        let lines = resource::unscoped::<EngagementLines>(Reason::WithinWrite)
             .filter(engagement_line::Column::EngagementId.eq(id))
             .count(db)
             .await?;
@@ -633,222 +398,19 @@ pub async fn transition(
     if current.status == EngagementStatus::Won && to == EngagementStatus::Active {
         // Activation needs an approved split and allocates the value to the
         // budget; any failure rolls the whole move back.
-        let value = totals_for(&txn, &Caller::System, &[id])
+        let value = totals_within_write(&txn, &[id])
             .await?
             .get(&id)
             .map(|t| t.value_minor)
             .unwrap_or(0);
-        crate::services::splits::activate(&txn, &current, value).await?;
+        crate::services::allocation::activate(&txn, &current, value).await?;
     }
     record(&txn, caller, id, Some(current.status), to, reason).await?;
-    let updated = engagement::Entity::find_by_id(id)
-        .one(&txn)
+    let updated = resource::get_unscoped::<Engagements>(&txn, Reason::WithinWrite, id)
         .await?
         .ok_or_else(not_found)?;
     txn.commit().await?;
     Ok(updated)
-}
-
-/// Oldest first.
-fn by_id<E: EntityTrait>(id: E::Column, id_of: fn(&E::Model) -> Uuid) -> Ordering<E> {
-    Ordering {
-        name: "CREATED_AT_ASC",
-        column: None,
-        descending: false,
-        id,
-        key_of: |_| None,
-        id_of,
-    }
-}
-
-pub fn history_ordering() -> Ordering<engagement_transition::Entity> {
-    by_id(
-        engagement_transition::Column::Id,
-        |m: &engagement_transition::Model| m.id,
-    )
-}
-
-pub fn line_ordering() -> Ordering<engagement_line::Entity> {
-    by_id(engagement_line::Column::Id, |m: &engagement_line::Model| {
-        m.id
-    })
-}
-
-/// Stakeholders, by contact then role.
-pub fn stakeholder_ordering() -> Ordering<engagement_stakeholder::Entity> {
-    Ordering {
-        name: "CONTACT_ASC",
-        column: Some(engagement_stakeholder::Column::Role),
-        descending: false,
-        id: engagement_stakeholder::Column::ContactId,
-        key_of: |m| Some(KeyValue::Str(format!("{:?}", m.role))),
-        id_of: |m| m.contact_id,
-    }
-}
-
-pub fn staff_ordering() -> Ordering<engagement_staff::Entity> {
-    Ordering {
-        name: "USER_ASC",
-        column: None,
-        descending: false,
-        id: engagement_staff::Column::UserId,
-        key_of: |_| None,
-        id_of: |m| m.user_id,
-    }
-}
-
-/// The parents among `ids` that the caller may see.
-async fn visible_ids(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<Vec<Uuid>> {
-    Ok(visible(caller)
-        .filter(engagement::Column::Id.is_in(ids.to_vec()))
-        .select_only()
-        .column(engagement::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
-/// One page of each engagement's history, in one statement (plus one to
-/// check visibility).
-pub async fn history_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<engagement_transition::Model>>> {
-    let ids = visible_ids(db, caller, ids).await?;
-    pagination::paginate_grouped(
-        db,
-        engagement_transition::Entity::find(),
-        engagement_transition::Column::EngagementId,
-        |m| m.engagement_id,
-        &ids,
-        &history_ordering(),
-        page,
-    )
-    .await
-}
-
-pub async fn lines_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<engagement_line::Model>>> {
-    let ids = visible_ids(db, caller, ids).await?;
-    pagination::paginate_grouped(
-        db,
-        engagement_line::Entity::find(),
-        engagement_line::Column::EngagementId,
-        |m| m.engagement_id,
-        &ids,
-        &line_ordering(),
-        page,
-    )
-    .await
-}
-
-pub async fn stakeholders_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<engagement_stakeholder::Model>>> {
-    let ids = visible_ids(db, caller, ids).await?;
-    pagination::paginate_grouped(
-        db,
-        engagement_stakeholder::Entity::find(),
-        engagement_stakeholder::Column::EngagementId,
-        |m| m.engagement_id,
-        &ids,
-        &stakeholder_ordering(),
-        page,
-    )
-    .await
-}
-
-/// Staff lists are provider-only.
-pub async fn staff_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<engagement_staff::Model>>> {
-    if !caller.is_provider() {
-        return Err(AppError::Forbidden("staffing is provider-only".into()));
-    }
-    let ids = visible_ids(db, caller, ids).await?;
-    pagination::paginate_grouped(
-        db,
-        engagement_staff::Entity::find(),
-        engagement_staff::Column::EngagementId,
-        |m| m.engagement_id,
-        &ids,
-        &staff_ordering(),
-        page,
-    )
-    .await
-}
-
-/// What a count of a child list is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Child {
-    History,
-    Lines,
-    Stakeholders,
-    Staff,
-}
-
-/// How many children of each engagement, in one statement.
-pub async fn count_children(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    child: Child,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let ids = visible_ids(db, caller, ids).await?;
-    match child {
-        Child::History => {
-            count_grouped(
-                engagement_transition::Entity::find(),
-                engagement_transition::Column::EngagementId,
-                &ids,
-                db,
-            )
-            .await
-        }
-        Child::Lines => {
-            count_grouped(
-                engagement_line::Entity::find(),
-                engagement_line::Column::EngagementId,
-                &ids,
-                db,
-            )
-            .await
-        }
-        Child::Stakeholders => {
-            count_grouped(
-                engagement_stakeholder::Entity::find(),
-                engagement_stakeholder::Column::EngagementId,
-                &ids,
-                db,
-            )
-            .await
-        }
-        Child::Staff => {
-            count_grouped(
-                engagement_staff::Entity::find(),
-                engagement_staff::Column::EngagementId,
-                &ids,
-                db,
-            )
-            .await
-        }
-    }
 }
 
 /// An engagement's value and cost: sums of its lines' rounded amounts.
@@ -864,9 +426,30 @@ pub async fn totals_for(
     caller: &Caller,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Totals>> {
-    // Visible engagements with the adjustment their change orders made to
-    // the value of their (locked) lines.
-    let adjustments: Vec<(Uuid, i64)> = visible(caller)
+    totals(db, resource::scoped::<Engagements>(caller), ids).await
+}
+
+/// Totals of engagements a write has been authorised for.
+pub async fn totals_within_write(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Totals>> {
+    totals(
+        db,
+        resource::unscoped::<Engagements>(Reason::WithinWrite),
+        ids,
+    )
+    .await
+}
+
+async fn totals(
+    db: &impl ConnectionTrait,
+    engagements: Select<engagement::Entity>,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Totals>> {
+    // The engagements with the adjustment their change orders made to the
+    // value of their (locked) lines.
+    let adjustments: Vec<(Uuid, i64)> = engagements
         .filter(engagement::Column::Id.is_in(ids.to_vec()))
         .select_only()
         .column(engagement::Column::Id)
@@ -875,7 +458,7 @@ pub async fn totals_for(
         .all(db)
         .await?;
     let ids: Vec<Uuid> = adjustments.iter().map(|(id, _)| *id).collect();
-    let rows: Vec<(Uuid, i64, i64)> = engagement_line::Entity::find()
+    let rows: Vec<(Uuid, i64, i64)> = resource::unscoped::<EngagementLines>(Reason::ParentChecked)
         .filter(engagement_line::Column::EngagementId.is_in(ids.clone()))
         .select_only()
         .column(engagement_line::Column::EngagementId)
@@ -968,7 +551,7 @@ async fn check_total(
     old_value: i64,
     old_cost: i64,
 ) -> AppResult<()> {
-    let totals = totals_for(db, &Caller::System, &[engagement_id])
+    let totals = totals_within_write(db, &[engagement_id])
         .await?
         .remove(&engagement_id)
         .unwrap_or_default();
@@ -1020,7 +603,7 @@ pub async fn add_line(
     if !lines_editable(engagement.status) {
         return Err(locked(engagement.status));
     }
-    let svc = catalog::get(db, caller, input.service_id)
+    let svc = resource::get::<Services>(db, caller, input.service_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -1077,11 +660,10 @@ async fn writable_line(
     id: Uuid,
 ) -> AppResult<(engagement_line::Model, engagement::Model)> {
     let not_found = || AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such line");
-    let line = engagement_line::Entity::find_by_id(id)
-        .one(db)
+    let line = resource::get::<EngagementLines>(db, caller, id)
         .await?
         .ok_or_else(not_found)?;
-    let engagement = get(db, caller, line.engagement_id)
+    let engagement = resource::get::<Engagements>(db, caller, line.engagement_id)
         .await?
         .ok_or_else(not_found)?;
     caller.authorize_client_write(engagement.client_id)?;
@@ -1152,7 +734,7 @@ pub async fn add_stakeholder(
     role: StakeholderRole,
 ) -> AppResult<engagement::Model> {
     let engagement = writable(db, caller, engagement_id, &["input", "engagementId"]).await?;
-    let found = contact::Entity::find_by_id(contact_id).one(db).await?;
+    let found = resource::get_unscoped::<Contacts>(db, Reason::WithinWrite, contact_id).await?;
     if found.is_none_or(|c| c.client_id != engagement.client_id) {
         return Err(AppError::invalid(
             &["input", "contactId"],
@@ -1160,7 +742,10 @@ pub async fn add_stakeholder(
             "no such contact at the engagement's client",
         ));
     }
-    let exists = engagement_stakeholder::Entity::find_by_id((engagement_id, contact_id, role))
+    let exists = resource::unscoped::<Stakeholders>(Reason::WithinWrite)
+        .filter(engagement_stakeholder::Column::EngagementId.eq(engagement_id))
+        .filter(engagement_stakeholder::Column::ContactId.eq(contact_id))
+        .filter(engagement_stakeholder::Column::Role.eq(role))
         .one(db)
         .await?
         .is_some();
@@ -1199,7 +784,7 @@ pub async fn add_staff(
     user_id: Uuid,
 ) -> AppResult<engagement::Model> {
     let engagement = writable(db, caller, engagement_id, &["input", "engagementId"]).await?;
-    match user::Entity::find_by_id(user_id).one(db).await? {
+    match resource::get_unscoped::<Users>(db, Reason::WithinWrite, user_id).await? {
         Some(u) if u.role == Role::Delivery => {}
         Some(_) => {
             return Err(AppError::invalid(
@@ -1216,7 +801,9 @@ pub async fn add_staff(
             ));
         }
     }
-    let exists = engagement_staff::Entity::find_by_id((engagement_id, user_id))
+    let exists = resource::unscoped::<Staff>(Reason::WithinWrite)
+        .filter(engagement_staff::Column::EngagementId.eq(engagement_id))
+        .filter(engagement_staff::Column::UserId.eq(user_id))
         .one(db)
         .await?
         .is_some();
@@ -1243,29 +830,4 @@ pub async fn remove_staff(
         .exec(db)
         .await?;
     Ok(engagement)
-}
-
-/// Visible lines among `ids`, each with its engagement's currency.
-pub async fn get_lines(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, (engagement_line::Model, String)>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let lines = engagement_line::Entity::find()
-        .filter(engagement_line::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    let parents: Vec<Uuid> = lines.iter().map(|l| l.engagement_id).collect();
-    let engagements = get_many(db, caller, &parents).await?;
-    Ok(lines
-        .into_iter()
-        .filter_map(|l| {
-            engagements
-                .get(&l.engagement_id)
-                .map(|e| (l.id, (l.clone(), e.currency.clone())))
-        })
-        .collect())
 }

@@ -2,137 +2,20 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect,
 };
 use tandem_entities::{ClientStatus, ExpenseType, FundingFunction, contact, funding_source};
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
+use crate::resource::{self, Clients, Contacts, FundingSources, PageRequest, Slice};
 use crate::services::budgets::figures;
-use crate::services::filter::{Combinators, IdFilter, TextFilter, ValueFilter};
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
-use crate::services::{clients, contacts};
+use crate::services::filter::build;
 
-/// Which funding sources to list; all given conditions must hold.
-#[derive(Debug, Clone, Default)]
-pub struct FundingSourceFilter {
-    pub client_id: Option<IdFilter>,
-    pub function: Option<ValueFilter<FundingFunction>>,
-    pub owner_contact_id: Option<IdFilter>,
-    pub expense_type: Option<ValueFilter<ExpenseType>>,
-    pub name: Option<TextFilter>,
-    pub active: Option<bool>,
-    pub combinators: Combinators<FundingSourceFilter>,
-}
-
-impl crate::services::filter::Nested for FundingSourceFilter {
-    fn combinators(&self) -> &Combinators<Self> {
-        &self.combinators
-    }
-
-    fn fields(&self) -> AppResult<Condition> {
-        use funding_source::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.function {
-            cond = cond.add(f.condition(C::Function)?);
-        }
-        if let Some(f) = &self.owner_contact_id {
-            cond = cond.add(f.condition(C::OwnerContactId)?);
-        }
-        if let Some(f) = &self.expense_type {
-            cond = cond.add(f.condition(C::ExpenseType)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        if let Some(v) = self.active {
-            cond = cond.add(C::Active.eq(v));
-        }
-        Ok(cond)
-    }
-}
-
-/// The orderings a funding-source list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum FundingSourceOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl FundingSourceOrder {
-    pub fn ordering(self) -> Ordering<funding_source::Entity> {
-        let by_name = |m: &funding_source::Model| Some(KeyValue::Str(m.name.clone()));
-        let none = |_: &funding_source::Model| None;
-        let name_col = Some(funding_source::Column::Name);
-        let (name, column, descending, key_of): (_, _, _, fn(&funding_source::Model) -> _) =
-            match self {
-                Self::NameAsc => ("NAME_ASC", name_col, false, by_name),
-                Self::NameDesc => ("NAME_DESC", name_col, true, by_name),
-                Self::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-                Self::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-            };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: funding_source::Column::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// Funding sources by name, then id (the default ordering).
-pub fn ordering() -> Ordering<funding_source::Entity> {
-    FundingSourceOrder::default().ordering()
-}
-
-/// The funding sources `caller` may see: those of the clients they may see.
-pub fn visible(caller: &Caller) -> Select<funding_source::Entity> {
-    let select = funding_source::Entity::find();
-    match caller.client_scope() {
-        ClientScope::All => select,
-        ClientScope::Only(ids) => select.filter(funding_source::Column::ClientId.is_in(ids)),
-    }
-}
-
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<funding_source::Model>> {
-    Ok(visible(caller)
-        .filter(funding_source::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
-
-/// The visible funding sources among `ids`, by id.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, funding_source::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible(caller)
-        .filter(funding_source::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-}
+pub use crate::resource::{FundingSourceFilter, FundingSourceOrder};
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -142,8 +25,7 @@ pub async fn list(
     order: FundingSourceOrder,
     page: &PageRequest,
 ) -> AppResult<Slice<funding_source::Model>> {
-    let select = visible(caller).filter(crate::services::filter::build(filter)?);
-    pagination::paginate(db, select, &order.ordering(), page).await
+    resource::list::<FundingSources>(db, caller, build(filter)?, &order.ordering(), page).await
 }
 
 pub async fn count(
@@ -151,52 +33,7 @@ pub async fn count(
     caller: &Caller,
     filter: &FundingSourceFilter,
 ) -> AppResult<u64> {
-    Ok(visible(caller)
-        .filter(crate::services::filter::build(filter)?)
-        .count(db)
-        .await?)
-}
-
-/// The same page of funding sources for each client, in one statement.
-pub async fn list_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-    order: FundingSourceOrder,
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<funding_source::Model>>> {
-    pagination::paginate_grouped(
-        db,
-        visible(caller),
-        funding_source::Column::ClientId,
-        |m| m.client_id,
-        client_ids,
-        &order.ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many visible funding sources each client has, in one statement.
-pub async fn count_for_clients(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = visible(caller)
-        .filter(funding_source::Column::ClientId.is_in(client_ids.to_vec()))
-        .select_only()
-        .column(funding_source::Column::ClientId)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .group_by(funding_source::Column::ClientId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, u64> = client_ids.iter().map(|id| (*id, 0)).collect();
-    for (id, n) in rows {
-        out.insert(id, u64::try_from(n).unwrap_or(0));
-    }
-    Ok(out)
+    resource::count::<FundingSources>(db, caller, build(filter)?).await
 }
 
 /// Planned, allocated and spent money, burn rate and forecast of each
@@ -253,7 +90,7 @@ async fn check_owner(
     client_id: Uuid,
     contact_id: Uuid,
 ) -> AppResult<contact::Model> {
-    match contacts::get(db, caller, contact_id).await? {
+    match resource::get::<Contacts>(db, caller, contact_id).await? {
         Some(c) if c.client_id == client_id => Ok(c),
         _ => Err(AppError::invalid(
             &["input", "ownerContactId"],
@@ -269,7 +106,7 @@ pub async fn create(
     caller: &Caller,
     input: NewFundingSource,
 ) -> AppResult<funding_source::Model> {
-    let client = clients::get(db, caller, input.client_id)
+    let client = resource::get::<Clients>(db, caller, input.client_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -330,13 +167,15 @@ async fn writable(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<funding_source::Model> {
-    let found = get(db, caller, id).await?.ok_or_else(|| {
-        AppError::invalid(
-            &["input", "id"],
-            UserErrorCode::NotFound,
-            "no such funding source",
-        )
-    })?;
+    let found = resource::get::<FundingSources>(db, caller, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                &["input", "id"],
+                UserErrorCode::NotFound,
+                "no such funding source",
+            )
+        })?;
     caller.authorize_client_write(found.client_id)?;
     Ok(found)
 }
@@ -406,7 +245,7 @@ pub async fn figures_for_clients(
     caller: &Caller,
     client_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<(String, crate::services::budgets::figures::Amounts)>>> {
-    let sources: Vec<(Uuid, Uuid, String)> = visible(caller)
+    let sources: Vec<(Uuid, Uuid, String)> = resource::scoped::<FundingSources>(caller)
         .filter(funding_source::Column::ClientId.is_in(client_ids.to_vec()))
         .select_only()
         .column(funding_source::Column::Id)

@@ -2,7 +2,9 @@
 //! function takes the [`Caller`](crate::caller::Caller) and enforces what it
 //! may see and do.
 
+pub mod allocation;
 pub mod auth;
+pub use crate::resource::page as pagination;
 pub mod budgets;
 pub mod catalog;
 pub mod clients;
@@ -10,7 +12,6 @@ pub mod contacts;
 pub mod engagements;
 pub mod filter;
 pub mod funding_sources;
-pub mod pagination;
 pub mod rate_card_versions;
 pub mod rate_cards;
 pub mod reports;

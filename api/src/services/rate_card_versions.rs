@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Currency, Money, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
-use crate::services::catalog;
+use crate::resource::{self, RateCardPrices, RateCardVersions, Reason};
 use crate::services::rate_cards::{self, authorize_write, currency_of, lock_card};
 
 /// A new version of a rate card; it starts as a DRAFT.
@@ -73,8 +73,8 @@ async fn writable_card(
     id: Uuid,
     field: &[&str],
 ) -> AppResult<rate_card::Model> {
-    rate_cards::require_provider(caller)?;
-    let card = rate_cards::get(db, caller, id)
+    rate_cards::require_pricing(caller)?;
+    let card = crate::resource::get::<crate::resource::RateCards>(db, caller, id)
         .await?
         .ok_or_else(|| AppError::invalid(field, UserErrorCode::NotFound, "no such rate card"))?;
     authorize_write(caller, &card)?;
@@ -88,13 +88,13 @@ async fn writable_version(
     id: Uuid,
     field: &[&str],
 ) -> AppResult<(rate_card_version::Model, rate_card::Model)> {
-    rate_cards::require_provider(caller)?;
+    rate_cards::require_pricing(caller)?;
     let not_found =
         || AppError::invalid(field, UserErrorCode::NotFound, "no such rate card version");
-    let version = rate_cards::get_version(db, caller, id)
+    let version = crate::resource::get::<crate::resource::RateCardVersions>(db, caller, id)
         .await?
         .ok_or_else(not_found)?;
-    let card = rate_cards::get(db, caller, version.rate_card_id)
+    let card = crate::resource::get::<crate::resource::RateCards>(db, caller, version.rate_card_id)
         .await?
         .ok_or_else(not_found)?;
     authorize_write(caller, &card)?;
@@ -104,8 +104,7 @@ async fn writable_version(
 /// Reads the version again once the card is locked, so that its status and
 /// dates are current.
 async fn reload(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<rate_card_version::Model> {
-    rate_card_version::Entity::find_by_id(id)
-        .one(txn)
+    resource::get_unscoped::<RateCardVersions>(txn, Reason::WithinWrite, id)
         .await?
         .ok_or_else(|| AppError::internal("a locked rate card version disappeared"))
 }
@@ -148,7 +147,7 @@ async fn check_overlap(
     from: NaiveDate,
     to: Option<NaiveDate>,
 ) -> AppResult<()> {
-    let mut q = rate_card_version::Entity::find()
+    let mut q = resource::unscoped::<RateCardVersions>(Reason::WithinWrite)
         .filter(rate_card_version::Column::RateCardId.eq(card_id))
         .filter(rate_card_version::Column::Status.ne(RateCardVersionStatus::Retired))
         .filter(
@@ -281,7 +280,7 @@ pub async fn set_price(
     let (Some(price), Some(cost)) = (price, cost) else {
         return Err(AppError::internal("validated price input incomplete"));
     };
-    let service = catalog::get(db, caller, input.service_id)
+    let service = crate::resource::get::<crate::resource::Services>(db, caller, input.service_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -300,7 +299,9 @@ pub async fn set_price(
     let txn = db.begin().await?;
     lock_card(&txn, card.id).await?;
     require_draft(field, &reload(&txn, version.id).await?)?;
-    let existing = rate_card_price::Entity::find_by_id((version.id, service.id))
+    let existing = resource::unscoped::<RateCardPrices>(Reason::WithinWrite)
+        .filter(rate_card_price::Column::VersionId.eq(version.id))
+        .filter(rate_card_price::Column::ServiceId.eq(service.id))
         .one(&txn)
         .await?;
     let saved = match existing {
@@ -385,7 +386,7 @@ pub async fn publish(
     if version.status != RateCardVersionStatus::Draft {
         return Err(invalid_transition("published", version.status, "DRAFT"));
     }
-    let prices = rate_card_price::Entity::find()
+    let prices = resource::unscoped::<RateCardPrices>(Reason::WithinWrite)
         .filter(rate_card_price::Column::VersionId.eq(id))
         .count(&txn)
         .await?;

@@ -6,26 +6,21 @@
 //! service. Rate cards are provider-only: client-portal users never see them.
 //! Changes to versions live in [`crate::services::rate_card_versions`].
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
-    QueryTrait, Select,
 };
 use tandem_entities::{
     ClientStatus, RateCardVersionStatus, Role, rate_card, rate_card_price, rate_card_version,
 };
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::services::filter::IdFilter;
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
-use crate::services::{catalog, clients};
+use crate::resource::{self, PageRequest, RateCardPrices, RateCards, Reason, Slice};
 
 /// The `scope` of the default card; a client's card has the client's id.
 pub const DEFAULT_SCOPE: &str = "default";
@@ -48,87 +43,7 @@ pub struct NewRateCard {
     pub currency: String,
 }
 
-/// Which rate cards to list.
-#[derive(Debug, Clone, Default)]
-pub struct RateCardFilter {
-    /// Conditions on the client of the card (the default card has none).
-    pub client_id: Option<IdFilter>,
-    /// Only the default card (`true`) or only client cards (`false`).
-    pub is_default: Option<bool>,
-}
-
-impl RateCardFilter {
-    fn condition(&self) -> AppResult<Condition> {
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(rate_card::Column::ClientId)?);
-        }
-        match self.is_default {
-            Some(true) => cond = cond.add(rate_card::Column::ClientId.is_null()),
-            Some(false) => cond = cond.add(rate_card::Column::ClientId.is_not_null()),
-            None => {}
-        }
-        Ok(cond)
-    }
-}
-
-/// Rate cards are listed oldest first.
-pub fn card_ordering() -> Ordering<rate_card::Entity> {
-    Ordering {
-        name: "CREATED_AT_ASC",
-        column: None,
-        descending: false,
-        id: rate_card::Column::Id,
-        key_of: |_| None,
-        id_of: |m| m.id,
-    }
-}
-
-/// The orderings of a card's versions; each ends with the id as tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum VersionOrder {
-    #[default]
-    EffectiveFromAsc,
-    EffectiveFromDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl VersionOrder {
-    pub fn ordering(self) -> Ordering<rate_card_version::Entity> {
-        let by_from = |m: &rate_card_version::Model| Some(KeyValue::Date(m.effective_from));
-        let none = |_: &rate_card_version::Model| None;
-        let from = Some(rate_card_version::Column::EffectiveFrom);
-        let (name, column, descending, key_of): (_, _, _, fn(&rate_card_version::Model) -> _) =
-            match self {
-                VersionOrder::EffectiveFromAsc => ("EFFECTIVE_FROM_ASC", from, false, by_from),
-                VersionOrder::EffectiveFromDesc => ("EFFECTIVE_FROM_DESC", from, true, by_from),
-                VersionOrder::CreatedAtAsc => ("CREATED_AT_ASC", None, false, none),
-                VersionOrder::CreatedAtDesc => ("CREATED_AT_DESC", None, true, none),
-            };
-        Ordering {
-            name,
-            column,
-            descending,
-            id: rate_card_version::Column::Id,
-            key_of,
-            id_of: |m| m.id,
-        }
-    }
-}
-
-/// A version's prices are listed by service, in the order the services were
-/// created (the service id is unique within a version).
-pub fn price_ordering() -> Ordering<rate_card_price::Entity> {
-    Ordering {
-        name: "SERVICE",
-        column: None,
-        descending: false,
-        id: rate_card_price::Column::ServiceId,
-        key_of: |_| None,
-        id_of: |m| m.service_id,
-    }
-}
+pub use crate::resource::{RateCardFilter, VersionOrder};
 
 /// Refuses callers who may not read rate cards: client-portal users
 /// (FORBIDDEN) and anonymous ones (UNAUTHENTICATED).
@@ -144,61 +59,16 @@ pub fn require_provider(caller: &Caller) -> AppResult<()> {
     Ok(())
 }
 
-/// The rate cards `caller` may read: none for client-portal users and
-/// anonymous callers; for provider staff, the default card and the cards of
-/// the clients they may read.
-fn visible_cards(caller: &Caller) -> Select<rate_card::Entity> {
-    let select = rate_card::Entity::find();
-    if !caller.is_provider() {
-        return select.filter(rate_card::Column::Id.is_in(Vec::<Uuid>::new()));
+/// Refuses callers who may not change rate cards: everyone who does not see
+/// the provider's costs (client users, DELIVERY users), before any lookup.
+pub fn require_pricing(caller: &Caller) -> AppResult<()> {
+    if caller.sees_costs() {
+        return Ok(());
     }
-    match caller.client_scope() {
-        ClientScope::All => select,
-        ClientScope::Only(ids) => select.filter(
-            Condition::any()
-                .add(rate_card::Column::ClientId.is_null())
-                .add(rate_card::Column::ClientId.is_in(ids)),
-        ),
-    }
-}
-
-/// The versions of the cards `caller` may read.
-pub(crate) fn visible_versions(caller: &Caller) -> Select<rate_card_version::Entity> {
-    let select = rate_card_version::Entity::find();
-    if caller.is_provider() && caller.client_scope() == ClientScope::All {
-        return select;
-    }
-    let cards = visible_cards(caller)
-        .select_only()
-        .column(rate_card::Column::Id)
-        .into_query();
-    select.filter(rate_card_version::Column::RateCardId.in_subquery(cards))
-}
-
-/// The prices of the versions `caller` may read.
-fn visible_prices(caller: &Caller) -> Select<rate_card_price::Entity> {
-    let select = rate_card_price::Entity::find();
-    if caller.is_provider() && caller.client_scope() == ClientScope::All {
-        return select;
-    }
-    let versions = visible_versions(caller)
-        .select_only()
-        .column(rate_card_version::Column::Id)
-        .into_query();
-    select.filter(rate_card_price::Column::VersionId.in_subquery(versions))
-}
-
-/// One rate card by id; `None` when it does not exist or is not visible
-/// (always for client-portal users).
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<rate_card::Model>> {
-    Ok(visible_cards(caller)
-        .filter(rate_card::Column::Id.eq(id))
-        .one(db)
-        .await?)
+    require_provider(caller)?;
+    Err(AppError::Forbidden(
+        "rate cards are changed by administrators and account managers only".into(),
+    ))
 }
 
 /// One rate card for the `rateCard` query: FORBIDDEN for client-portal
@@ -209,23 +79,7 @@ pub async fn find(
     id: Uuid,
 ) -> AppResult<Option<rate_card::Model>> {
     require_provider(caller)?;
-    get(db, caller, id).await
-}
-
-/// The visible rate cards among `ids`, by id.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, rate_card::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible_cards(caller)
-        .filter(rate_card::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+    resource::get::<RateCards>(db, caller, id).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -236,8 +90,14 @@ pub async fn list(
     page: &PageRequest,
 ) -> AppResult<Slice<rate_card::Model>> {
     require_provider(caller)?;
-    let select = visible_cards(caller).filter(filter.condition()?);
-    pagination::paginate(db, select, &card_ordering(), page).await
+    resource::list::<RateCards>(
+        db,
+        caller,
+        filter.condition()?,
+        &RateCards::ordering(),
+        page,
+    )
+    .await
 }
 
 pub async fn count(
@@ -246,121 +106,7 @@ pub async fn count(
     filter: &RateCardFilter,
 ) -> AppResult<u64> {
     require_provider(caller)?;
-    Ok(visible_cards(caller)
-        .filter(filter.condition()?)
-        .count(db)
-        .await?)
-}
-
-/// One version by id; `None` when it does not exist or is not visible.
-pub async fn get_version(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<rate_card_version::Model>> {
-    Ok(visible_versions(caller)
-        .filter(rate_card_version::Column::Id.eq(id))
-        .one(db)
-        .await?)
-}
-
-/// The visible versions among `ids`, by id.
-pub async fn get_versions(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, rate_card_version::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = visible_versions(caller)
-        .filter(rate_card_version::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
-}
-
-/// The same page of versions for each of `card_ids`, in one statement.
-pub async fn versions_for_cards(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    card_ids: &[Uuid],
-    order: VersionOrder,
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<rate_card_version::Model>>> {
-    pagination::paginate_grouped(
-        db,
-        visible_versions(caller),
-        rate_card_version::Column::RateCardId,
-        |m| m.rate_card_id,
-        card_ids,
-        &order.ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many versions each of `card_ids` has, in one statement.
-pub async fn count_versions_for_cards(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    card_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = visible_versions(caller)
-        .filter(rate_card_version::Column::RateCardId.is_in(card_ids.to_vec()))
-        .select_only()
-        .column(rate_card_version::Column::RateCardId)
-        .column_as(rate_card_version::Column::Id.count(), "n")
-        .group_by(rate_card_version::Column::RateCardId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(counts(card_ids, rows))
-}
-
-/// The same page of prices for each of `version_ids`, in one statement.
-pub async fn prices_for_versions(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    version_ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<rate_card_price::Model>>> {
-    pagination::paginate_grouped(
-        db,
-        visible_prices(caller),
-        rate_card_price::Column::VersionId,
-        |m| m.version_id,
-        version_ids,
-        &price_ordering(),
-        page,
-    )
-    .await
-}
-
-/// How many prices each of `version_ids` holds, in one statement.
-pub async fn count_prices_for_versions(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    version_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let rows: Vec<(Uuid, i64)> = visible_prices(caller)
-        .filter(rate_card_price::Column::VersionId.is_in(version_ids.to_vec()))
-        .select_only()
-        .column(rate_card_price::Column::VersionId)
-        .column_as(rate_card_price::Column::ServiceId.count(), "n")
-        .group_by(rate_card_price::Column::VersionId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(counts(version_ids, rows))
-}
-
-fn counts(ids: &[Uuid], rows: Vec<(Uuid, i64)>) -> HashMap<Uuid, u64> {
-    let mut counts: HashMap<Uuid, u64> = ids.iter().map(|id| (*id, 0)).collect();
-    for (id, n) in rows {
-        counts.insert(id, u64::try_from(n).unwrap_or(0));
-    }
-    counts
+    resource::count::<RateCards>(db, caller, filter.condition()?).await
 }
 
 /// The card's currency, which every price of the card is in.
@@ -411,7 +157,7 @@ pub async fn create(
     caller: &Caller,
     input: NewRateCard,
 ) -> AppResult<rate_card::Model> {
-    require_provider(caller)?;
+    require_pricing(caller)?;
     if input.client_id.is_none() && *caller != Caller::System {
         caller.require_admin()?;
     }
@@ -425,13 +171,15 @@ pub async fn create(
     let scope = match input.client_id {
         None => DEFAULT_SCOPE.to_owned(),
         Some(client_id) => {
-            let client = clients::get(db, caller, client_id).await?.ok_or_else(|| {
-                AppError::invalid(
-                    &["input", "clientId"],
-                    UserErrorCode::NotFound,
-                    "no such client",
-                )
-            })?;
+            let client = crate::resource::get::<crate::resource::Clients>(db, caller, client_id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        &["input", "clientId"],
+                        UserErrorCode::NotFound,
+                        "no such client",
+                    )
+                })?;
             caller.authorize_client_write(client.id)?;
             if client.status == ClientStatus::Archived {
                 return Err(AppError::invalid(
@@ -443,7 +191,7 @@ pub async fn create(
             client.id.to_string()
         }
     };
-    let exists = rate_card::Entity::find()
+    let exists = resource::unscoped::<RateCards>(Reason::Uniqueness)
         .filter(rate_card::Column::Scope.eq(scope.as_str()))
         .count(db)
         .await?
@@ -483,27 +231,30 @@ pub async fn price_in_force(
     on: NaiveDate,
 ) -> AppResult<PriceInForce> {
     let client_scope = client_id.to_string();
-    let rows: Vec<(Uuid, String, String, i64, i64)> = rate_card_price::Entity::find()
-        .select_only()
-        .column(rate_card_price::Column::VersionId)
-        .column(rate_card::Column::Scope)
-        .column(rate_card::Column::Currency)
-        .column(rate_card_price::Column::PriceMinor)
-        .column(rate_card_price::Column::CostMinor)
-        .join(JoinType::InnerJoin, price_to_version())
-        .join(JoinType::InnerJoin, version_to_card())
-        .filter(rate_card_price::Column::ServiceId.eq(service_id))
-        .filter(rate_card::Column::Scope.is_in([client_scope.clone(), DEFAULT_SCOPE.to_owned()]))
-        .filter(rate_card_version::Column::Status.eq(RateCardVersionStatus::Published))
-        .filter(rate_card_version::Column::EffectiveFrom.lte(on))
-        .filter(
-            Condition::any()
-                .add(rate_card_version::Column::EffectiveTo.is_null())
-                .add(rate_card_version::Column::EffectiveTo.gte(on)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
+    let rows: Vec<(Uuid, String, String, i64, i64)> =
+        resource::unscoped::<RateCardPrices>(Reason::Pricing)
+            .select_only()
+            .column(rate_card_price::Column::VersionId)
+            .column(rate_card::Column::Scope)
+            .column(rate_card::Column::Currency)
+            .column(rate_card_price::Column::PriceMinor)
+            .column(rate_card_price::Column::CostMinor)
+            .join(JoinType::InnerJoin, price_to_version())
+            .join(JoinType::InnerJoin, version_to_card())
+            .filter(rate_card_price::Column::ServiceId.eq(service_id))
+            .filter(
+                rate_card::Column::Scope.is_in([client_scope.clone(), DEFAULT_SCOPE.to_owned()]),
+            )
+            .filter(rate_card_version::Column::Status.eq(RateCardVersionStatus::Published))
+            .filter(rate_card_version::Column::EffectiveFrom.lte(on))
+            .filter(
+                Condition::any()
+                    .add(rate_card_version::Column::EffectiveTo.is_null())
+                    .add(rate_card_version::Column::EffectiveTo.gte(on)),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
     let pick = |scope: &str| rows.iter().find(|r| r.1 == scope);
     let Some((version_id, _, currency, price_minor, cost_minor)) =
         pick(&client_scope).or_else(|| pick(DEFAULT_SCOPE))
@@ -560,10 +311,16 @@ pub async fn quote(
     if *caller != Caller::System {
         caller.principal()?;
     }
-    if clients::get(db, caller, client_id).await?.is_none() {
+    if crate::resource::get::<crate::resource::Clients>(db, caller, client_id)
+        .await?
+        .is_none()
+    {
         return Err(AppError::NotFound("client".into()));
     }
-    if catalog::get(db, caller, service_id).await?.is_none() {
+    if crate::resource::get::<crate::resource::Services>(db, caller, service_id)
+        .await?
+        .is_none()
+    {
         return Err(AppError::NotFound("service".into()));
     }
     let found = match price_in_force(db, client_id, service_id, on).await {
@@ -577,9 +334,9 @@ pub async fn quote(
     };
     let currency = Currency::parse(&found.currency)
         .ok_or_else(|| AppError::internal("a rate card has an unknown currency"))?;
-    let provider = caller.is_provider();
+    let provider = caller.sees_costs();
     let version = if provider {
-        get_version(db, caller, found.version_id).await?
+        resource::get::<crate::resource::RateCardVersions>(db, caller, found.version_id).await?
     } else {
         None
     };

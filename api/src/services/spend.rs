@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+    DbBackend, QueryFilter, QuerySelect, TransactionTrait,
 };
 use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spend_entry};
 use uuid::Uuid;
@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Currency, Money, burn, split::apportion, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::services::pagination::{self, Ordering, PageRequest, Slice};
-use crate::services::{engagements, splits};
+use crate::resource::{self, Engagements, Reason, SpendEntries};
+use crate::services::splits;
 
 /// Days after an engagement's end date during which spend may still be
 /// dated (late supplier invoices, final timesheets).
@@ -45,7 +45,7 @@ pub async fn record(
     input: NewSpend,
 ) -> AppResult<spend_entry::Model> {
     let p = caller.require_write_scope()?.clone();
-    let engagement = engagements::get(db, caller, input.engagement_id)
+    let engagement = resource::get::<Engagements>(db, caller, input.engagement_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -102,7 +102,8 @@ pub async fn record(
     // first (and the entry is refused) or waits until it is recorded.
     let engagement = crate::db::for_update(
         &txn,
-        tandem_entities::engagement::Entity::find_by_id(engagement.id),
+        resource::unscoped::<Engagements>(Reason::WithinWrite)
+            .filter(tandem_entities::engagement::Column::Id.eq(engagement.id)),
     )
     .one(&txn)
     .await?
@@ -129,10 +130,7 @@ pub async fn record(
                 "the engagement has no approved split",
             )
         })?;
-    let shares = splits::shares_of(&txn, &[split.id])
-        .await?
-        .remove(&split.id)
-        .unwrap_or_default();
+    let shares = splits::shares_within_write(&txn, split.id).await?;
     let parts = apportion(
         amount,
         &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
@@ -166,61 +164,6 @@ pub async fn record(
     Ok(entry)
 }
 
-/// Newest first.
-pub fn ordering() -> Ordering<spend_entry::Entity> {
-    Ordering {
-        name: "CREATED_AT_DESC",
-        column: None,
-        descending: true,
-        id: spend_entry::Column::Id,
-        key_of: |_| None,
-        id_of: |m| m.id,
-    }
-}
-
-/// One page of each visible engagement's spend.
-pub async fn entries_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-    page: &PageRequest,
-) -> AppResult<HashMap<Uuid, Slice<spend_entry::Model>>> {
-    let visible: Vec<Uuid> = engagements::get_many(db, caller, ids)
-        .await?
-        .into_keys()
-        .collect();
-    pagination::paginate_grouped(
-        db,
-        spend_entry::Entity::find(),
-        spend_entry::Column::EngagementId,
-        |m| m.engagement_id,
-        &visible,
-        &ordering(),
-        page,
-    )
-    .await
-}
-
-/// Attributions of each spend entry, by entry id.
-pub async fn attributions_of(
-    db: &impl ConnectionTrait,
-    spend_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<spend_attribution::Model>>> {
-    let mut out: HashMap<Uuid, Vec<spend_attribution::Model>> =
-        spend_ids.iter().map(|id| (*id, Vec::new())).collect();
-    if spend_ids.is_empty() {
-        return Ok(out);
-    }
-    for a in spend_attribution::Entity::find()
-        .filter(spend_attribution::Column::SpendId.is_in(spend_ids.to_vec()))
-        .all(db)
-        .await?
-    {
-        out.entry(a.spend_id).or_default().push(a);
-    }
-    Ok(out)
-}
-
 /// Spend figures of an engagement.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SpendFigures {
@@ -236,10 +179,6 @@ pub async fn figures_for(
     ids: &[Uuid],
     today: NaiveDate,
 ) -> AppResult<HashMap<Uuid, SpendFigures>> {
-    let visible: Vec<Uuid> = engagements::get_many(db, caller, ids)
-        .await?
-        .into_keys()
-        .collect();
     let (since, until) = burn::window(today);
     // sea-query's custom placeholders are the backend's own.
     let (first, last) = match db.get_database_backend() {
@@ -252,8 +191,8 @@ pub async fn figures_for(
         ),
         [since, until],
     );
-    let rows: Vec<(Uuid, i64, i64)> = spend_entry::Entity::find()
-        .filter(spend_entry::Column::EngagementId.is_in(visible.clone()))
+    let rows: Vec<(Uuid, i64, i64)> = resource::scoped::<SpendEntries>(caller)
+        .filter(spend_entry::Column::EngagementId.is_in(ids.to_vec()))
         .select_only()
         .column(spend_entry::Column::EngagementId)
         .column_as(
@@ -265,10 +204,7 @@ pub async fn figures_for(
         .into_tuple()
         .all(db)
         .await?;
-    let mut out: HashMap<Uuid, SpendFigures> = visible
-        .iter()
-        .map(|id| (*id, SpendFigures::default()))
-        .collect();
+    let mut out: HashMap<Uuid, SpendFigures> = HashMap::new();
     for (id, s, r) in rows {
         out.insert(
             id,
@@ -277,32 +213,6 @@ pub async fn figures_for(
                 last_30_days_minor: r,
             },
         );
-    }
-    Ok(out)
-}
-
-/// How many spend entries each visible engagement has, in one statement.
-pub async fn count_for(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, u64>> {
-    let visible: Vec<Uuid> = engagements::get_many(db, caller, ids)
-        .await?
-        .into_keys()
-        .collect();
-    let rows: Vec<(Uuid, i64)> = spend_entry::Entity::find()
-        .filter(spend_entry::Column::EngagementId.is_in(visible.clone()))
-        .select_only()
-        .column(spend_entry::Column::EngagementId)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .group_by(spend_entry::Column::EngagementId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut out: HashMap<Uuid, u64> = visible.iter().map(|id| (*id, 0)).collect();
-    for (id, n) in rows {
-        out.insert(id, u64::try_from(n).unwrap_or(0));
     }
     Ok(out)
 }

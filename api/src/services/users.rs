@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
+use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use tandem_entities::{
-    Role, api_token, client_manager, contact, engagement, engagement_staff, refresh_token, user,
+    Role, api_token, client_manager, engagement, engagement_staff, refresh_token, user,
 };
 use uuid::Uuid;
 
@@ -17,8 +18,9 @@ use crate::auth::{password, tokens};
 use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::services::clients;
-use crate::services::pagination::{self, KeyValue, Ordering, PageRequest, Slice};
+use crate::resource::{
+    self, ClientManagers, Clients, Contacts, Engagements, PageRequest, Reason, Slice, Users,
+};
 
 /// A new user.
 #[derive(Debug, Clone)]
@@ -92,7 +94,7 @@ pub async fn create(
         return Err(AppError::internal("validated user input incomplete"));
     };
     if let Some(client_id) = input.client_id
-        && clients::get(db, &Caller::System, client_id)
+        && resource::get_unscoped::<Clients>(db, Reason::WithinWrite, client_id)
             .await?
             .is_none()
     {
@@ -103,7 +105,7 @@ pub async fn create(
         ));
     }
     if let Some(contact_id) = input.contact_id {
-        let found = contact::Entity::find_by_id(contact_id).one(db).await?;
+        let found = resource::get_unscoped::<Contacts>(db, Reason::WithinWrite, contact_id).await?;
         if found.is_none_or(|c| Some(c.client_id) != input.client_id) {
             return Err(AppError::invalid(
                 &["input", "contactId"],
@@ -112,7 +114,7 @@ pub async fn create(
             ));
         }
     }
-    if user::Entity::find()
+    if resource::unscoped::<Users>(Reason::Uniqueness)
         .filter(user::Column::Email.eq(&email))
         .count(db)
         .await?
@@ -167,68 +169,19 @@ fn not_found() -> AppError {
     AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such user")
 }
 
-/// A user by id: administrators see everyone, others only themselves.
-pub async fn get(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: Uuid,
-) -> AppResult<Option<user::Model>> {
-    if *caller != Caller::System {
-        let p = caller.principal()?;
-        if p.role != Role::Admin && p.user_id != id {
-            return Ok(None);
-        }
-    }
-    Ok(user::Entity::find_by_id(id).one(db).await?)
-}
-
-/// Users visible to the caller among `ids`.
-pub async fn get_many(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, user::Model>> {
-    let mut out = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let p = caller.principal()?;
-    let mut q = user::Entity::find().filter(user::Column::Id.is_in(ids.to_vec()));
-    if p.role != Role::Admin {
-        q = q.filter(user::Column::Id.eq(p.user_id));
-    }
-    for u in q.all(db).await? {
-        out.insert(u.id, u);
-    }
-    Ok(out)
-}
-
-/// By e-mail address, A to Z.
-pub fn ordering() -> Ordering<user::Entity> {
-    Ordering {
-        name: "EMAIL_ASC",
-        column: Some(user::Column::Email),
-        descending: false,
-        id: user::Column::Id,
-        key_of: |m| Some(KeyValue::Str(m.email.clone())),
-        id_of: |m| m.id,
-    }
-}
-
 /// Every user, for administrators.
 pub async fn list(
     db: &impl ConnectionTrait,
     caller: &Caller,
     page: &PageRequest,
 ) -> AppResult<Slice<user::Model>> {
-    caller.principal()?;
     require_admin_read(caller)?;
-    pagination::paginate(db, user::Entity::find(), &ordering(), page).await
+    resource::list::<Users>(db, caller, Condition::all(), &Users::ordering(), page).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<u64> {
     require_admin_read(caller)?;
-    Ok(user::Entity::find().count(db).await?)
+    resource::count::<Users>(db, caller, Condition::all()).await
 }
 
 fn require_admin_read(caller: &Caller) -> AppResult<()> {
@@ -259,8 +212,7 @@ pub async fn set_active(
             "you cannot disable yourself",
         ));
     }
-    let found = user::Entity::find_by_id(id)
-        .one(db)
+    let found = resource::get_unscoped::<Users>(db, Reason::WithinWrite, id)
         .await?
         .ok_or_else(not_found)?;
     let txn = db.begin().await?;
@@ -312,7 +264,7 @@ pub async fn find_by_email(
     db: &impl ConnectionTrait,
     email: &str,
 ) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find()
+    Ok(resource::unscoped::<Users>(Reason::System)
         .filter(user::Column::Email.eq(email.trim().to_lowercase()))
         .one(db)
         .await?)
@@ -320,7 +272,7 @@ pub async fn find_by_email(
 
 /// Every user, for the CLI.
 pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
-    Ok(user::Entity::find()
+    Ok(resource::unscoped::<Users>(Reason::System)
         .order_by_asc(user::Column::Email)
         .all(db)
         .await?)
@@ -335,8 +287,7 @@ pub async fn assign_manager(
     client_id: Uuid,
 ) -> AppResult<user::Model> {
     require_admin(caller)?;
-    let manager = user::Entity::find_by_id(user_id)
-        .one(db)
+    let manager = resource::get_unscoped::<Users>(db, Reason::WithinWrite, user_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -352,7 +303,7 @@ pub async fn assign_manager(
             "the user is not an account manager",
         ));
     }
-    if clients::get(db, &Caller::System, client_id)
+    if resource::get_unscoped::<Clients>(db, Reason::WithinWrite, client_id)
         .await?
         .is_none()
     {
@@ -389,8 +340,7 @@ pub async fn unassign_manager(
     client_id: Uuid,
 ) -> AppResult<user::Model> {
     require_admin(caller)?;
-    let manager = user::Entity::find_by_id(user_id)
-        .one(db)
+    let manager = resource::get_unscoped::<Users>(db, Reason::WithinWrite, user_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -407,7 +357,7 @@ pub async fn unassign_manager(
 
 /// The clients an account manager is assigned to.
 pub async fn managed_clients(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Vec<Uuid>> {
-    Ok(client_manager::Entity::find()
+    Ok(resource::unscoped::<ClientManagers>(Reason::Authentication)
         .filter(client_manager::Column::UserId.eq(user_id))
         .all(db)
         .await?
@@ -423,7 +373,11 @@ pub async fn bootstrap(
     email: Option<&str>,
     pw: Option<&str>,
 ) -> AppResult<Option<(String, Option<String>)>> {
-    if user::Entity::find().count(db).await? > 0 {
+    if resource::unscoped::<Users>(Reason::System)
+        .count(db)
+        .await?
+        > 0
+    {
         return Ok(None);
     }
     let email = email.unwrap_or("admin@tandem.local").to_owned();
@@ -452,7 +406,7 @@ pub async fn staffed_clients(db: &impl ConnectionTrait, user_id: Uuid) -> AppRes
         .column(engagement_staff::Column::EngagementId)
         .from(engagement_staff::Entity)
         .and_where(Expr::col(engagement_staff::Column::UserId).eq(user_id));
-    Ok(engagement::Entity::find()
+    Ok(resource::unscoped::<Engagements>(Reason::Authentication)
         .filter(Expr::col((engagement::Entity, engagement::Column::Id)).in_subquery(staffed))
         .select_only()
         .column(engagement::Column::ClientId)
@@ -468,7 +422,7 @@ pub async fn names(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<HashMap
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String)> = user::Entity::find()
+    let rows: Vec<(Uuid, String)> = resource::unscoped::<Users>(Reason::ActorNames)
         .filter(user::Column::Id.is_in(ids.to_vec()))
         .select_only()
         .column(user::Column::Id)

@@ -216,6 +216,17 @@ async fn walk(app: &TestApp, id: &Value, path: &[&str]) {
     }
 }
 
+/// Walks `path`, giving the engagement an approved split as soon as it is
+/// PROPOSED: the client's owner sees (and can fund) it only from then on.
+async fn walk_funded(app: &TestApp, f: &Funding, e: &Value, path: &[&str]) {
+    for to in path {
+        walk(app, &e["id"], &[to]).await;
+        if *to == "PROPOSED" {
+            fund(app, f, e).await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_new_engagement_is_a_lead_in_the_clients_currency_with_its_creation_in_history() {
     let app = spawn_app().await;
@@ -270,7 +281,7 @@ async fn the_lifecycle_is_walked_and_every_move_is_recorded() {
     let app = spawn_app().await;
     let client = app.create_client("Acme", "ACME").await;
     let e = engagement(&app, &client, "E1", "2026-03-01").await;
-    fund(&app, &funding(&app, &client).await, &e).await;
+    let f = funding(&app, &client).await;
     let path = [
         "QUALIFIED",
         "PROPOSED",
@@ -281,7 +292,7 @@ async fn the_lifecycle_is_walked_and_every_move_is_recorded() {
         "DELIVERED",
         "CLOSED",
     ];
-    walk(&app, &e["id"], &path).await;
+    walk_funded(&app, &f, &e, &path).await;
     let data = app.data("query($id: ID!) { engagement(id: $id) { status history(first: 20) { totalCount nodes { from to reason } } } }", json!({ "id": e["id"] })).await;
     assert_eq!(data["engagement"]["status"], "CLOSED");
     let history = data["engagement"]["history"]["nodes"].as_array().unwrap();
@@ -359,8 +370,7 @@ async fn every_move_outside_the_transition_table_is_invalid_transition() {
     let f = funding(&app, &client).await;
     for (i, (status, path)) in paths.iter().enumerate() {
         let e = engagement(&app, &client, &format!("E{i}"), "2026-03-01").await;
-        fund(&app, &f, &e).await;
-        walk(&app, &e["id"], path).await;
+        walk_funded(&app, &f, &e, path).await;
         for to in all.iter().filter(|to| !allowed(status, to)) {
             let p = move_to(&app, &e["id"], to).await;
             assert_eq!(
@@ -630,7 +640,9 @@ async fn portal_users_see_their_engagements_with_prices_but_never_costs() {
     let beta = app.create_client("Beta", "BETA").await;
     let mine = engagement(&app, &acme, "MINE", "2026-03-01").await;
     add_line(&app, &mine, &c.design, "2", 0).await;
+    walk(&app, &mine["id"], &["QUALIFIED", "PROPOSED"]).await;
     let theirs = engagement(&app, &beta, "THEIRS", "2026-03-01").await;
+    walk(&app, &theirs["id"], &["QUALIFIED", "PROPOSED"]).await;
     let portal = app
         .create_user("cmo@acme.example", "CLIENT", Some(&acme))
         .await;

@@ -1,6 +1,10 @@
 //! Tandem's black-box suite: every test starts the real server on port 0
 //! against its own fresh database (SQLite, or PostgreSQL when
 //! `TEST_DATABASE_URL` is set) and talks to it over HTTP.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests check the database directly, past any caller"
+)]
 
 mod auth;
 mod budget_figures;

@@ -920,7 +920,8 @@ async fn account_managers_change_their_clients_cards_only_and_never_the_default_
         json!({ "rateCards": { "nodes": [{ "isDefault": true }] }, "rateCard": null, "node": null })
     );
 
-    // Delivery staff read the default card but change nothing.
+    // Delivery staff neither read rate cards (they hold the provider's
+    // costs) nor change them.
     let delivery = app
         .create_user("dee@provider.example", "DELIVERY", None)
         .await;
@@ -935,7 +936,7 @@ async fn account_managers_change_their_clients_cards_only_and_never_the_default_
     let listed = app
         .data_as(&delivery.token, "{ rateCards { totalCount } }", json!({}))
         .await;
-    assert_eq!(listed["rateCards"]["totalCount"], 1);
+    assert_eq!(listed["rateCards"]["totalCount"], 0);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ mod mutation;
 mod query;
 mod types;
 
-pub use loaders::BudgetLoaders;
+pub use loaders::BudgetFigures;
 pub use mutation::BudgetMutation;
 pub use query::BudgetQuery;
 pub use types::*;

@@ -37,9 +37,11 @@ impl BudgetQuery {
             ))
             .into());
         };
-        Ok(funding_sources::get(&rc.db, &rc.caller, uuid)
-            .await?
-            .map(FundingSource))
+        Ok(
+            crate::resource::get::<crate::resource::FundingSources>(&rc.db, &rc.caller, uuid)
+                .await?
+                .map(FundingSource),
+        )
     }
 
     /// Funding sources visible to the caller, filtered and ordered (by name
@@ -91,7 +93,11 @@ impl BudgetQuery {
                 AppError::BadUserInput(format!("{:?} is not a Budget id", id.as_str())).into(),
             );
         };
-        Ok(budgets::get(&rc.db, &rc.caller, uuid).await?.map(Budget))
+        Ok(
+            crate::resource::get::<crate::resource::Budgets>(&rc.db, &rc.caller, uuid)
+                .await?
+                .map(Budget),
+        )
     }
 
     /// Budgets visible to the caller, filtered and ordered (latest fiscal

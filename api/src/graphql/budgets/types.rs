@@ -10,21 +10,23 @@ use uuid::Uuid;
 
 use crate::enum_filter;
 use crate::error::AppError;
-use crate::graphql::batch::ChildPage;
+use crate::graphql::budgets::loaders::BudgetFigures;
 use crate::graphql::clients::Client;
 use crate::graphql::connection::Counter;
 use crate::graphql::contacts::Contact;
 use crate::graphql::engagements::money;
 use crate::graphql::filters::{IdFilter, IntFilter, StringFilter};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::registry::{PageArgs, Registry, assemble, child_connection, row};
 use crate::graphql::scalars::Date;
-use crate::services::budgets::{self, BudgetOrder, figures};
+use crate::resource::{
+    BudgetLines, BudgetOrder, Budgets, Clients, Contacts, FundingSourceFilter as SourceFilter,
+    FundingSourceOrder, FundingSources, Slice,
+};
+use crate::services::budgets::{self, figures};
 use crate::services::filter::Combinators;
-use crate::services::funding_sources::{FundingSourceFilter as SourceFilter, FundingSourceOrder};
-use crate::services::pagination::{PageRequest, Slice};
 
 /// Whose money a funding source is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Ord, PartialOrd)]
@@ -80,18 +82,18 @@ pub enum BudgetPeriod {
     Q4,
 }
 
-pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Loaders>> {
-    ctx.data::<Arc<Loaders>>()
+fn figures_of(ctx: &Context<'_>) -> async_graphql::Result<Arc<BudgetFigures>> {
+    Ok(Registry::of(ctx)?.area::<BudgetFigures>())
 }
 
 /// A pot of a client's money, owned by one of the client's contacts.
+#[derive(Clone)]
 pub struct FundingSource(pub funding_source::Model);
 
 impl FundingSource {
     async fn amounts(&self, ctx: &Context<'_>) -> async_graphql::Result<figures::Amounts> {
-        Ok(loaders(ctx)?
-            .budgets
-            .source_figures
+        Ok(figures_of(ctx)?
+            .sources
             .load_one(self.0.id)
             .await?
             .unwrap_or_default())
@@ -110,9 +112,7 @@ impl FundingSource {
 
     /// The client whose money it is.
     async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        let client = loaders(ctx)?
-            .clients
-            .load_one(self.0.client_id)
+        let client = row::<Clients>(ctx, self.0.client_id)
             .await?
             .ok_or_else(|| AppError::NotFound("client".into()))?;
         Ok(Client(client))
@@ -130,10 +130,7 @@ impl FundingSource {
 
     /// The contact who owns (and approves spend from) it.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        Ok(loaders(ctx)?
-            .budgets
-            .contacts
-            .load_one(self.0.owner_contact_id)
+        Ok(row::<Contacts>(ctx, self.0.owner_contact_id)
             .await?
             .map(Contact))
     }
@@ -299,12 +296,7 @@ pub struct OwnerFigures {
 impl OwnerFigures {
     /// The owning contact.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        Ok(loaders(ctx)?
-            .budgets
-            .contacts
-            .load_one(self.owner_id)
-            .await?
-            .map(Contact))
+        Ok(row::<Contacts>(ctx, self.owner_id).await?.map(Contact))
     }
 
     /// Their figures.
@@ -352,12 +344,12 @@ fn grouped<K: Ord + Clone>(
 }
 
 /// A client's budget for one fiscal year.
+#[derive(Clone)]
 pub struct Budget(pub budget::Model);
 
 impl Budget {
     async fn groups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<figures::Group>> {
-        Ok(loaders(ctx)?
-            .budgets
+        Ok(figures_of(ctx)?
             .budget_groups
             .load_one(self.0.id)
             .await?
@@ -378,9 +370,7 @@ impl Budget {
 
     /// The client it belongs to.
     async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        let client = loaders(ctx)?
-            .clients
-            .load_one(self.0.client_id)
+        let client = row::<Clients>(ctx, self.0.client_id)
             .await?
             .ok_or_else(|| AppError::NotFound("client".into()))?;
         Ok(Client(client))
@@ -417,31 +407,15 @@ impl Budget {
         #[graphql(desc = "Return the last n lines (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return lines before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<BudgetLineConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let all = Arc::clone(loaders(ctx)?);
-        let key = ChildPage {
-            parent: self.0.id,
-            order: (),
-            page,
-        };
-        let slice = all
-            .budgets
-            .lines
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let id = self.0.id;
-        let counter: Counter = Arc::new(move || {
-            let all = Arc::clone(&all);
-            Box::pin(async move { Ok(all.budgets.line_counts.load_one(id).await?.unwrap_or(0)) })
-        });
-        let ordering = budgets::line_ordering();
-        Ok(BudgetLineConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
+        child_connection::<BudgetLines, _>(
+            ctx,
+            budget_line::Column::BudgetId,
+            self.0.id,
+            BudgetLines::ordering(),
+            PageArgs::new(first, after, last, before),
             BudgetLine,
-            counter,
-        ))
+        )
+        .await
     }
 
     /// Planned, allocated, spent and remaining money of all lines, one entry
@@ -500,23 +474,23 @@ impl Budget {
 }
 
 /// Planned money of one funding source for one period of a budget.
+#[derive(Clone)]
 pub struct BudgetLine(pub budget_line::Model);
 
 impl BudgetLine {
-    async fn extras(&self, ctx: &Context<'_>) -> async_graphql::Result<super::loaders::LineExtras> {
-        Ok(loaders(ctx)?
-            .budgets
-            .line_extras
+    async fn extras(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::graphql::budgets::loaders::LineExtras> {
+        Ok(figures_of(ctx)?
+            .lines
             .load_one(self.0.id)
             .await?
             .ok_or_else(|| AppError::NotFound("budget line".into()))?)
     }
 
     async fn budget_model(&self, ctx: &Context<'_>) -> async_graphql::Result<budget::Model> {
-        Ok(loaders(ctx)?
-            .budgets
-            .budgets
-            .load_one(self.0.budget_id)
+        Ok(row::<Budgets>(ctx, self.0.budget_id)
             .await?
             .ok_or_else(|| AppError::NotFound("budget".into()))?)
     }
@@ -538,10 +512,7 @@ impl BudgetLine {
 
     /// The funding source whose money it plans.
     async fn funding_source(&self, ctx: &Context<'_>) -> async_graphql::Result<FundingSource> {
-        let source = loaders(ctx)?
-            .budgets
-            .sources
-            .load_one(self.0.funding_source_id)
+        let source = row::<FundingSources>(ctx, self.0.funding_source_id)
             .await?
             .ok_or_else(|| AppError::NotFound("funding source".into()))?;
         Ok(FundingSource(source))
@@ -644,13 +615,7 @@ pub fn funding_source_connection(
     order: FundingSourceOrder,
     counter: Counter,
 ) -> FundingSourceConnection {
-    let ordering = order.ordering();
-    FundingSourceConnection::new(
-        slice,
-        |m| ordering.cursor(m).encode(),
-        FundingSource,
-        counter,
-    )
+    assemble(slice, &order.ordering(), FundingSource, counter)
 }
 
 /// Wraps a page of budgets read in `order` in a connection.
@@ -659,8 +624,7 @@ pub fn budget_connection(
     order: BudgetOrder,
     counter: Counter,
 ) -> BudgetConnection {
-    let ordering = order.ordering();
-    BudgetConnection::new(slice, |m| ordering.cursor(m).encode(), Budget, counter)
+    assemble(slice, &order.ordering(), Budget, counter)
 }
 
 /// How to order a list of funding sources.

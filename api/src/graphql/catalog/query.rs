@@ -32,7 +32,11 @@ impl CatalogQuery {
                 AppError::BadUserInput(format!("{:?} is not a Service id", id.as_str())).into(),
             );
         };
-        Ok(catalog::get(&rc.db, &rc.caller, uuid).await?.map(Service))
+        Ok(
+            crate::resource::get::<crate::resource::Services>(&rc.db, &rc.caller, uuid)
+                .await?
+                .map(Service),
+        )
     }
 
     /// The service catalog, filtered and ordered, a page at a time. Archived

@@ -81,6 +81,7 @@ pub enum PricingModel {
 }
 
 /// A service in the provider's catalog.
+#[derive(Clone)]
 pub struct Service(pub service::Model);
 
 /// A service in the provider's catalog: what the provider sells, priced by
@@ -272,6 +273,5 @@ pub fn service_connection(
     order: ServiceOrder,
     counter: Counter,
 ) -> ServiceConnection {
-    let ordering = order.ordering();
-    ServiceConnection::new(slice, |m| ordering.cursor(m).encode(), Service, counter)
+    crate::graphql::registry::assemble(slice, &order.ordering(), Service, counter)
 }

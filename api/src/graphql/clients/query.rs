@@ -33,7 +33,11 @@ impl ClientQuery {
                 AppError::BadUserInput(format!("{:?} is not a Client id", id.as_str())).into(),
             );
         };
-        Ok(clients::get(&rc.db, &rc.caller, uuid).await?.map(Client))
+        Ok(
+            crate::resource::get::<crate::resource::Clients>(&rc.db, &rc.caller, uuid)
+                .await?
+                .map(Client),
+        )
     }
 
     /// Clients visible to the caller, filtered and ordered, a page at a time.

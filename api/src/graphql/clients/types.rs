@@ -1,26 +1,23 @@
 //! The `Client` type and its enums and inputs.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use tandem_entities::client;
+use tandem_entities::{budget, client, contact, engagement, funding_source};
 
 use crate::enum_filter;
-use crate::graphql::batch::ChildPage;
 use crate::graphql::connection::Counter;
-use crate::graphql::contacts::{ContactConnection, ContactOrderBy, contact_connection};
+use crate::graphql::contacts::{Contact, ContactConnection, ContactOrderBy};
 use crate::graphql::context::RequestContext;
-use crate::graphql::engagements::{
-    EngagementConnection, EngagementLoaders, EngagementOrderBy, engagement_connection,
-};
+use crate::graphql::engagements::{Engagement, EngagementConnection, EngagementOrderBy};
 use crate::graphql::filters::StringFilter;
-use crate::graphql::loaders::{ContactsPageKey, Loaders};
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
-use crate::services::clients::{ClientFilter as Filter, ClientOrder};
+use crate::graphql::registry::{PageArgs, assemble, child_connection};
+use crate::resource::{
+    BudgetOrder, Budgets, ClientFilter as Filter, ClientOrder, ContactOrder, Contacts,
+    EngagementOrder, Engagements, FundingSourceOrder, FundingSources, Slice,
+};
 use crate::services::filter::Combinators;
-use crate::services::pagination::{PageRequest, Slice};
 
 /// Whether a client is current.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -33,6 +30,7 @@ pub enum ClientStatus {
 }
 
 /// A buying company: the client of the provider.
+#[derive(Clone)]
 pub struct Client(pub client::Model);
 
 /// A buying company: the client of the provider.
@@ -101,32 +99,16 @@ impl Client {
             ContactOrderBy,
         >,
     ) -> async_graphql::Result<ContactConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let loaders = ctx.data::<Arc<Loaders>>()?;
-        let order = order_by.unwrap_or_default().into();
-        let key = ContactsPageKey {
-            client_id: self.0.id,
-            order,
-            page,
-        };
-        let slice = loaders
-            .contacts_page
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let client_id = self.0.id;
-        let loaders = Arc::clone(loaders);
-        let counter: Counter = Arc::new(move || {
-            let loaders = Arc::clone(&loaders);
-            Box::pin(async move {
-                Ok(loaders
-                    .contacts_count
-                    .load_one(client_id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(contact_connection(slice, order, counter))
+        let order: ContactOrder = order_by.unwrap_or_default().into();
+        child_connection::<Contacts, _>(
+            ctx,
+            contact::Column::ClientId,
+            self.0.id,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            Contact,
+        )
+        .await
     }
 
     /// The client's money across all its funding sources and budgets:
@@ -139,9 +121,9 @@ impl Client {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::budgets::Figures>> {
-        let loaders = ctx.data::<Arc<crate::graphql::splits::SplitLoaders>>()?;
-        let rows = loaders
-            .client_figures
+        let rows = crate::graphql::registry::Registry::of(ctx)?
+            .area::<crate::graphql::budgets::BudgetFigures>()
+            .clients
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -164,32 +146,16 @@ impl Client {
         #[graphql(desc = "Order of the engagements; latest start first by default.")]
         order_by: Option<EngagementOrderBy>,
     ) -> async_graphql::Result<EngagementConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let loaders = ctx.data::<Arc<EngagementLoaders>>()?;
-        let order = order_by.unwrap_or_default().into();
-        let key = ChildPage {
-            parent: self.0.id,
-            order,
-            page,
-        };
-        let slice = loaders
-            .by_client
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let client_id = self.0.id;
-        let loaders = Arc::clone(loaders);
-        let counter: Counter = Arc::new(move || {
-            let loaders = Arc::clone(&loaders);
-            Box::pin(async move {
-                Ok(loaders
-                    .count_by_client
-                    .load_one(client_id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(engagement_connection(slice, order, counter))
+        let order: EngagementOrder = order_by.unwrap_or_default().into();
+        child_connection::<Engagements, _>(
+            ctx,
+            engagement::Column::ClientId,
+            self.0.id,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            Engagement,
+        )
+        .await
     }
 
     /// The client's funding sources, by name unless `orderBy` says
@@ -206,35 +172,16 @@ impl Client {
         #[graphql(desc = "Order of the funding sources; by name, A to Z, by default.")]
         order_by: Option<crate::graphql::budgets::FundingSourceOrderBy>,
     ) -> async_graphql::Result<crate::graphql::budgets::FundingSourceConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let all = Arc::clone(ctx.data::<Arc<Loaders>>()?);
-        let order = order_by.unwrap_or_default().into();
-        let key = ChildPage {
-            parent: self.0.id,
-            order,
-            page,
-        };
-        let slice = all
-            .budgets
-            .sources_by_client
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let id = self.0.id;
-        let counter: Counter = Arc::new(move || {
-            let all = Arc::clone(&all);
-            Box::pin(async move {
-                Ok(all
-                    .budgets
-                    .source_counts_by_client
-                    .load_one(id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(crate::graphql::budgets::funding_source_connection(
-            slice, order, counter,
-        ))
+        let order: FundingSourceOrder = order_by.unwrap_or_default().into();
+        child_connection::<FundingSources, _>(
+            ctx,
+            funding_source::Column::ClientId,
+            self.0.id,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            crate::graphql::budgets::FundingSource,
+        )
+        .await
     }
 
     /// The client's budgets, latest fiscal year first unless `orderBy` says
@@ -251,35 +198,16 @@ impl Client {
         #[graphql(desc = "Order of the budgets; latest fiscal year first by default.")]
         order_by: Option<crate::graphql::budgets::BudgetOrderBy>,
     ) -> async_graphql::Result<crate::graphql::budgets::BudgetConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let all = Arc::clone(ctx.data::<Arc<Loaders>>()?);
-        let order = order_by.unwrap_or_default().into();
-        let key = ChildPage {
-            parent: self.0.id,
-            order,
-            page,
-        };
-        let slice = all
-            .budgets
-            .budgets_by_client
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let id = self.0.id;
-        let counter: Counter = Arc::new(move || {
-            let all = Arc::clone(&all);
-            Box::pin(async move {
-                Ok(all
-                    .budgets
-                    .budget_counts_by_client
-                    .load_one(id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        Ok(crate::graphql::budgets::budget_connection(
-            slice, order, counter,
-        ))
+        let order: BudgetOrder = order_by.unwrap_or_default().into();
+        child_connection::<Budgets, _>(
+            ctx,
+            budget::Column::ClientId,
+            self.0.id,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            crate::graphql::budgets::Budget,
+        )
+        .await
     }
 }
 
@@ -365,8 +293,7 @@ pub fn client_connection(
     order: ClientOrder,
     counter: Counter,
 ) -> ClientConnection {
-    let ordering = order.ordering();
-    ClientConnection::new(slice, |m| ordering.cursor(m).encode(), Client, counter)
+    assemble(slice, &order.ordering(), Client, counter)
 }
 
 /// Shorthand used by resolvers that need the request context.

@@ -32,7 +32,11 @@ impl ContactQuery {
                 AppError::BadUserInput(format!("{:?} is not a Contact id", id.as_str())).into(),
             );
         };
-        Ok(contacts::get(&rc.db, &rc.caller, uuid).await?.map(Contact))
+        Ok(
+            crate::resource::get::<crate::resource::Contacts>(&rc.db, &rc.caller, uuid)
+                .await?
+                .map(Contact),
+        )
     }
 
     /// Contacts visible to the caller, across clients, filtered and ordered,

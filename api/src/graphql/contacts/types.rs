@@ -1,7 +1,5 @@
 //! The `Contact` type and its enums and inputs.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use tandem_entities::contact;
@@ -11,9 +9,9 @@ use crate::error::AppError;
 use crate::graphql::clients::Client;
 use crate::graphql::connection::Counter;
 use crate::graphql::filters::{IdFilter, StringFilter};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{Kind, global_id};
-use crate::services::contacts::{ContactFilter as Filter, ContactOrder};
+use crate::graphql::registry::{assemble, row};
+use crate::resource::{Clients, ContactFilter as Filter, ContactOrder};
 use crate::services::filter::Combinators;
 use crate::services::pagination::Slice;
 
@@ -58,6 +56,7 @@ pub enum ContactFunction {
 }
 
 /// A person at a client.
+#[derive(Clone)]
 pub struct Contact(pub contact::Model);
 
 /// A person at a client.
@@ -70,10 +69,7 @@ impl Contact {
 
     /// The client this contact works for.
     async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        let loaders = ctx.data::<Arc<Loaders>>()?;
-        let client = loaders
-            .clients
-            .load_one(self.0.client_id)
+        let client = row::<Clients>(ctx, self.0.client_id)
             .await?
             .ok_or_else(|| AppError::NotFound("client".into()))?;
         Ok(Client(client))
@@ -201,6 +197,5 @@ pub fn contact_connection(
     order: ContactOrder,
     counter: Counter,
 ) -> ContactConnection {
-    let ordering = order.ordering();
-    ContactConnection::new(slice, |m| ordering.cursor(m).encode(), Contact, counter)
+    assemble(slice, &order.ordering(), Contact, counter)
 }

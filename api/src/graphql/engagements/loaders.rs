@@ -1,88 +1,30 @@
-//! The loaders behind engagements' nested fields.
+//! The loaders of engagements' derived figures: value and cost totals,
+//! spend figures, and the names shown beside changes.
 
 use async_graphql::dataloader::DataLoader;
-use tandem_entities::{
-    contact, engagement, engagement_line, engagement_staff, engagement_stakeholder,
-    engagement_transition, service,
-};
 
-use crate::graphql::batch::{Ctx, MapLoader, PageLoader, map_loader, page_loader};
-use crate::services::engagements::{self, Child, EngagementOrder, Totals};
-use crate::services::{catalog, contacts, users};
+use crate::graphql::registry::{Area, Ctx, MapLoader, map_loader};
+use crate::services::engagements::{self, Totals};
+use crate::services::spend::{self, SpendFigures};
+use crate::services::users;
 
-/// Every engagement loader of one request.
-pub struct EngagementLoaders {
-    pub by_client: DataLoader<PageLoader<EngagementOrder, engagement::Model>>,
-    pub count_by_client: DataLoader<MapLoader<u64>>,
-    pub lines: DataLoader<PageLoader<(), engagement_line::Model>>,
-    pub line_counts: DataLoader<MapLoader<u64>>,
-    pub stakeholders: DataLoader<PageLoader<(), engagement_stakeholder::Model>>,
-    pub stakeholder_counts: DataLoader<MapLoader<u64>>,
-    pub history: DataLoader<PageLoader<(), engagement_transition::Model>>,
-    pub history_counts: DataLoader<MapLoader<u64>>,
-    pub staff: DataLoader<PageLoader<(), engagement_staff::Model>>,
-    pub staff_counts: DataLoader<MapLoader<u64>>,
+/// The figures loaders of engagements, for one request.
+pub struct EngagementFigures {
     pub totals: DataLoader<MapLoader<Totals>>,
-    pub services: DataLoader<MapLoader<service::Model>>,
-    pub contacts: DataLoader<MapLoader<contact::Model>>,
+    pub spend: DataLoader<MapLoader<SpendFigures>>,
     pub user_names: DataLoader<MapLoader<String>>,
 }
 
-impl EngagementLoaders {
-    pub fn new(ctx: &Ctx) -> Self {
+impl Area for EngagementFigures {
+    fn new(ctx: &Ctx) -> Self {
         Self {
-            by_client: page_loader(ctx, |c, ids, o, p| {
-                Box::pin(async move {
-                    engagements::list_for_clients(&c.db, &c.caller, &ids, o, &p).await
-                })
-            }),
-            count_by_client: map_loader(ctx, |c, ids| {
-                Box::pin(
-                    async move { engagements::count_for_clients(&c.db, &c.caller, &ids).await },
-                )
-            }),
-            lines: page_loader(ctx, |c, ids, (), p| {
-                Box::pin(async move { engagements::lines_for(&c.db, &c.caller, &ids, &p).await })
-            }),
-            line_counts: map_loader(ctx, |c, ids| {
-                Box::pin(async move {
-                    engagements::count_children(&c.db, &c.caller, Child::Lines, &ids).await
-                })
-            }),
-            stakeholders: page_loader(ctx, |c, ids, (), p| {
-                Box::pin(
-                    async move { engagements::stakeholders_for(&c.db, &c.caller, &ids, &p).await },
-                )
-            }),
-            stakeholder_counts: map_loader(ctx, |c, ids| {
-                Box::pin(async move {
-                    engagements::count_children(&c.db, &c.caller, Child::Stakeholders, &ids).await
-                })
-            }),
-            history: page_loader(ctx, |c, ids, (), p| {
-                Box::pin(async move { engagements::history_for(&c.db, &c.caller, &ids, &p).await })
-            }),
-            history_counts: map_loader(ctx, |c, ids| {
-                Box::pin(async move {
-                    engagements::count_children(&c.db, &c.caller, Child::History, &ids).await
-                })
-            }),
-            staff: page_loader(ctx, |c, ids, (), p| {
-                Box::pin(async move { engagements::staff_for(&c.db, &c.caller, &ids, &p).await })
-            }),
-            staff_counts: map_loader(ctx, |c, ids| {
-                Box::pin(async move {
-                    engagements::count_children(&c.db, &c.caller, Child::Staff, &ids).await
-                })
-            }),
             totals: map_loader(ctx, |c, ids| {
                 Box::pin(async move { engagements::totals_for(&c.db, &c.caller, &ids).await })
             }),
-            services: map_loader(ctx, |c, ids| {
-                Box::pin(async move { catalog::get_many(&c.db, &c.caller, &ids).await })
-            }),
-            contacts: map_loader(ctx, |c, ids| {
-                Box::pin(async move { contacts::get_many(&c.db, &c.caller, &ids).await })
+            spend: map_loader(ctx, |c, ids| {
+                Box::pin(async move {
+                    spend::figures_for(&c.db, &c.caller, &ids, crate::domain::burn::today()).await
+                })
             }),
             user_names: map_loader(ctx, |c, ids| {
                 Box::pin(async move { users::names(&c.db, &ids).await })

@@ -6,7 +6,7 @@ mod mutation;
 mod query;
 mod types;
 
-pub use loaders::EngagementLoaders;
+pub use loaders::EngagementFigures;
 pub use mutation::EngagementMutation;
 pub use query::EngagementQuery;
 pub use types::*;

@@ -176,10 +176,14 @@ async fn line_payload(
     let (line, user_errors) = split(result)?;
     let line = match line {
         Some(l) => {
-            let currency = engagements::get(&rc.db, &rc.caller, l.engagement_id)
-                .await?
-                .map(|e| e.currency)
-                .unwrap_or_default();
+            let currency = crate::resource::get::<crate::resource::Engagements>(
+                &rc.db,
+                &rc.caller,
+                l.engagement_id,
+            )
+            .await?
+            .map(|e| e.currency)
+            .unwrap_or_default();
             Some(EngagementLine(l, currency))
         }
         None => None,

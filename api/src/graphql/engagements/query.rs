@@ -36,9 +36,11 @@ impl EngagementQuery {
             ))
             .into());
         };
-        Ok(engagements::get(&rc.db, &rc.caller, uuid)
-            .await?
-            .map(Engagement))
+        Ok(
+            crate::resource::get::<crate::resource::Engagements>(&rc.db, &rc.caller, uuid)
+                .await?
+                .map(Engagement),
+        )
     }
 
     /// Engagements visible to the caller, filtered and ordered, a page at a

@@ -6,26 +6,30 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use tandem_entities::{
     engagement, engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
+    funding_split, spend_entry,
 };
 
 use crate::domain::{self, burn, engagement::format_quantity};
 use crate::enum_filter;
 use crate::error::AppError;
-use crate::graphql::batch::ChildPage;
 use crate::graphql::catalog::{BuyerFilter, InvestmentArea, Service, ServiceUnit};
 use crate::graphql::clients::{Client, request};
 use crate::graphql::connection::Counter;
 use crate::graphql::contacts::Contact;
 use crate::graphql::filters::{IdFilter, StringFilter};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::registry::{
+    PageArgs, Registry, assemble, child_connection, children_list, row,
+};
 use crate::graphql::scalars::Date;
-use crate::graphql::splits::{FundingSplit, SpendEntry, SpendEntryConnection, SplitLoaders};
-use crate::services::engagements::{self, DateRange, EngagementFilter as Filter, EngagementOrder};
+use crate::graphql::splits::{FundingSplit, SpendEntry, SpendEntryConnection};
+use crate::resource::{
+    Clients, Contacts, DateRange, EngagementFilter as Filter, EngagementLines, EngagementOrder,
+    FundingSplits, Services, Slice, SpendEntries, Staff, Stakeholders, Transitions,
+};
 use crate::services::filter::Combinators;
-use crate::services::pagination::{PageRequest, Slice};
 
 /// Where an engagement is in its lifecycle: LEAD -> QUALIFIED -> PROPOSED ->
 /// WON | LOST; WON -> ACTIVE <-> ON_HOLD -> DELIVERED -> CLOSED; CANCELLED
@@ -96,32 +100,16 @@ pub fn money(minor_units: i64, currency: &str) -> async_graphql::Result<Money> {
     Ok(Money(domain::Money::new(minor_units, currency)))
 }
 
-fn split_loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<SplitLoaders>> {
-    ctx.data::<Arc<SplitLoaders>>()
-}
-
 fn provider(ctx: &Context<'_>) -> async_graphql::Result<bool> {
     Ok(request(ctx)?.caller.is_provider())
 }
 
-fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<super::EngagementLoaders>> {
-    ctx.data::<Arc<super::EngagementLoaders>>()
-}
-
-/// Builds a `totalCount` counter from a count loader.
-macro_rules! counter {
-    ($ctx:expr, $loader:ident, $id:expr) => {{
-        let loaders = Arc::clone(loaders($ctx)?);
-        let id = $id;
-        let counter: Counter = Arc::new(move || {
-            let loaders = Arc::clone(&loaders);
-            Box::pin(async move { Ok(loaders.$loader.load_one(id).await?.unwrap_or(0)) })
-        });
-        counter
-    }};
+fn loaders(ctx: &Context<'_>) -> async_graphql::Result<Arc<super::EngagementFigures>> {
+    Ok(Registry::of(ctx)?.area::<super::EngagementFigures>())
 }
 
 /// What was sold to a client.
+#[derive(Clone)]
 pub struct Engagement(pub engagement::Model);
 
 /// What was sold to a client: lines of services, the people involved on the
@@ -135,10 +123,7 @@ impl Engagement {
 
     /// The client it was sold to.
     async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        let loaders = ctx.data::<Arc<Loaders>>()?;
-        let client = loaders
-            .clients
-            .load_one(self.0.client_id)
+        let client = row::<Clients>(ctx, self.0.client_id)
             .await?
             .ok_or_else(|| AppError::NotFound("client".into()))?;
         Ok(Client(client))
@@ -290,25 +275,16 @@ impl Engagement {
         #[graphql(desc = "Return the last n lines (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return lines before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<EngagementLineConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let key = ChildPage {
-            parent: self.0.id,
-            order: (),
-            page,
-        };
-        let slice = loaders(ctx)?
-            .lines
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let ordering = engagements::line_ordering();
         let currency = self.0.currency.clone();
-        Ok(EngagementLineConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
-            |m| EngagementLine(m, currency.clone()),
-            counter!(ctx, line_counts, self.0.id),
-        ))
+        child_connection::<EngagementLines, _>(
+            ctx,
+            engagement_line::Column::EngagementId,
+            self.0.id,
+            EngagementLines::ordering(),
+            PageArgs::new(first, after, last, before),
+            move |m| EngagementLine(m, currency.clone()),
+        )
+        .await
     }
 
     /// The client's people involved, with their roles.
@@ -321,24 +297,15 @@ impl Engagement {
         #[graphql(desc = "Return the last n stakeholders (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return stakeholders before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<StakeholderConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let key = ChildPage {
-            parent: self.0.id,
-            order: (),
-            page,
-        };
-        let slice = loaders(ctx)?
-            .stakeholders
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let ordering = engagements::stakeholder_ordering();
-        Ok(StakeholderConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
+        child_connection::<Stakeholders, _>(
+            ctx,
+            engagement_stakeholder::Column::EngagementId,
+            self.0.id,
+            Stakeholders::ordering(),
+            PageArgs::new(first, after, last, before),
             Stakeholder,
-            counter!(ctx, stakeholder_counts, self.0.id),
-        ))
+        )
+        .await
     }
 
     /// Every move through the lifecycle, oldest first.
@@ -351,24 +318,15 @@ impl Engagement {
         #[graphql(desc = "Return the last n moves (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return moves before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<EngagementTransitionConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let key = ChildPage {
-            parent: self.0.id,
-            order: (),
-            page,
-        };
-        let slice = loaders(ctx)?
-            .history
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let ordering = engagements::history_ordering();
-        Ok(EngagementTransitionConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
+        child_connection::<Transitions, _>(
+            ctx,
+            engagement_transition::Column::EngagementId,
+            self.0.id,
+            Transitions::ordering(),
+            PageArgs::new(first, after, last, before),
             EngagementTransition,
-            counter!(ctx, history_counts, self.0.id),
-        ))
+        )
+        .await
     }
 
     /// Provider-only: the DELIVERY users staffed on it (FORBIDDEN for
@@ -385,24 +343,15 @@ impl Engagement {
         if !provider(ctx)? {
             return Err(AppError::Forbidden("staffing is provider-only".into()).into());
         }
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let key = ChildPage {
-            parent: self.0.id,
-            order: (),
-            page,
-        };
-        let slice = loaders(ctx)?
-            .staff
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let ordering = engagements::staff_ordering();
-        Ok(StaffConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
+        child_connection::<Staff, _>(
+            ctx,
+            engagement_staff::Column::EngagementId,
+            self.0.id,
+            Staff::ordering(),
+            PageArgs::new(first, after, last, before),
             StaffMember,
-            counter!(ctx, staff_counts, self.0.id),
-        ))
+        )
+        .await
     }
 
     /// When it was created (UTC).
@@ -416,11 +365,13 @@ impl Engagement {
     }
     /// Every funding split of the engagement, newest version first.
     async fn funding_splits(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FundingSplit>> {
-        let splits = split_loaders(ctx)?
-            .by_engagement
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let splits = children_list::<FundingSplits>(
+            ctx,
+            funding_split::Column::EngagementId,
+            self.0.id,
+            FundingSplits::ordering(),
+        )
+        .await?;
         Ok(splits
             .into_iter()
             .map(|s| FundingSplit(s, self.0.currency.clone()))
@@ -432,11 +383,13 @@ impl Engagement {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<FundingSplit>> {
-        let splits = split_loaders(ctx)?
-            .by_engagement
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let splits = children_list::<FundingSplits>(
+            ctx,
+            funding_split::Column::EngagementId,
+            self.0.id,
+            FundingSplits::ordering(),
+        )
+        .await?;
         Ok(splits
             .into_iter()
             .find(|s| s.status == tandem_entities::SplitStatus::Approved)
@@ -453,37 +406,22 @@ impl Engagement {
         #[graphql(desc = "Return the last n entries (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return entries before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<SpendEntryConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let key = ChildPage {
-            parent: self.0.id,
-            order: (),
-            page,
-        };
-        let slice = split_loaders(ctx)?
-            .spend
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let ordering = crate::services::spend::ordering();
         let currency = self.0.currency.clone();
-        let id = self.0.id;
-        let loaders = Arc::clone(split_loaders(ctx)?);
-        let counter: Counter = Arc::new(move || {
-            let loaders = Arc::clone(&loaders);
-            Box::pin(async move { Ok(loaders.spend_counts.load_one(id).await?.unwrap_or(0)) })
-        });
-        Ok(SpendEntryConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
-            |m| SpendEntry(m, currency.clone()),
-            counter,
-        ))
+        child_connection::<SpendEntries, _>(
+            ctx,
+            spend_entry::Column::EngagementId,
+            self.0.id,
+            SpendEntries::ordering(),
+            PageArgs::new(first, after, last, before),
+            move |m| SpendEntry(m, currency.clone()),
+        )
+        .await
     }
 
     /// Total spend recorded.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        let f = split_loaders(ctx)?
-            .spend_figures
+        let f = loaders(ctx)?
+            .spend
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -492,8 +430,8 @@ impl Engagement {
 
     /// Value not yet spent (value - spent; negative when overspent).
     async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        let f = split_loaders(ctx)?
-            .spend_figures
+        let f = loaders(ctx)?
+            .spend
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -508,8 +446,8 @@ impl Engagement {
     /// Burn rate: spend per day over the last 30 days (today included),
     /// rounded half up to a minor unit.
     async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        let f = split_loaders(ctx)?
-            .spend_figures
+        let f = loaders(ctx)?
+            .spend
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -519,8 +457,8 @@ impl Engagement {
     /// Forecast at completion: spent + burn rate x days left until the end
     /// date (none once it has passed).
     async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        let f = split_loaders(ctx)?
-            .spend_figures
+        let f = loaders(ctx)?
+            .spend
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -533,6 +471,7 @@ impl Engagement {
 }
 
 /// A priced line of an engagement.
+#[derive(Clone)]
 pub struct EngagementLine(pub engagement_line::Model, pub String);
 
 /// A service sold on an engagement. Its unit price and cost were copied from
@@ -549,9 +488,7 @@ impl EngagementLine {
 
     /// The service sold.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
-        let svc = loaders(ctx)?
-            .services
-            .load_one(self.0.service_id)
+        let svc = row::<Services>(ctx, self.0.service_id)
             .await?
             .ok_or_else(|| AppError::NotFound("service".into()))?;
         Ok(Service(svc))
@@ -624,9 +561,7 @@ pub struct Stakeholder(pub engagement_stakeholder::Model);
 impl Stakeholder {
     /// The contact.
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Contact> {
-        let c = loaders(ctx)?
-            .contacts
-            .load_one(self.0.contact_id)
+        let c = row::<Contacts>(ctx, self.0.contact_id)
             .await?
             .ok_or_else(|| AppError::NotFound("contact".into()))?;
         Ok(Contact(c))
@@ -728,8 +663,7 @@ pub fn engagement_connection(
     order: EngagementOrder,
     counter: Counter,
 ) -> EngagementConnection {
-    let ordering = order.ordering();
-    EngagementConnection::new(slice, |m| ordering.cursor(m).encode(), Engagement, counter)
+    assemble(slice, &order.ordering(), Engagement, counter)
 }
 
 /// How to order a list of engagements.

@@ -2,37 +2,26 @@
 //! Everything here is provider-only: client-portal users never reach a rate
 //! card, and never see a cost.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use tandem_entities::{rate_card, rate_card_price, rate_card_version};
 
 use crate::domain::{self, Currency};
 use crate::error::AppError;
-use crate::graphql::catalog::loaders::{PricesPageKey, VersionsPageKey};
-use crate::graphql::catalog::{CatalogLoaders, Service};
+use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
 use crate::graphql::connection::Counter;
 use crate::graphql::filters::IdFilter;
-use crate::graphql::loaders::Loaders;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
+use crate::graphql::registry::{PageArgs, assemble, child_connection, row};
 use crate::graphql::scalars::Date;
-use crate::services::pagination::{PageRequest, Slice};
-use crate::services::rate_card_versions::CardPrice;
-use crate::services::rate_cards::{
-    self, Quote, RateCardFilter as Filter, VersionOrder, card_ordering, price_ordering,
+use crate::resource::{
+    Clients, RateCardPrices, RateCardVersions, RateCards, Services, Slice, VersionOrder,
 };
-
-fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<Loaders>> {
-    ctx.data::<Arc<Loaders>>()
-}
-
-fn catalog<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a CatalogLoaders> {
-    Ok(&loaders(ctx)?.catalog)
-}
+use crate::services::rate_card_versions::CardPrice;
+use crate::services::rate_cards::{self, Quote, RateCardFilter as Filter};
 
 fn money(minor_units: i64, currency: Currency) -> Money {
     Money(domain::Money::new(minor_units, currency))
@@ -54,6 +43,7 @@ pub enum RateCardVersionStatus {
 
 /// A rate card: the provider's prices and costs per service, in one
 /// currency. There is one default card and at most one card per client.
+#[derive(Clone)]
 pub struct RateCard(pub rate_card::Model);
 
 /// Provider-only: a rate card, the provider's prices and costs per service
@@ -77,7 +67,7 @@ impl RateCard {
         let Some(client_id) = self.0.client_id else {
             return Ok(None);
         };
-        let client = loaders(ctx)?.clients.load_one(client_id).await?;
+        let client = row::<Clients>(ctx, client_id).await?;
         Ok(client.map(Client))
     }
 
@@ -115,42 +105,21 @@ impl RateCard {
             RateCardVersionOrderBy,
         >,
     ) -> async_graphql::Result<RateCardVersionConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let order: VersionOrder = order_by.unwrap_or_default().into();
-        let key = VersionsPageKey {
-            rate_card_id: self.0.id,
-            order,
-            page,
-        };
-        let slice = catalog(ctx)?
-            .versions_page
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Slice::empty);
-        let card_id = self.0.id;
-        let loaders = Arc::clone(loaders(ctx)?);
-        let counter: Counter = Arc::new(move || {
-            let loaders = Arc::clone(&loaders);
-            Box::pin(async move {
-                Ok(loaders
-                    .catalog
-                    .versions_count
-                    .load_one(card_id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        let ordering = order.ordering();
-        Ok(RateCardVersionConnection::new(
-            slice,
-            |m| ordering.cursor(m).encode(),
+        child_connection::<RateCardVersions, _>(
+            ctx,
+            rate_card_version::Column::RateCardId,
+            self.0.id,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
             RateCardVersion,
-            counter,
-        ))
+        )
+        .await
     }
 }
 
 /// A dated version of a rate card.
+#[derive(Clone)]
 pub struct RateCardVersion(pub rate_card_version::Model);
 
 /// Provider-only: a dated version of a rate card. The periods of a card's
@@ -164,9 +133,7 @@ impl RateCardVersion {
 
     /// The card this version belongs to.
     async fn rate_card(&self, ctx: &Context<'_>) -> async_graphql::Result<RateCard> {
-        let card = catalog(ctx)?
-            .rate_cards
-            .load_one(self.0.rate_card_id)
+        let card = row::<RateCards>(ctx, self.0.rate_card_id)
             .await?
             .ok_or_else(|| AppError::NotFound("rate card".into()))?;
         Ok(RateCard(card))
@@ -214,38 +181,19 @@ impl RateCardVersion {
         #[graphql(desc = "Return the last n prices (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return prices before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<RateCardPriceConnection> {
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let catalog = catalog(ctx)?;
-        let key = PricesPageKey {
-            version_id: self.0.id,
-            page,
-        };
-        let (slice, card) = futures_util::try_join!(
-            catalog.prices_page.load_one(key),
-            catalog.rate_cards.load_one(self.0.rate_card_id)
-        )?;
-        let card = card.ok_or_else(|| AppError::NotFound("rate card".into()))?;
+        let card = row::<RateCards>(ctx, self.0.rate_card_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("rate card".into()))?;
         let currency = rate_cards::currency_of(&card)?;
-        let version_id = self.0.id;
-        let loaders = Arc::clone(loaders(ctx)?);
-        let counter: Counter = Arc::new(move || {
-            let loaders = Arc::clone(&loaders);
-            Box::pin(async move {
-                Ok(loaders
-                    .catalog
-                    .prices_count
-                    .load_one(version_id)
-                    .await?
-                    .unwrap_or(0))
-            })
-        });
-        let ordering = price_ordering();
-        Ok(RateCardPriceConnection::new(
-            slice.unwrap_or_else(Slice::empty),
-            |m: &rate_card_price::Model| ordering.cursor(m).encode(),
-            |price| RateCardPrice(CardPrice { price, currency }),
-            counter,
-        ))
+        child_connection::<RateCardPrices, _>(
+            ctx,
+            rate_card_price::Column::VersionId,
+            self.0.id,
+            RateCardPrices::ordering(),
+            PageArgs::new(first, after, last, before),
+            move |price| RateCardPrice(CardPrice { price, currency }),
+        )
+        .await
     }
 }
 
@@ -258,9 +206,7 @@ pub struct RateCardPrice(pub CardPrice);
 impl RateCardPrice {
     /// The service priced.
     async fn service(&self, ctx: &Context<'_>) -> async_graphql::Result<Service> {
-        let service = catalog(ctx)?
-            .services
-            .load_one(self.0.price.service_id)
+        let service = row::<Services>(ctx, self.0.price.service_id)
             .await?
             .ok_or_else(|| AppError::NotFound("service".into()))?;
         Ok(Service(service))
@@ -360,6 +306,5 @@ pub fn rate_card_connection(
     slice: Slice<rate_card::Model>,
     counter: Counter,
 ) -> RateCardConnection {
-    let ordering = card_ordering();
-    RateCardConnection::new(slice, |m| ordering.cursor(m).encode(), RateCard, counter)
+    assemble(slice, &RateCards::ordering(), RateCard, counter)
 }

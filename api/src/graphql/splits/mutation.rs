@@ -96,9 +96,13 @@ async fn payload(
     let rc = request(ctx)?;
     let (s, user_errors) = split(result)?;
     let funding_split = match s {
-        Some(s) => crate::services::engagements::get(&rc.db, &rc.caller, s.engagement_id)
-            .await?
-            .map(|e| FundingSplit(s, e.currency)),
+        Some(s) => crate::resource::get::<crate::resource::Engagements>(
+            &rc.db,
+            &rc.caller,
+            s.engagement_id,
+        )
+        .await?
+        .map(|e| FundingSplit(s, e.currency)),
         None => None,
     };
     Ok(FundingSplitPayload {
@@ -238,11 +242,14 @@ impl SplitMutation {
                 billable: input.billable.unwrap_or(true),
             };
             let entry = spend::record(&rc.db, &rc.caller, new).await?;
-            let currency =
-                crate::services::engagements::get(&rc.db, &rc.caller, entry.engagement_id)
-                    .await?
-                    .map(|e| e.currency)
-                    .unwrap_or_default();
+            let currency = crate::resource::get::<crate::resource::Engagements>(
+                &rc.db,
+                &rc.caller,
+                entry.engagement_id,
+            )
+            .await?
+            .map(|e| e.currency)
+            .unwrap_or_default();
             Ok((entry, currency))
         }
         .await;

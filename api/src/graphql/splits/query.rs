@@ -44,7 +44,7 @@ impl SplitQuery {
     ) -> async_graphql::Result<Vec<FundingSplit>> {
         let rc = request(ctx)?;
         let pending = splits::pending_for(&rc.db, &rc.caller).await?;
-        let engagements = crate::services::engagements::get_many(
+        let engagements = crate::resource::get_many::<crate::resource::Engagements>(
             &rc.db,
             &rc.caller,
             &pending.iter().map(|s| s.engagement_id).collect::<Vec<_>>(),

@@ -1,7 +1,5 @@
 //! `FundingSplit`, its shares and approvals, and `SpendEntry`.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use tandem_entities::{
@@ -14,9 +12,11 @@ use crate::graphql::contacts::Contact;
 use crate::graphql::engagements::{Engagement, money};
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
+use crate::graphql::registry::{children_list, row};
 use crate::graphql::scalars::Date;
-
-use super::SplitLoaders;
+use crate::resource::{
+    Contacts, Engagements, FundingSources, SpendAttributions, SplitApprovals, SplitShares,
+};
 
 /// Where a funding split is in its approval.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -60,11 +60,8 @@ pub enum SpendKind {
     Expense,
 }
 
-fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Arc<SplitLoaders>> {
-    ctx.data::<Arc<SplitLoaders>>()
-}
-
 /// A version of how an engagement's value is shared among funding sources.
+#[derive(Clone)]
 pub struct FundingSplit(pub funding_split::Model, pub String);
 
 /// How an engagement's value is shared among the client's funding sources
@@ -79,12 +76,9 @@ impl FundingSplit {
 
     /// The engagement it funds.
     async fn engagement(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Engagement>> {
-        let rc = crate::graphql::clients::request(ctx)?;
-        Ok(
-            crate::services::engagements::get(&rc.db, &rc.caller, self.0.engagement_id)
-                .await?
-                .map(Engagement),
-        )
+        Ok(row::<Engagements>(ctx, self.0.engagement_id)
+            .await?
+            .map(Engagement))
     }
 
     /// Version number, from 1.
@@ -106,11 +100,13 @@ impl FundingSplit {
     /// Each source's share and amount; amounts are split by the largest
     /// remainder rule so they sum to the value exactly.
     async fn shares(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SplitShare>> {
-        let shares = loaders(ctx)?
-            .shares
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let shares = children_list::<SplitShares>(
+            ctx,
+            funding_split_share::Column::SplitId,
+            self.0.id,
+            SplitShares::ordering(),
+        )
+        .await?;
         let amounts = apportion(
             self.0.value_minor,
             &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
@@ -124,14 +120,16 @@ impl FundingSplit {
 
     /// Each owner's decision.
     async fn approvals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SplitApproval>> {
-        Ok(loaders(ctx)?
-            .approvals
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(SplitApproval)
-            .collect())
+        Ok(children_list::<SplitApprovals>(
+            ctx,
+            split_approval::Column::SplitId,
+            self.0.id,
+            SplitApprovals::ordering(),
+        )
+        .await?
+        .into_iter()
+        .map(SplitApproval)
+        .collect())
     }
 
     /// When it was made (UTC).
@@ -166,9 +164,7 @@ impl SplitShare {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<String>> {
-        Ok(loaders(ctx)?
-            .sources
-            .load_one(self.0.funding_source_id)
+        Ok(row::<FundingSources>(ctx, self.0.funding_source_id)
             .await?
             .map(|s| s.name))
     }
@@ -193,12 +189,9 @@ pub struct SplitApproval(pub split_approval::Model);
 impl SplitApproval {
     /// The owner: a contact of the client who owns one of the split's sources.
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        let rc = crate::graphql::clients::request(ctx)?;
-        Ok(
-            crate::services::contacts::get(&rc.db, &rc.caller, self.0.owner_contact_id)
-                .await?
-                .map(Contact),
-        )
+        Ok(row::<Contacts>(ctx, self.0.owner_contact_id)
+            .await?
+            .map(Contact))
     }
 
     /// The decision.
@@ -223,6 +216,7 @@ impl SplitApproval {
 }
 
 /// Money spent delivering an engagement.
+#[derive(Clone)]
 pub struct SpendEntry(pub spend_entry::Model, pub String);
 
 /// Money spent delivering an engagement, and how it was attributed to the
@@ -264,11 +258,13 @@ impl SpendEntry {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<SpendAttribution>> {
-        let rows = loaders(ctx)?
-            .attributions
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+        let rows = children_list::<SpendAttributions>(
+            ctx,
+            spend_attribution::Column::SpendId,
+            self.0.id,
+            SpendAttributions::ordering(),
+        )
+        .await?;
         Ok(rows
             .into_iter()
             .map(|a| SpendAttribution(a, self.1.clone()))
@@ -297,9 +293,7 @@ impl SpendAttribution {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<String>> {
-        Ok(loaders(ctx)?
-            .sources
-            .load_one(self.0.funding_source_id)
+        Ok(row::<FundingSources>(ctx, self.0.funding_source_id)
             .await?
             .map(|s| s.name))
     }

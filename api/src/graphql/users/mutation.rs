@@ -9,7 +9,7 @@ use crate::graphql::clients::{Client, request};
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::services::auth::{self, ApiTokenScope, NewApiToken};
-use crate::services::{clients, users};
+use crate::services::users;
 
 /// Credentials to sign in with.
 #[derive(InputObject)]
@@ -345,7 +345,8 @@ async fn manage(
         } else {
             users::unassign_manager(&rc.db, &rc.caller, user_id, client_id).await?
         };
-        let client = clients::get(&rc.db, &rc.caller, client_id).await?;
+        let client =
+            crate::resource::get::<crate::resource::Clients>(&rc.db, &rc.caller, client_id).await?;
         Ok((user, client))
     }
     .await;

@@ -24,7 +24,7 @@ impl UserQuery {
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let rc = request(ctx)?;
         let p = rc.caller.principal()?;
-        let user = users::get(&rc.db, &rc.caller, p.user_id)
+        let user = crate::resource::get::<crate::resource::Users>(&rc.db, &rc.caller, p.user_id)
             .await?
             .ok_or_else(|| AppError::Unauthenticated("the user no longer exists".into()))?;
         Ok(User(user))

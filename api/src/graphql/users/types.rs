@@ -1,7 +1,5 @@
 //! `User`, `ApiToken` and the session payloads.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use tandem_entities::{api_token, user};
@@ -9,8 +7,9 @@ use tandem_entities::{api_token, user};
 use crate::graphql::clients::Client;
 use crate::graphql::connection::Counter;
 use crate::graphql::errors::UserError;
-use crate::graphql::loaders::Loaders;
 use crate::graphql::node::{Kind, global_id};
+use crate::graphql::registry::{assemble, row};
+use crate::resource::{ApiTokens, Clients, Users};
 use crate::services::auth::{ApiTokenScope, Session};
 use crate::services::pagination::Slice;
 
@@ -30,6 +29,7 @@ pub enum Role {
 }
 
 /// A person who signs in.
+#[derive(Clone)]
 pub struct User(pub user::Model);
 
 /// A person who signs in: provider staff or a client-portal user.
@@ -66,8 +66,7 @@ impl User {
         let Some(id) = self.0.client_id else {
             return Ok(None);
         };
-        let loaders = ctx.data::<Arc<Loaders>>()?;
-        Ok(loaders.clients.load_one(id).await?.map(Client))
+        Ok(row::<Clients>(ctx, id).await?.map(Client))
     }
 
     /// When the user was created (UTC).
@@ -77,6 +76,7 @@ impl User {
 }
 
 /// A token a script uses instead of signing in.
+#[derive(Clone)]
 pub struct ApiToken(pub api_token::Model);
 
 /// A token a script sends as `Authorization: Bearer ...`. The token itself
@@ -175,8 +175,7 @@ crate::connection!(ApiTokenConnection, ApiTokenEdge, ApiToken, "API token");
 
 /// Wraps a page of users.
 pub fn user_connection(slice: Slice<user::Model>, counter: Counter) -> UserConnection {
-    let ordering = crate::services::users::ordering();
-    UserConnection::new(slice, |m| ordering.cursor(m).encode(), User, counter)
+    assemble(slice, &Users::ordering(), User, counter)
 }
 
 /// Wraps a page of API tokens.
@@ -184,6 +183,5 @@ pub fn api_token_connection(
     slice: Slice<api_token::Model>,
     counter: Counter,
 ) -> ApiTokenConnection {
-    let ordering = crate::services::auth::api_token_ordering();
-    ApiTokenConnection::new(slice, |m| ordering.cursor(m).encode(), ApiToken, counter)
+    assemble(slice, &ApiTokens::ordering(), ApiToken, counter)
 }

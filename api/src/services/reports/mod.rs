@@ -20,7 +20,6 @@ use crate::caller::{Caller, ClientScope};
 use crate::domain::Currency;
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
 use crate::services::budgets::figures;
-use crate::services::clients;
 
 use sql::{Ctx, Period, Scope, Sql};
 
@@ -383,7 +382,9 @@ pub async fn prepare(
     }
     let (period, currency, warn_percent, alert_percent) = validate(report, &filter)?;
     if let Some(id) = filter.client_id
-        && clients::get(db, caller, id).await?.is_none()
+        && crate::resource::get::<crate::resource::Clients>(db, caller, id)
+            .await?
+            .is_none()
     {
         return Err(AppError::invalid(
             &["filter", "clientId"],

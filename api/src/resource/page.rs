@@ -1,23 +1,28 @@
-//! Keyset pagination shared by every connection.
+//! Keyset pagination shared by every list.
 //!
-//! A page is read with `ORDER BY sort_column, id LIMIT n + 1` and a
-//! `(sort_column, id)` comparison against the cursor, so a page costs the same
-//! wherever it is in the list. Nested connections read the pages of many
-//! parents in one statement with `ROW_NUMBER() OVER (PARTITION BY parent)`.
+//! A page is read with `ORDER BY sort_column, id LIMIT n + 1` and the
+//! row-value comparison `(sort_column, id) > (key, id)` against the cursor,
+//! which an index on `(sort_column, id)` answers directly: a deep page costs
+//! what the first does. The cursor's key is read from the row's own sort
+//! column (`ModelTrait::get`), never built beside it, so the two cannot
+//! disagree. Nested lists read the pages of many parents in one statement
+//! with `ROW_NUMBER() OVER (PARTITION BY parent)`.
 
 use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, WindowStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, Order, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::uuid_of;
 use crate::error::{AppError, AppResult};
 
 /// The most rows one page may hold.
@@ -25,8 +30,8 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
-/// The value of the primary sort column at a cursor, tagged with its type so
-/// that it binds as the column's type on both databases.
+/// The value of the sort column at a cursor, tagged with its type so that it
+/// binds as the column's type on both databases.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "t", content = "v")]
 pub enum KeyValue {
@@ -35,7 +40,28 @@ pub enum KeyValue {
     #[serde(rename = "s")]
     Str(String),
     #[serde(rename = "d")]
-    Date(chrono::NaiveDate),
+    Date(NaiveDate),
+    #[serde(rename = "t")]
+    Time(DateTime<Utc>),
+    #[serde(rename = "u")]
+    Uuid(Uuid),
+}
+
+impl KeyValue {
+    /// The key of a column's value; `None` for a type no ordering sorts by
+    /// (or a NULL, which no sort column holds).
+    fn of(value: Value) -> Option<Self> {
+        Some(match value {
+            Value::BigInt(Some(i)) => KeyValue::Int(i),
+            Value::Int(Some(i)) => KeyValue::Int(i64::from(i)),
+            Value::SmallInt(Some(i)) => KeyValue::Int(i64::from(i)),
+            Value::String(Some(s)) => KeyValue::Str(s),
+            Value::ChronoDate(Some(d)) => KeyValue::Date(d),
+            Value::ChronoDateTimeUtc(Some(t)) => KeyValue::Time(t),
+            Value::Uuid(Some(u)) => KeyValue::Uuid(u),
+            _ => return None,
+        })
+    }
 }
 
 impl From<KeyValue> for Value {
@@ -44,6 +70,8 @@ impl From<KeyValue> for Value {
             KeyValue::Int(i) => i.into(),
             KeyValue::Str(s) => s.into(),
             KeyValue::Date(d) => d.into(),
+            KeyValue::Time(t) => t.into(),
+            KeyValue::Uuid(u) => u.into(),
         }
     }
 }
@@ -167,26 +195,53 @@ impl<T> Slice<T> {
     }
 }
 
-/// An ordering of entity `E`: a sort column (or none, to order by id, which
-/// is time-ordered for UUID v7) with the id as tie-breaker.
+/// An ordering of entity `E`: a sort column (or none, to order by the id
+/// alone, which is time-ordered for UUID v7) with the id as tie-breaker.
+/// The sort column holds no NULLs.
+#[derive(Debug, Clone, Copy)]
 pub struct Ordering<E: EntityTrait> {
     /// The name written into cursors, so that a cursor of one ordering is
     /// refused by another.
     pub name: &'static str,
     pub column: Option<E::Column>,
     pub descending: bool,
+    /// Unique among the rows listed together (for children, among one
+    /// parent's).
     pub id: E::Column,
-    pub key_of: fn(&E::Model) -> Option<KeyValue>,
-    pub id_of: fn(&E::Model) -> Uuid,
 }
 
 impl<E: EntityTrait> Ordering<E> {
-    /// The cursor pointing at `row`.
+    /// By `column`, then `id`.
+    pub const fn by(
+        name: &'static str,
+        column: E::Column,
+        descending: bool,
+        id: E::Column,
+    ) -> Self {
+        Self {
+            name,
+            column: Some(column),
+            descending,
+            id,
+        }
+    }
+
+    /// By `id` alone (creation order for UUID v7 ids).
+    pub const fn by_id(name: &'static str, descending: bool, id: E::Column) -> Self {
+        Self {
+            name,
+            column: None,
+            descending,
+            id,
+        }
+    }
+
+    /// The cursor pointing at `row`: its key read from the sort column.
     pub fn cursor(&self, row: &E::Model) -> Cursor {
         Cursor {
             order: self.name.to_owned(),
-            key: (self.key_of)(row),
-            id: (self.id_of)(row),
+            key: self.column.and_then(|c| KeyValue::of(row.get(c))),
+            id: uuid_of(row, self.id),
         }
     }
 
@@ -198,35 +253,41 @@ impl<E: EntityTrait> Ordering<E> {
         }
     }
 
+    /// `select` in this order (reversed for a backward page).
+    pub fn sort(&self, mut select: Select<E>, reversed: bool) -> Select<E> {
+        let dir = self.direction(reversed);
+        if let Some(col) = self.column {
+            select = select.order_by(col, dir.clone());
+        }
+        select.order_by(self.id, dir)
+    }
+
     /// Rows strictly after (`greater`) or before the cursor in ascending
-    /// `(column, id)` order.
-    fn beyond(&self, cursor: &Cursor, greater: bool) -> AppResult<Condition> {
+    /// `(column, id)` order, as one row-value comparison.
+    fn beyond(&self, cursor: &Cursor, greater: bool) -> AppResult<sea_orm::Condition> {
         if cursor.order != self.name {
             return Err(AppError::BadUserInput(format!(
                 "the cursor belongs to ordering {} and cannot be used with {}",
                 cursor.order, self.name
             )));
         }
-        let id_cmp = if greater {
-            self.id.gt(cursor.id)
-        } else {
-            self.id.lt(cursor.id)
-        };
-        match (self.column, &cursor.key) {
-            (None, None) => Ok(Condition::all().add(id_cmp)),
-            (Some(col), Some(key)) => {
-                let v: Value = key.clone().into();
-                let col_cmp = if greater {
-                    col.gt(v.clone())
-                } else {
-                    col.lt(v.clone())
-                };
-                Ok(Condition::any()
-                    .add(col_cmp)
-                    .add(Condition::all().add(col.eq(v)).add(id_cmp)))
+        let table = E::default();
+        let cmp = |left: Expr, right: Expr| {
+            if greater {
+                left.gt(right)
+            } else {
+                left.lt(right)
             }
-            _ => Err(AppError::BadUserInput("malformed cursor".into())),
-        }
+        };
+        let cond = match (self.column, &cursor.key) {
+            (None, None) => cmp(Expr::col((table, self.id)), Expr::val(cursor.id)),
+            (Some(col), Some(key)) => cmp(
+                Expr::tuple([Expr::col((table, col)), Expr::col((table, self.id))]),
+                Expr::tuple([Expr::val(Value::from(key.clone())), Expr::val(cursor.id)]),
+            ),
+            _ => return Err(AppError::BadUserInput("malformed cursor".into())),
+        };
+        Ok(sea_orm::Condition::all().add(cond))
     }
 
     fn restrict(&self, mut select: Select<E>, page: &PageRequest) -> AppResult<Select<E>> {
@@ -260,7 +321,7 @@ fn finish<T>(mut rows: Vec<T>, page: &PageRequest) -> Slice<T> {
 }
 
 /// Reads one page of `select` in `ordering`.
-pub async fn paginate<E, C>(
+pub(super) async fn paginate<E, C>(
     db: &C,
     select: Select<E>,
     ordering: &Ordering<E>,
@@ -270,13 +331,9 @@ where
     E: EntityTrait,
     C: ConnectionTrait,
 {
-    let dir = ordering.direction(page.backward);
-    let mut select = ordering.restrict(select, page)?;
-    if let Some(col) = ordering.column {
-        select = select.order_by(col, dir.clone());
-    }
-    let rows = select
-        .order_by(ordering.id, dir)
+    let select = ordering.restrict(select, page)?;
+    let rows = ordering
+        .sort(select, page.backward)
         .limit(page.limit + 1)
         .all(db)
         .await?;
@@ -285,11 +342,10 @@ where
 
 /// Reads the same page of `select` for each parent in `parents`, in one
 /// statement. `parent` is the column holding the parent's id.
-pub async fn paginate_grouped<E, C>(
+pub(super) async fn paginate_grouped<E, C>(
     db: &C,
     select: Select<E>,
     parent: E::Column,
-    parent_of: fn(&E::Model) -> Uuid,
     parents: &[Uuid],
     ordering: &Ordering<E>,
     page: &PageRequest,
@@ -306,7 +362,7 @@ where
     if let Some(col) = ordering.column {
         window.order_by((E::default(), col), dir.clone());
     }
-    window.order_by((E::default(), ordering.id), dir.clone());
+    window.order_by((E::default(), ordering.id), dir);
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("tandem_rn"));
     let mut outer = Query::select();
     outer
@@ -318,7 +374,10 @@ where
     let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
     for row in db.query_all_raw(stmt).await? {
         let model = E::Model::from_query_result(&row, "")?;
-        grouped.entry(parent_of(&model)).or_default().push(model);
+        grouped
+            .entry(uuid_of(&model, parent))
+            .or_default()
+            .push(model);
     }
     Ok(parents
         .iter()

@@ -1,0 +1,199 @@
+//! Clients and their contacts.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition};
+use tandem_entities::{
+    ClientStatus, ContactFunction, Persona, Role, client, contact, engagement_stakeholder,
+};
+
+use super::{Engagements, Ordering, Resource, Scope, by_client, readable_ids};
+use crate::caller::Caller;
+use crate::error::AppResult;
+use crate::services::filter::{Combinators, IdFilter, Nested, TextFilter, ValueFilter};
+
+/// The buying companies: every client for administrators, theirs for
+/// account managers, their own for portal users, those of the engagements
+/// they are staffed on for DELIVERY users (who read little more than the
+/// name: budgets, funding sources and other engagements are not theirs).
+pub struct Clients;
+
+impl Resource for Clients {
+    type Entity = client::Entity;
+    const ID: client::Column = client::Column::Id;
+
+    fn scope(caller: &Caller) -> Scope {
+        by_client(caller, client::Column::Id)
+    }
+}
+
+/// Which clients to list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientFilter {
+    pub name: Option<TextFilter>,
+    pub code: Option<TextFilter>,
+    pub industry: Option<TextFilter>,
+    pub region: Option<TextFilter>,
+    pub status: Option<ValueFilter<ClientStatus>>,
+    pub combinators: Combinators<ClientFilter>,
+}
+
+impl Nested for ClientFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
+        use client::Column as C;
+        let mut cond = Condition::all();
+        if let Some(f) = &self.name {
+            cond = cond.add(f.condition(C::Name)?);
+        }
+        if let Some(f) = &self.code {
+            cond = cond.add(f.condition(C::Code)?);
+        }
+        if let Some(f) = &self.industry {
+            cond = cond.add(f.condition(C::Industry)?);
+        }
+        if let Some(f) = &self.region {
+            cond = cond.add(f.condition(C::Region)?);
+        }
+        if let Some(f) = &self.status {
+            cond = cond.add(f.condition(C::Status)?);
+        }
+        Ok(cond)
+    }
+}
+
+/// The orderings a client list supports; each ends with the id as
+/// tie-breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClientOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    CodeAsc,
+    CodeDesc,
+    CreatedAtAsc,
+    CreatedAtDesc,
+}
+
+impl ClientOrder {
+    pub fn ordering(self) -> Ordering<client::Entity> {
+        use client::Column as C;
+        match self {
+            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
+            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
+            Self::CodeAsc => Ordering::by("CODE_ASC", C::Code, false, C::Id),
+            Self::CodeDesc => Ordering::by("CODE_DESC", C::Code, true, C::Id),
+            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
+            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
+        }
+    }
+}
+
+/// People at a client: those of the clients the caller may read; for a
+/// DELIVERY user, the stakeholders of the engagements they are staffed on.
+pub struct Contacts;
+
+impl Resource for Contacts {
+    type Entity = contact::Entity;
+    const ID: contact::Column = contact::Column::Id;
+
+    fn scope(caller: &Caller) -> Scope {
+        if caller.role() == Some(Role::Delivery) {
+            let mut stakeholders = Query::select();
+            stakeholders
+                .column(engagement_stakeholder::Column::ContactId)
+                .from(engagement_stakeholder::Entity)
+                .and_where(
+                    Expr::col(engagement_stakeholder::Column::EngagementId)
+                        .in_subquery(readable_ids::<Engagements>(caller)),
+                );
+            return Scope::rows(contact::Column::Id.in_subquery(stakeholders));
+        }
+        by_client(caller, contact::Column::ClientId)
+    }
+}
+
+/// Which contacts to list.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub client_id: Option<IdFilter>,
+    pub name: Option<TextFilter>,
+    pub email: Option<TextFilter>,
+    pub title: Option<TextFilter>,
+    pub persona: Option<ValueFilter<Persona>>,
+    pub function: Option<ValueFilter<ContactFunction>>,
+    pub combinators: Combinators<ContactFilter>,
+}
+
+impl Nested for ContactFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
+        use contact::Column as C;
+        let mut cond = Condition::all();
+        if let Some(f) = &self.client_id {
+            cond = cond.add(f.condition(C::ClientId)?);
+        }
+        if let Some(f) = &self.name {
+            cond = cond.add(f.condition(C::Name)?);
+        }
+        if let Some(f) = &self.email {
+            cond = cond.add(f.condition(C::Email)?);
+        }
+        if let Some(f) = &self.title {
+            cond = cond.add(f.condition(C::Title)?);
+        }
+        if let Some(f) = &self.persona {
+            cond = cond.add(f.condition(C::Persona)?);
+        }
+        if let Some(f) = &self.function {
+            cond = cond.add(f.condition(C::Function)?);
+        }
+        Ok(cond)
+    }
+}
+
+/// The orderings a contact list supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ContactOrder {
+    #[default]
+    NameAsc,
+    NameDesc,
+    EmailAsc,
+    EmailDesc,
+    CreatedAtAsc,
+    CreatedAtDesc,
+}
+
+impl ContactOrder {
+    pub fn ordering(self) -> Ordering<contact::Entity> {
+        use contact::Column as C;
+        match self {
+            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
+            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
+            Self::EmailAsc => Ordering::by("EMAIL_ASC", C::Email, false, C::Id),
+            Self::EmailDesc => Ordering::by("EMAIL_DESC", C::Email, true, C::Id),
+            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
+            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_callers_read_no_client_nor_contact() {
+        assert!(matches!(Clients::scope(&Caller::Anonymous), Scope::Nothing));
+        assert!(matches!(
+            Contacts::scope(&Caller::Anonymous),
+            Scope::Nothing
+        ));
+        assert!(matches!(Clients::scope(&Caller::System), Scope::All));
+    }
+}

@@ -1,0 +1,282 @@
+//! Engagements, and what hangs from them: lines, stakeholders, staff and
+//! the history of their moves.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition};
+use tandem_entities::{
+    Buyer, EngagementStatus, InvestmentArea, Role, engagement, engagement_line, engagement_staff,
+    engagement_stakeholder, engagement_transition, service,
+};
+
+use super::{Ordering, Resource, Scope};
+use crate::caller::{Caller, ClientScope};
+use crate::error::AppResult;
+use crate::services::filter::{Combinators, IdFilter, Nested, TextFilter, ValueFilter};
+
+/// What a client's portal users see of an engagement's lifecycle: once it
+/// has been proposed to them. Before that it is the provider's pipeline.
+pub const SHOWN_TO_CLIENTS: [EngagementStatus; 6] = [
+    EngagementStatus::Proposed,
+    EngagementStatus::Won,
+    EngagementStatus::Active,
+    EngagementStatus::OnHold,
+    EngagementStatus::Delivered,
+    EngagementStatus::Closed,
+];
+
+/// What was sold (or is being sold) to a client. Administrators read every
+/// engagement, account managers their clients', DELIVERY users those they
+/// are staffed on, and a client's portal users their client's once it has
+/// been proposed to them (a LOST or CANCELLED one only if it had reached
+/// PROPOSED).
+pub struct Engagements;
+
+impl Resource for Engagements {
+    type Entity = engagement::Entity;
+    const ID: engagement::Column = engagement::Column::Id;
+
+    fn scope(caller: &Caller) -> Scope {
+        let Caller::User(p) = caller else {
+            return match caller {
+                Caller::System => Scope::All,
+                _ => Scope::Nothing,
+            };
+        };
+        match p.role {
+            Role::Admin => Scope::All,
+            Role::AccountManager => {
+                Scope::in_list(engagement::Column::ClientId, p.managed_clients.clone())
+            }
+            Role::Delivery => {
+                let mut staffed = Query::select();
+                staffed
+                    .column(engagement_staff::Column::EngagementId)
+                    .from(engagement_staff::Entity)
+                    .and_where(Expr::col(engagement_staff::Column::UserId).eq(p.user_id));
+                Scope::rows(engagement::Column::Id.in_subquery(staffed))
+            }
+            Role::Client => {
+                let ClientScope::Only(ids) = caller.client_scope() else {
+                    return Scope::Nothing;
+                };
+                let mut proposed = Query::select();
+                proposed
+                    .column(engagement_transition::Column::EngagementId)
+                    .from(engagement_transition::Entity)
+                    .and_where(
+                        Expr::col(engagement_transition::Column::ToStatus)
+                            .eq(sea_orm::ActiveEnum::to_value(&EngagementStatus::Proposed)),
+                    );
+                let shown = Condition::any()
+                    .add(engagement::Column::Status.is_in(SHOWN_TO_CLIENTS))
+                    .add(
+                        Condition::all()
+                            .add(
+                                engagement::Column::Status
+                                    .is_in([EngagementStatus::Lost, EngagementStatus::Cancelled]),
+                            )
+                            .add(engagement::Column::Id.in_subquery(proposed)),
+                    );
+                Scope::in_list(engagement::Column::ClientId, ids).and(Scope::rows(shown))
+            }
+        }
+    }
+}
+
+/// A range of dates, both ends inclusive and optional.
+#[derive(Debug, Clone, Default)]
+pub struct DateRange {
+    pub gte: Option<NaiveDate>,
+    pub lte: Option<NaiveDate>,
+}
+
+impl DateRange {
+    fn condition(&self, col: engagement::Column) -> Condition {
+        let mut c = Condition::all();
+        if let Some(d) = self.gte {
+            c = c.add(col.gte(d));
+        }
+        if let Some(d) = self.lte {
+            c = c.add(col.lte(d));
+        }
+        c
+    }
+}
+
+/// Which engagements to list.
+#[derive(Debug, Clone, Default)]
+pub struct EngagementFilter {
+    pub status: Option<ValueFilter<EngagementStatus>>,
+    pub client_id: Option<IdFilter>,
+    pub account_manager_id: Option<IdFilter>,
+    pub investment_area: Option<ValueFilter<InvestmentArea>>,
+    /// Engagements with at least one line of a service for these buyers.
+    pub buyer: Option<ValueFilter<Buyer>>,
+    pub start_date: Option<DateRange>,
+    pub end_date: Option<DateRange>,
+    pub code: Option<TextFilter>,
+    pub name: Option<TextFilter>,
+    pub combinators: Combinators<EngagementFilter>,
+}
+
+impl Nested for EngagementFilter {
+    fn combinators(&self) -> &Combinators<Self> {
+        &self.combinators
+    }
+
+    fn fields(&self) -> AppResult<Condition> {
+        use engagement::Column as C;
+        let mut cond = Condition::all();
+        if let Some(f) = &self.status {
+            cond = cond.add(f.condition(C::Status)?);
+        }
+        if let Some(f) = &self.client_id {
+            cond = cond.add(f.condition(C::ClientId)?);
+        }
+        if let Some(f) = &self.account_manager_id {
+            cond = cond.add(f.condition(C::AccountManagerId)?);
+        }
+        if let Some(f) = &self.investment_area {
+            cond = cond.add(f.condition(C::InvestmentArea)?);
+        }
+        if let Some(f) = &self.buyer {
+            let mut lines = Query::select();
+            lines
+                .column((
+                    engagement_line::Entity,
+                    engagement_line::Column::EngagementId,
+                ))
+                .from(engagement_line::Entity)
+                .inner_join(
+                    service::Entity,
+                    Expr::col((service::Entity, service::Column::Id))
+                        .equals((engagement_line::Entity, engagement_line::Column::ServiceId)),
+                )
+                .cond_where(f.condition(service::Column::Buyer)?);
+            cond = cond.add(Expr::col((engagement::Entity, C::Id)).in_subquery(lines));
+        }
+        if let Some(r) = &self.start_date {
+            cond = cond.add(r.condition(C::StartDate));
+        }
+        if let Some(r) = &self.end_date {
+            cond = cond.add(r.condition(C::EndDate));
+        }
+        if let Some(f) = &self.code {
+            cond = cond.add(f.condition(C::Code)?);
+        }
+        if let Some(f) = &self.name {
+            cond = cond.add(f.condition(C::Name)?);
+        }
+        Ok(cond)
+    }
+}
+
+/// The orderings an engagement list supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum EngagementOrder {
+    #[default]
+    StartDateDesc,
+    StartDateAsc,
+    NameAsc,
+    NameDesc,
+    CodeAsc,
+    CreatedAtAsc,
+    CreatedAtDesc,
+}
+
+impl EngagementOrder {
+    pub fn ordering(self) -> Ordering<engagement::Entity> {
+        use engagement::Column as C;
+        match self {
+            Self::StartDateDesc => Ordering::by("START_DATE_DESC", C::StartDate, true, C::Id),
+            Self::StartDateAsc => Ordering::by("START_DATE_ASC", C::StartDate, false, C::Id),
+            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
+            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
+            Self::CodeAsc => Ordering::by("CODE_ASC", C::Code, false, C::Id),
+            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
+            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
+        }
+    }
+}
+
+/// An engagement's priced lines.
+pub struct EngagementLines;
+
+impl Resource for EngagementLines {
+    type Entity = engagement_line::Entity;
+    const ID: engagement_line::Column = engagement_line::Column::Id;
+
+    fn scope(caller: &Caller) -> Scope {
+        Scope::under::<Engagements>(caller, engagement_line::Column::EngagementId)
+    }
+}
+
+impl EngagementLines {
+    /// Oldest first.
+    pub fn ordering() -> Ordering<engagement_line::Entity> {
+        Ordering::by_id("CREATED_AT_ASC", false, engagement_line::Column::Id)
+    }
+}
+
+/// The client's people involved in an engagement, with their roles.
+pub struct Stakeholders;
+
+impl Resource for Stakeholders {
+    type Entity = engagement_stakeholder::Entity;
+    /// A contact holds several roles; (role, contact) is unique per
+    /// engagement, and the orderings sort by role first.
+    const ID: engagement_stakeholder::Column = engagement_stakeholder::Column::ContactId;
+
+    fn scope(caller: &Caller) -> Scope {
+        Scope::under::<Engagements>(caller, engagement_stakeholder::Column::EngagementId)
+    }
+}
+
+impl Stakeholders {
+    /// By role (as stored, the API's enum name), then contact.
+    pub fn ordering() -> Ordering<engagement_stakeholder::Entity> {
+        use engagement_stakeholder::Column as C;
+        Ordering::by("ROLE_ASC", C::Role, false, C::ContactId)
+    }
+}
+
+/// The provider's DELIVERY users staffed on an engagement: provider-only.
+pub struct Staff;
+
+impl Resource for Staff {
+    type Entity = engagement_staff::Entity;
+    const ID: engagement_staff::Column = engagement_staff::Column::UserId;
+
+    fn scope(caller: &Caller) -> Scope {
+        if !caller.is_provider() {
+            return Scope::Nothing;
+        }
+        Scope::under::<Engagements>(caller, engagement_staff::Column::EngagementId)
+    }
+}
+
+impl Staff {
+    pub fn ordering() -> Ordering<engagement_staff::Entity> {
+        Ordering::by_id("USER_ASC", false, engagement_staff::Column::UserId)
+    }
+}
+
+/// Every move of an engagement through its lifecycle.
+pub struct Transitions;
+
+impl Resource for Transitions {
+    type Entity = engagement_transition::Entity;
+    const ID: engagement_transition::Column = engagement_transition::Column::Id;
+
+    fn scope(caller: &Caller) -> Scope {
+        Scope::under::<Engagements>(caller, engagement_transition::Column::EngagementId)
+    }
+}
+
+impl Transitions {
+    /// Oldest first.
+    pub fn ordering() -> Ordering<engagement_transition::Entity> {
+        Ordering::by_id("CREATED_AT_ASC", false, engagement_transition::Column::Id)
+    }
+}
