@@ -14,6 +14,8 @@ pub struct Model {
     pub from_status: Option<EngagementStatus>,
     pub to_status: EngagementStatus,
     pub reason: Option<String>,
+    /// The reason is for the provider only (hidden from client-portal users).
+    pub reason_internal: bool,
     pub at: DateTimeUtc,
 }
 

@@ -16,3 +16,9 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     now.duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or(now)
 }
+
+/// The name the API gives a stored enum value (`ON_HOLD`, not `OnHold`), for
+/// messages: every enum of the entities stores its API name.
+pub fn api_name<E: sea_orm::ActiveEnum<Value = String>>(value: &E) -> String {
+    value.to_value()
+}

@@ -535,6 +535,38 @@ async fn execute(
 /// The HTTP response for a GraphQL response: the status the spec and the
 /// errors call for, `Retry-After` when a wait was asked for (a busy
 /// database, a throttled sign-in), also as `extensions.retryAfterSeconds`.
+/// Makes the field an error points at `null` in `data` when the executor
+/// left it out: an errored nullable field is `null` with its error, as the
+/// GraphQL spec says, and never vanishes from the response.
+fn null_at(data: &mut async_graphql::Value, path: &[async_graphql::PathSegment]) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = data;
+    for seg in parents {
+        at = match (seg, at) {
+            (async_graphql::PathSegment::Field(name), async_graphql::Value::Object(map)) => {
+                match map.get_mut(name.as_str()) {
+                    Some(v) => v,
+                    None => return,
+                }
+            }
+            (async_graphql::PathSegment::Index(i), async_graphql::Value::List(items)) => {
+                match items.get_mut(*i) {
+                    Some(v) => v,
+                    None => return,
+                }
+            }
+            _ => return,
+        };
+    }
+    if let (async_graphql::PathSegment::Field(name), async_graphql::Value::Object(map)) = (last, at)
+    {
+        map.entry(async_graphql::Name::new(name))
+            .or_insert(async_graphql::Value::Null);
+    }
+}
+
 fn respond(
     req: &HttpRequest,
     request_id: &str,
@@ -543,6 +575,9 @@ fn respond(
 ) -> HttpResponse {
     for err in &mut response.errors {
         label(err, request_id);
+    }
+    for err in &response.errors {
+        null_at(&mut response.data, &err.path);
     }
     let busy = response.errors.iter().any(|e| {
         e.extensions.as_ref().and_then(|x| x.get("code"))

@@ -158,6 +158,18 @@ fn ids_of<R: Resource>(scope: Scope) -> SelectStatement {
     q
 }
 
+/// [`readable_ids`] as SQL text with `?` placeholders and its values, for
+/// hand-written SQL (the reports); `None` when the caller reads every row.
+pub fn readable_ids_sql<R: Resource>(caller: &Caller) -> Option<(String, Vec<Value>)> {
+    match R::scope(caller) {
+        Scope::All => None,
+        scope => {
+            let (sql, values) = ids_of::<R>(scope).build(sea_orm::sea_query::SqliteQueryBuilder);
+            Some((sql, values.0))
+        }
+    }
+}
+
 /// `SELECT id FROM <entity>` restricted to what `caller` may read, for
 /// conditions elsewhere (reports, other resources' scopes).
 pub fn readable_ids<R: Resource>(caller: &Caller) -> SelectStatement {

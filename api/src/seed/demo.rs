@@ -1064,9 +1064,16 @@ async fn seed_engagements(
                 record_spend(db, admin, s, &e, plan, delivery_user, today, rng).await?;
                 spent = true;
             }
-            engagements::transition(db, admin, e.id, *to, Some(format!("demo: moved to {to:?}")))
-                .await
-                .step(format!("move {what} to {to:?}"))?;
+            engagements::transition(
+                db,
+                admin,
+                e.id,
+                *to,
+                Some(format!("demo: moved to {to:?}")),
+                false,
+            )
+            .await
+            .step(format!("move {what} to {to:?}"))?;
             if *to == S::Won
                 && plan.status == S::Won
                 && let Some((shares, decide)) = plan.split

@@ -661,6 +661,7 @@ fn generate_client(
                     from_status: Set(None),
                     to_status: Set(pair[0]),
                     reason: Set(None),
+                    reason_internal: Set(false),
                     at: Set(created),
                 });
             }
@@ -671,6 +672,7 @@ fn generate_client(
                 from_status: Set(Some(pair[0])),
                 to_status: Set(pair[1]),
                 reason: Set(None),
+                reason_internal: Set(false),
                 at: Set(created + d(k as i64 + 1)),
             });
         }
@@ -682,6 +684,7 @@ fn generate_client(
                 from_status: Set(None),
                 to_status: Set(S::Lead),
                 reason: Set(None),
+                reason_internal: Set(false),
                 at: Set(created),
             });
         }

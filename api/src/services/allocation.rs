@@ -218,7 +218,7 @@ async fn exceeded(
         {
             Some(l) => (
                 l.planned_minor - l.allocated_minor,
-                format!("{:?}", l.period),
+                crate::domain::api_name(&l.period),
             ),
             None => (0, String::new()),
         },

@@ -223,7 +223,11 @@ pub async fn transition(
         AppError::invalid(
             &["input", "id"],
             UserErrorCode::InvalidTransition,
-            format!("a budget cannot move from {:?} to {to:?}", current.status),
+            format!(
+                "a budget cannot move from {} to {}",
+                crate::domain::api_name(&current.status),
+                crate::domain::api_name(&to)
+            ),
         )
     };
     if !allowed {

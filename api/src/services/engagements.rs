@@ -147,6 +147,7 @@ async fn record(
     from: Option<EngagementStatus>,
     to: EngagementStatus,
     reason: Option<String>,
+    reason_internal: bool,
 ) -> AppResult<()> {
     engagement_transition::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -155,6 +156,7 @@ async fn record(
         from_status: Set(from),
         to_status: Set(to),
         reason: Set(reason),
+        reason_internal: Set(reason_internal),
         at: Set(domain::now()),
     }
     .insert(db)
@@ -244,7 +246,16 @@ pub async fn create(
             e.into()
         }
     })?;
-    record(&txn, caller, model.id, None, EngagementStatus::Lead, None).await?;
+    record(
+        &txn,
+        caller,
+        model.id,
+        None,
+        EngagementStatus::Lead,
+        None,
+        false,
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -366,6 +377,7 @@ pub async fn transition(
     id: Uuid,
     to: EngagementStatus,
     reason: Option<String>,
+    reason_internal: bool,
 ) -> AppResult<engagement::Model> {
     let current = writable(db, caller, id, &["input", "id"]).await?;
     let reason = text::optional(&["input", "reason"], reason.as_deref(), 2000)
@@ -375,8 +387,9 @@ pub async fn transition(
             &["input", "to"],
             UserErrorCode::InvalidTransition,
             format!(
-                "an engagement cannot move from {:?} to {:?}",
-                current.status, to
+                "an engagement cannot move from {} to {}",
+                domain::api_name(&current.status),
+                domain::api_name(&to)
             ),
         ));
     }
@@ -405,7 +418,16 @@ pub async fn transition(
             .unwrap_or(0);
         crate::services::allocation::activate(&txn, &current, value).await?;
     }
-    record(&txn, caller, id, Some(current.status), to, reason).await?;
+    record(
+        &txn,
+        caller,
+        id,
+        Some(current.status),
+        to,
+        reason,
+        reason_internal,
+    )
+    .await?;
     let updated = resource::get_unscoped::<Engagements>(&txn, Reason::WithinWrite, id)
         .await?
         .ok_or_else(not_found)?;
@@ -578,7 +600,8 @@ fn locked(status: EngagementStatus) -> AppError {
         &["input", "engagementId"],
         UserErrorCode::Locked,
         format!(
-            "lines change only while the engagement is LEAD, QUALIFIED or PROPOSED (it is {status:?})"
+            "lines change only while the engagement is LEAD, QUALIFIED or PROPOSED (it is {})",
+            domain::api_name(&status)
         ),
     )
 }

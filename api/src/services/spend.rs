@@ -116,8 +116,8 @@ pub async fn record(
             &["input", "engagementId"],
             UserErrorCode::Locked,
             format!(
-                "spend is recorded only on ACTIVE or ON_HOLD engagements (it is {:?})",
-                engagement.status
+                "spend is recorded only on ACTIVE or ON_HOLD engagements (it is {})",
+                crate::domain::api_name(&engagement.status)
             ),
         ));
     }

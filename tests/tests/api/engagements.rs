@@ -130,8 +130,8 @@ async fn add_line(app: &TestApp, engagement: &Value, svc: &str, qty: &str, disco
 /// What lets engagements of a client become ACTIVE: a funding source owned
 /// by a portal user, and an approved FY2026 budget with room.
 pub struct Funding {
-    source: String,
-    owner_token: String,
+    pub source: String,
+    pub owner_token: String,
 }
 
 pub async fn funding(app: &TestApp, client: &str) -> Funding {
@@ -209,7 +209,7 @@ async fn move_to(app: &TestApp, id: &Value, to: &str) -> Value {
         .clone()
 }
 
-async fn walk(app: &TestApp, id: &Value, path: &[&str]) {
+pub async fn walk(app: &TestApp, id: &Value, path: &[&str]) {
     for to in path {
         let p = move_to(app, id, to).await;
         assert_eq!(p["userErrors"], json!([]), "to {to}: {p}");
@@ -218,7 +218,7 @@ async fn walk(app: &TestApp, id: &Value, path: &[&str]) {
 
 /// Walks `path`, giving the engagement an approved split as soon as it is
 /// PROPOSED: the client's owner sees (and can fund) it only from then on.
-async fn walk_funded(app: &TestApp, f: &Funding, e: &Value, path: &[&str]) {
+pub async fn walk_funded(app: &TestApp, f: &Funding, e: &Value, path: &[&str]) {
     for to in path {
         walk(app, &e["id"], &[to]).await;
         if *to == "PROPOSED" {

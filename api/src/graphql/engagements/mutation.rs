@@ -77,6 +77,9 @@ pub struct TransitionEngagementInput {
     pub to: EngagementStatus,
     /// Why, for the history.
     pub reason: Option<String>,
+    /// Whether the reason is for the provider only: client-portal users then
+    /// read the move with a `null` reason. False when omitted.
+    pub reason_internal: Option<bool>,
 }
 
 /// A new line.
@@ -272,7 +275,15 @@ impl EngagementMutation {
         let rc = request(ctx)?;
         let result = match node::expect(Kind::Engagement, &input.id, &["input", "id"]) {
             Ok(id) => {
-                engagements::transition(&rc.db, &rc.caller, id, input.to.into(), input.reason).await
+                engagements::transition(
+                    &rc.db,
+                    &rc.caller,
+                    id,
+                    input.to.into(),
+                    input.reason,
+                    input.reason_internal.unwrap_or(false),
+                )
+                .await
             }
             Err(e) => Err(e),
         };

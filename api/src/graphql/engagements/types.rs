@@ -104,6 +104,17 @@ fn provider(ctx: &Context<'_>) -> async_graphql::Result<bool> {
     Ok(request(ctx)?.caller.is_provider())
 }
 
+/// Refuses a provider-only field to a client-portal user: the field is
+/// `null` with a FORBIDDEN error on it alone (its type is nullable, so the
+/// parent stays).
+fn provider_only(ctx: &Context<'_>, what: &str) -> async_graphql::Result<()> {
+    if provider(ctx)? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("{what} is provider-only")).into())
+    }
+}
+
 fn loaders(ctx: &Context<'_>) -> async_graphql::Result<Arc<super::EngagementFigures>> {
     Ok(Registry::of(ctx)?.area::<super::EngagementFigures>())
 }
@@ -169,9 +180,11 @@ impl Engagement {
         self.0.end_date.into()
     }
 
-    /// Chance of winning, 0 to 100 (percent).
-    async fn probability(&self) -> i32 {
-        i32::from(self.0.probability)
+    /// Provider-only: chance of winning, 0 to 100 (percent); `null` with a
+    /// FORBIDDEN error on this field for client-portal users.
+    async fn probability(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        provider_only(ctx, "probability")?;
+        Ok(Some(i32::from(self.0.probability)))
     }
 
     /// Where it is in its lifecycle.
@@ -221,9 +234,11 @@ impl Engagement {
         money(self.0.value_adjustment_minor, &self.0.currency)
     }
 
-    /// Value weighted by probability (value x probability / 100, rounded
-    /// half up).
-    async fn weighted_value(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+    /// Provider-only: value weighted by probability (value x probability /
+    /// 100, rounded half up); `null` with a FORBIDDEN error on this field
+    /// for client-portal users.
+    async fn weighted_value(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        provider_only(ctx, "weightedValue")?;
         let totals = loaders(ctx)?
             .totals
             .load_one(self.0.id)
@@ -234,6 +249,7 @@ impl Engagement {
             i64::try_from(weighted).unwrap_or(i64::MAX),
             &self.0.currency,
         )
+        .map(Some)
     }
 
     /// Provider-only: total cost of its lines; `null` for client-portal users.
@@ -329,8 +345,8 @@ impl Engagement {
         .await
     }
 
-    /// Provider-only: the DELIVERY users staffed on it (FORBIDDEN for
-    /// client-portal users).
+    /// Provider-only: the DELIVERY users staffed on it; `null` with a
+    /// FORBIDDEN error on this field for client-portal users.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn staff(
         &self,
@@ -339,10 +355,8 @@ impl Engagement {
         #[graphql(desc = "Return people after this cursor.")] after: Option<String>,
         #[graphql(desc = "Return the last n people (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return people before this cursor.")] before: Option<String>,
-    ) -> async_graphql::Result<StaffConnection> {
-        if !provider(ctx)? {
-            return Err(AppError::Forbidden("staffing is provider-only".into()).into());
-        }
+    ) -> async_graphql::Result<Option<StaffConnection>> {
+        provider_only(ctx, "staff")?;
         child_connection::<Staff, _>(
             ctx,
             engagement_staff::Column::EngagementId,
@@ -352,6 +366,7 @@ impl Engagement {
             StaffMember,
         )
         .await
+        .map(Some)
     }
 
     /// When it was created (UTC).
@@ -617,9 +632,13 @@ impl EngagementTransition {
         self.0.at
     }
 
-    /// Why, as given by the actor.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    /// Why, as given by the actor; `null` for client-portal users when the
+    /// provider marked the reason internal.
+    async fn reason(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        if self.0.reason_internal && !provider(ctx)? {
+            return Ok(None);
+        }
+        Ok(self.0.reason.as_deref())
     }
 
     /// Name of the user who made the move; `null` for Tandem itself.

@@ -12,7 +12,7 @@ use sea_orm::QueryResult;
 use super::Cell;
 use super::sql::{self, Ctx, Period, Sql};
 use crate::error::AppResult;
-use crate::graphql::node::Kind;
+use crate::ids::Kind;
 use crate::services::budgets::figures::spend_counts_towards_line;
 
 pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
@@ -32,7 +32,8 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
                JOIN budgets b ON b.id = bl.budget_id \
                WHERE 1 = 1"
     ));
-    q.client_scope(ctx, "b.client_id");
+    q.readable("b.id", &ctx.scope.budgets);
+    q.client_filter(ctx, "b.client_id");
     match ctx.period {
         None => {}
         Some(Period::FiscalYear(year)) => {

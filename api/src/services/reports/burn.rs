@@ -20,7 +20,7 @@ use super::Cell;
 use super::sql::{self, Ctx, ENGAGEMENT_VALUE, Sql};
 use crate::domain::burn;
 use crate::error::AppResult;
-use crate::graphql::node::Kind;
+use crate::ids::Kind;
 
 pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
     q.push(&format!(

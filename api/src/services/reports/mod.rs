@@ -13,12 +13,13 @@ mod sql;
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
-use tandem_entities::{FundingFunction, Role};
+use tandem_entities::FundingFunction;
 use uuid::Uuid;
 
-use crate::caller::{Caller, ClientScope};
+use crate::caller::Caller;
 use crate::domain::Currency;
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
+use crate::resource;
 use crate::services::budgets::figures;
 
 use sql::{Ctx, Period, Scope, Sql};
@@ -86,7 +87,7 @@ impl Report {
                 "spend attributed to each funding source of an engagement against its agreed share"
             }
             Report::Pipeline => {
-                "number, value and probability-weighted value of engagements per buyer and status"
+                "number, value and probability-weighted value of engagements per buyer and status (provider-only)"
             }
             Report::ServiceMix => "lines, engagements and value per discipline and buyer",
             Report::ProfitabilityByEngagement => {
@@ -339,21 +340,12 @@ fn validate(
     Ok((period, currency, warn, alert))
 }
 
-/// Which rows the caller may see: DELIVERY users the engagements they are
-/// staffed on (and, for budgets, those engagements' clients), everyone else
-/// the clients of [`Caller::client_scope`].
+/// Which rows the caller may see: those of the engagements and budgets it
+/// may read, by the resources' own rule.
 fn scope(caller: &Caller) -> Scope {
-    let clients = match caller.client_scope() {
-        ClientScope::All => None,
-        ClientScope::Only(ids) => Some(ids),
-    };
-    let staffed_user = match caller {
-        Caller::User(p) if p.role == Role::Delivery => Some(p.user_id),
-        _ => None,
-    };
     Scope {
-        clients,
-        staffed_user,
+        engagements: resource::readable_ids_sql::<resource::Engagements>(caller),
+        budgets: resource::readable_ids_sql::<resource::Budgets>(caller),
     }
 }
 
@@ -379,6 +371,11 @@ pub async fn prepare(
     ) && !caller.is_provider()
     {
         return Err(AppError::Forbidden("profitability is provider-only".into()));
+    }
+    if report == Report::Pipeline && !caller.is_provider() {
+        return Err(AppError::Forbidden(
+            "the pipeline (with its probabilities) is provider-only".into(),
+        ));
     }
     let (period, currency, warn_percent, alert_percent) = validate(report, &filter)?;
     if let Some(id) = filter.client_id

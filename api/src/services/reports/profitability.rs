@@ -10,7 +10,7 @@ use tandem_entities::EngagementStatus;
 use super::Cell;
 use super::sql::{self, Ctx, ENGAGEMENT_VALUE, ITEMS, SERVICE_LAST, Sql};
 use crate::error::AppResult;
-use crate::graphql::node::Kind;
+use crate::ids::Kind;
 
 const SOLD: [EngagementStatus; 5] = [
     EngagementStatus::Won,

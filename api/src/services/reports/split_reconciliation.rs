@@ -15,7 +15,7 @@ use tandem_entities::SplitStatus;
 use super::Cell;
 use super::sql::{self, Ctx, Sql};
 use crate::error::AppResult;
-use crate::graphql::node::Kind;
+use crate::ids::Kind;
 
 pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
     let approved = SplitStatus::Approved.to_value();

@@ -9,16 +9,19 @@ use super::Cell;
 pub(super) use crate::domain::money::div_round;
 use crate::domain::{Currency, money::format_minor_units};
 use crate::error::{AppError, AppResult};
-use crate::graphql::node::{Kind, global_id};
+use crate::ids::{self, Kind};
 use crate::services::budgets::figures;
 
-/// Which rows the caller may see.
+/// A sub-select of the ids a caller may read (SQL with `?` placeholders and
+/// its values), from the resource layer; `None` when every row is readable.
+pub(super) type Readable = Option<(String, Vec<Value>)>;
+
+/// Which rows the caller may see: the same rule as every other read, from
+/// the resources of the engagements and budgets.
 #[derive(Debug, Clone)]
 pub(super) struct Scope {
-    /// `None`: every client.
-    pub clients: Option<Vec<Uuid>>,
-    /// A DELIVERY user: only the engagements they are staffed on.
-    pub staffed_user: Option<Uuid>,
+    pub engagements: Readable,
+    pub budgets: Readable,
 }
 
 /// The dates a report is restricted to.
@@ -87,12 +90,18 @@ impl Sql {
         self.bind_list(values.iter().map(|v| Value::from(*v)))
     }
 
-    /// ` AND {client_col} IN (...)` for a caller restricted to some clients.
-    pub fn client_scope(&mut self, ctx: &Ctx, client_col: &str) -> &mut Self {
-        if let Some(ids) = &ctx.scope.clients {
-            self.push(&format!(" AND {client_col} IN "));
-            self.bind_list(ids.iter().map(|id| Value::from(*id)));
+    /// ` AND {col} IN (<readable ids>)` when the caller may not read every
+    /// row.
+    pub fn readable(&mut self, col: &str, readable: &Readable) -> &mut Self {
+        if let Some((sql, values)) = readable {
+            self.push(&format!(" AND {col} IN ({sql})"));
+            self.values.extend(values.iter().cloned());
         }
+        self
+    }
+
+    /// ` AND {client_col} = ?` for a report of one client.
+    pub fn client_filter(&mut self, ctx: &Ctx, client_col: &str) -> &mut Self {
         if let Some(id) = ctx.client_id {
             self.push(&format!(" AND {client_col} = ")).bind(id);
         }
@@ -105,12 +114,8 @@ impl Sql {
     /// with a funding split, other than a rejected one, drawing on a source
     /// of that function) and the currency.
     pub fn engagement_conditions(&mut self, ctx: &Ctx, with_period: bool) -> &mut Self {
-        if let Some(user) = ctx.scope.staffed_user {
-            self.push(" AND e.id IN (SELECT st.engagement_id FROM engagement_staff st WHERE st.user_id = ")
-                .bind(user)
-                .push(")");
-        }
-        self.client_scope(ctx, "e.client_id");
+        self.readable("e.id", &ctx.scope.engagements);
+        self.client_filter(ctx, "e.client_id");
         if with_period {
             self.overlaps_period(ctx, "e.start_date", "e.end_date");
         }
@@ -215,7 +220,7 @@ pub(super) fn text(row: &QueryResult, col: &str) -> AppResult<Cell> {
 pub(super) fn id(row: &QueryResult, col: &str, kind: Kind) -> AppResult<Cell> {
     Ok(row
         .try_get::<Option<Uuid>>("", col)?
-        .map_or(Cell::Null, |id| Cell::Text(global_id(kind, id).0)))
+        .map_or(Cell::Null, |id| Cell::Text(ids::encode(kind, id))))
 }
 
 /// The stored currency of a row.

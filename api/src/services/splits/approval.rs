@@ -52,7 +52,10 @@ pub async fn decide(
         return Err(invalid(
             &["input", "id"],
             UserErrorCode::InvalidTransition,
-            format!("the split is {:?}, not awaiting approval", split.status),
+            format!(
+                "the split is {}, not awaiting approval",
+                crate::domain::api_name(&split.status)
+            ),
         ));
     }
     let comment = domain::text::optional(&["input", "comment"], comment.as_deref(), 2000)
@@ -73,7 +76,10 @@ pub async fn decide(
         return Err(invalid(
             &["input", "id"],
             UserErrorCode::InvalidTransition,
-            format!("the split is {:?}, not awaiting approval", split.status),
+            format!(
+                "the split is {}, not awaiting approval",
+                crate::domain::api_name(&split.status)
+            ),
         ));
     }
     let now = domain::now();

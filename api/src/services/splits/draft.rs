@@ -65,7 +65,10 @@ pub async fn create_with_value(
         return Err(invalid(
             &["input", "engagementId"],
             UserErrorCode::Locked,
-            format!("the engagement is {:?}", engagement.status),
+            format!(
+                "the engagement is {}",
+                crate::domain::api_name(&engagement.status)
+            ),
         ));
     }
     if value.is_some() && domain::engagement::lines_editable(engagement.status) {
@@ -74,7 +77,7 @@ pub async fn create_with_value(
             UserErrorCode::Locked,
             format!(
                 "the engagement is {}: its lines define its value until it is WON; change the lines instead",
-                format!("{:?}", engagement.status).to_uppercase()
+                crate::domain::api_name(&engagement.status)
             ),
         ));
     }
@@ -241,7 +244,10 @@ pub async fn submit(
         return Err(invalid(
             &["input", "id"],
             UserErrorCode::InvalidTransition,
-            format!("only a DRAFT split is submitted (it is {:?})", split.status),
+            format!(
+                "only a DRAFT split is submitted (it is {})",
+                crate::domain::api_name(&split.status)
+            ),
         ));
     }
     let source_ids = source_ids(db, split.id).await?;
