@@ -14,7 +14,8 @@ use crate::caller::Caller;
 use crate::config::{AuthSettings, DatabaseSettings, LogFormat, ServeSettings, Settings};
 use crate::db::{self, StatementCounter};
 use crate::error::AppError;
-use crate::services::auth::{self, ApiTokenScope, NewApiToken};
+use crate::services::api_tokens::{self, ApiTokenScope, NewApiToken};
+use crate::services::auth;
 use crate::services::users::{self, NewUser};
 use crate::services::{clients, contacts};
 use crate::startup::Application;
@@ -396,13 +397,13 @@ async fn token(database: &DatabaseSettings, action: TokenAction) -> CliResult {
                 scopes,
                 expires_at: expires_in_days.map(|d| Utc::now() + TimeDelta::days(d)),
             };
-            let (_, token) = auth::create_api_token(&db, &caller, input)
+            let (_, token) = api_tokens::create(&db, &caller, input)
                 .await
                 .map_err(app_err)?;
             println!("{token}");
         }
         TokenAction::Revoke { prefix } => {
-            let n = auth::revoke_api_token_by_prefix(&db, &prefix)
+            let n = api_tokens::revoke_by_prefix(&db, &prefix)
                 .await
                 .map_err(app_err)?;
             if n == 0 {
@@ -413,7 +414,7 @@ async fn token(database: &DatabaseSettings, action: TokenAction) -> CliResult {
             println!("revoked {n} token(s)");
         }
         TokenAction::List => {
-            for t in auth::all_api_tokens(&db).await.map_err(app_err)? {
+            for t in api_tokens::all(&db).await.map_err(app_err)? {
                 let state = if t.revoked_at.is_some() {
                     "revoked"
                 } else {

@@ -2,10 +2,10 @@
 //!
 //! `AppError` deliberately does not implement `Display`: that keeps
 //! async-graphql's blanket `From<T: Display>` away from it, so every error a
-//! resolver returns goes through [`From<AppError> for async_graphql::Error`]
-//! and carries `extensions.code`.
+//! resolver returns goes through the GraphQL layer's conversion
+//! (`graphql::errors`) and carries `extensions.code`. Nothing here knows
+//! GraphQL.
 
-use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 
 /// The stable codes carried in `extensions.code` of top-level GraphQL errors.
@@ -47,7 +47,9 @@ impl ErrorCode {
 /// these as `userErrors`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    /// Path to the offending input field, e.g. `["input", "email"]`.
+    /// Path to the offending field inside the operation's input, in domain
+    /// terms, e.g. `["email"]`; the GraphQL layer adds the argument
+    /// (`["input", "email"]`).
     pub field: Vec<String>,
     pub message: String,
     pub code: UserErrorCode,
@@ -64,7 +66,7 @@ impl FieldError {
 }
 
 /// Codes of `userErrors`; stable across releases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UserErrorCode {
     /// A required value is missing or blank.
     Required,
@@ -113,12 +115,17 @@ pub enum UserErrorCode {
 }
 
 impl UserErrorCode {
-    /// The code as GraphQL spells it, e.g. `INVALID`.
+    /// The code as the API spells it, e.g. `INVALID` or `BUDGET_EXCEEDED`
+    /// (the variant's name in SCREAMING_SNAKE_CASE).
     pub fn name(self) -> String {
-        match async_graphql::InputType::to_value(&self) {
-            async_graphql::Value::Enum(name) => name.to_string(),
-            other => other.to_string(),
+        let mut out = String::new();
+        for (i, ch) in format!("{self:?}").chars().enumerate() {
+            if ch.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_uppercase());
         }
+        out
     }
 }
 
@@ -219,19 +226,6 @@ impl From<DbErr> for AppError {
             return AppError::Timeout;
         }
         AppError::internal(format_args!("database: {err}"))
-    }
-}
-
-impl From<AppError> for async_graphql::Error {
-    fn from(err: AppError) -> Self {
-        let code = err.code().as_str();
-        let busy = matches!(err, AppError::Busy);
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
-            ext.set("code", code);
-            if busy {
-                ext.set("retryAfterSeconds", RETRY_AFTER_SECS);
-            }
-        })
     }
 }
 

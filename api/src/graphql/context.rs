@@ -60,3 +60,24 @@ impl RequestContext {
             .map_err(|_| AppError::internal("request context missing"))
     }
 }
+
+/// Shorthand used by resolvers that need the request context.
+pub fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
+    Ok(RequestContext::of(ctx)?)
+}
+
+/// Whether the caller works for the provider.
+pub fn provider(ctx: &Context<'_>) -> async_graphql::Result<bool> {
+    Ok(request(ctx)?.caller.is_provider())
+}
+
+/// Refuses a provider-only field to a client-portal user: the field is
+/// `null` with a FORBIDDEN error on it alone (its type is nullable, so the
+/// parent stays).
+pub fn provider_only(ctx: &Context<'_>, what: &str) -> async_graphql::Result<()> {
+    if provider(ctx)? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("{what} is provider-only")).into())
+    }
+}

@@ -1,8 +1,8 @@
 //! `userErrors`: problems with a mutation's input that the caller can fix.
 
-use async_graphql::SimpleObject;
+use async_graphql::{ErrorExtensions, SimpleObject};
 
-use crate::error::{AppError, FieldError, UserErrorCode};
+use crate::error::{AppError, FieldError, RETRY_AFTER_SECS, UserErrorCode};
 
 /// A problem with one input field of a mutation.
 #[derive(Debug, Clone, SimpleObject)]
@@ -12,15 +12,20 @@ pub struct UserError {
     /// What is wrong, in English.
     pub message: String,
     /// A stable code to branch on.
-    pub code: UserErrorCode,
+    pub code: ApiUserErrorCode,
 }
 
 impl From<FieldError> for UserError {
+    /// Services name a field inside the mutation's `input` (`["email"]`);
+    /// the API's path starts at the argument (`["input", "email"]`).
     fn from(e: FieldError) -> Self {
+        let mut field = Vec::with_capacity(e.field.len() + 1);
+        field.push("input".to_owned());
+        field.extend(e.field);
         Self {
-            field: e.field,
+            field,
             message: e.message,
-            code: e.code,
+            code: e.code.into(),
         }
     }
 }
@@ -38,9 +43,86 @@ pub fn split<T>(result: Result<T, AppError>) -> async_graphql::Result<(Option<T>
             vec![UserError {
                 field: vec!["input".into()],
                 message: throttled.message(),
-                code: UserErrorCode::Throttled,
+                code: UserErrorCode::Throttled.into(),
             }],
         )),
         Err(other) => Err(other.into()),
+    }
+}
+
+/// Codes of `userErrors`; stable across releases.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::error::UserErrorCode", name = "UserErrorCode")]
+pub enum ApiUserErrorCode {
+    /// A required value is missing or blank.
+    Required,
+    /// The value is malformed or outside its allowed range.
+    Invalid,
+    /// The value is longer than allowed.
+    TooLong,
+    /// The value must be unique and is already in use.
+    Taken,
+    /// The referenced record does not exist (or is not visible to the caller).
+    NotFound,
+    /// The record is archived and cannot be changed this way.
+    Archived,
+    /// The e-mail address or the password is wrong (never says which).
+    InvalidCredentials,
+    /// Too many failed attempts; wait before trying again.
+    Throttled,
+    /// The move is not in the lifecycle's transition table.
+    InvalidTransition,
+    /// The record cannot change in its current state.
+    Locked,
+    /// Amounts in different currencies cannot be combined.
+    CurrencyMismatch,
+    /// Shares of a funding split must sum to exactly 10000 basis points.
+    SharesSum,
+    /// An engagement becomes ACTIVE only with an approved funding split.
+    NoApprovedSplit,
+    /// The engagement's value changed since its split was approved.
+    ValueChanged,
+    /// No approved budget covers the engagement's start date.
+    NoBudget,
+    /// A budget line has too little room left; the message names the line and
+    /// the shortfall.
+    BudgetExceeded,
+    /// A budget line's planned amount cannot go below the money already
+    /// allocated on it; the message names the allocated amount.
+    BelowAllocated,
+    /// The record can never change again (e.g. the dates or prices of a
+    /// published or retired rate-card version).
+    Immutable,
+    /// The dates overlap those of another version of the same rate card.
+    Overlaps,
+    /// No price applies: no published rate card prices the service on that
+    /// date, or a rate-card version to publish holds no prices.
+    NoPrice,
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        let code = err.code().as_str();
+        let busy = matches!(err, AppError::Busy);
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if busy {
+                ext.set("retryAfterSeconds", RETRY_AFTER_SECS);
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_error_code_is_named_in_messages_as_the_schema_names_it() {
+        for item in <ApiUserErrorCode as async_graphql::resolver_utils::EnumType>::items() {
+            let code: UserErrorCode = item.value.into();
+            assert_eq!(code.name(), item.name);
+        }
+        assert_eq!(UserErrorCode::BudgetExceeded.name(), "BUDGET_EXCEEDED");
     }
 }

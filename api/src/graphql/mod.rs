@@ -13,6 +13,7 @@ pub mod context;
 pub mod engagements;
 pub mod errors;
 pub mod filters;
+pub mod funding_sources;
 pub mod money;
 pub mod node;
 pub mod rate_cards;
@@ -35,6 +36,7 @@ pub struct Query(
     rate_cards::RateCardQuery,
     engagements::EngagementQuery,
     splits::SplitQuery,
+    funding_sources::FundingSourceQuery,
     budgets::BudgetQuery,
     reports::ReportQuery,
 );
@@ -50,6 +52,7 @@ pub struct Mutation(
     rate_cards::RateCardMutation,
     engagements::EngagementMutation,
     splits::SplitMutation,
+    funding_sources::FundingSourceMutation,
     budgets::BudgetMutation,
 );
 

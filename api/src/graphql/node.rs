@@ -12,12 +12,13 @@ use async_graphql::{Context, ID, Interface, Object};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::graphql::budgets::{Budget, BudgetLine, FundingSource};
+use crate::graphql::budgets::{Budget, BudgetLine};
 use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
 use crate::graphql::contacts::Contact;
 use crate::graphql::context::RequestContext;
 use crate::graphql::engagements::{Engagement, EngagementLine};
+use crate::graphql::funding_sources::FundingSource;
 use crate::graphql::rate_cards::{RateCard, RateCardVersion};
 use crate::graphql::splits::{FundingSplit, SpendEntry};
 use crate::graphql::users::{ApiToken, User};

@@ -112,7 +112,7 @@ pub async fn allocate(
         .filter(|b| b.status == BudgetStatus::Approved)
         .ok_or_else(|| {
             invalid(
-                &["input", "to"],
+                &["to"],
                 UserErrorCode::NoBudget,
                 format!("no approved budget covers {}", engagement.start_date),
             )
@@ -230,7 +230,7 @@ async fn exceeded(
             .unwrap_or_else(|| minor.to_string())
     };
     Ok(invalid(
-        &["input", "to"],
+        &["to"],
         UserErrorCode::BudgetExceeded,
         format!(
             "budget line {} {period} is short by {} (needs {}, has {} left)",
@@ -252,14 +252,14 @@ pub async fn activate(
 ) -> AppResult<()> {
     let split = splits::approved(db, engagement.id).await?.ok_or_else(|| {
         invalid(
-            &["input", "to"],
+            &["to"],
             UserErrorCode::NoApprovedSplit,
             "an engagement becomes ACTIVE only with an approved funding split",
         )
     })?;
     if split.value_minor != value_minor {
         return Err(invalid(
-            &["input", "to"],
+            &["to"],
             UserErrorCode::ValueChanged,
             "the engagement's value changed since its split was approved; submit a new split",
         ));

@@ -132,14 +132,10 @@ pub async fn create(
     let client = resource::get::<Clients>(db, caller, client_id)
         .await?
         .ok_or_else(|| {
-            AppError::invalid(
-                &["input", "clientId"],
-                UserErrorCode::NotFound,
-                "no such client",
-            )
+            AppError::invalid(&["clientId"], UserErrorCode::NotFound, "no such client")
         })?;
     caller.authorize_client_write(client.id)?;
-    let field = &["input", "fiscalYear"];
+    let field = &["fiscalYear"];
     if !YEARS.contains(&fiscal_year) {
         return Err(AppError::invalid(
             field,
@@ -213,7 +209,7 @@ pub async fn transition(
     id: Uuid,
     to: BudgetStatus,
 ) -> AppResult<budget::Model> {
-    let current = writable(db, caller, id, &["input", "id"]).await?;
+    let current = writable(db, caller, id, &["id"]).await?;
     let allowed = matches!(
         (current.status, to),
         (BudgetStatus::Draft, BudgetStatus::Approved)
@@ -221,7 +217,7 @@ pub async fn transition(
     );
     let refused = || {
         AppError::invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::InvalidTransition,
             format!(
                 "a budget cannot move from {} to {}",
@@ -245,7 +241,7 @@ pub async fn transition(
     }
     resource::get_unscoped::<Budgets>(db, Reason::WithinWrite, id)
         .await?
-        .ok_or_else(|| budget_not_found(&["input", "id"]))
+        .ok_or_else(|| budget_not_found(&["id"]))
 }
 
 /// What `setBudgetLine` asks for.
@@ -259,16 +255,12 @@ pub struct LineInput {
 }
 
 fn locked() -> AppError {
-    AppError::invalid(
-        &["input", "budgetId"],
-        UserErrorCode::Locked,
-        "the budget is closed",
-    )
+    AppError::invalid(&["budgetId"], UserErrorCode::Locked, "the budget is closed")
 }
 
 fn below_allocated(allocated: i64, currency: Currency) -> AppError {
     AppError::invalid(
-        &["input", "planned"],
+        &["planned"],
         UserErrorCode::BelowAllocated,
         format!(
             "must not be below the allocated amount of {}",
@@ -286,7 +278,7 @@ pub async fn set_line(
     caller: &Caller,
     input: LineInput,
 ) -> AppResult<budget_line::Model> {
-    let budget = writable(db, caller, input.budget_id, &["input", "budgetId"]).await?;
+    let budget = writable(db, caller, input.budget_id, &["budgetId"]).await?;
     if budget.status == BudgetStatus::Closed {
         return Err(locked());
     }
@@ -295,14 +287,14 @@ pub async fn set_line(
         .filter(|s| s.client_id == budget.client_id)
         .ok_or_else(|| {
             AppError::invalid(
-                &["input", "fundingSourceId"],
+                &["fundingSourceId"],
                 UserErrorCode::NotFound,
                 "no such funding source at the budget's client",
             )
         })?;
     if !source.active {
         return Err(AppError::invalid(
-            &["input", "fundingSourceId"],
+            &["fundingSourceId"],
             UserErrorCode::Archived,
             "the funding source is archived",
         ));
@@ -312,7 +304,7 @@ pub async fn set_line(
     let planned = Money::parse_input(&input.planned, currency)
         .ok_or_else(|| {
             AppError::invalid(
-                &["input", "planned"],
+                &["planned"],
                 UserErrorCode::Invalid,
                 format!(
                     "must be an exact decimal amount with at most {} decimals, at most {}",
@@ -324,7 +316,7 @@ pub async fn set_line(
         .minor_units;
     if planned < 0 {
         return Err(AppError::invalid(
-            &["input", "planned"],
+            &["planned"],
             UserErrorCode::Invalid,
             "must not be negative",
         ));
@@ -340,7 +332,7 @@ pub async fn set_line(
         .any(|l| (l.period == BudgetPeriod::Fy) != is_year)
     {
         return Err(AppError::invalid(
-            &["input", "period"],
+            &["period"],
             UserErrorCode::Invalid,
             "a funding source has either one FY line or quarter lines in a budget, not both",
         ));
@@ -368,7 +360,7 @@ pub async fn set_line(
             (1, Some(current)) => Ok(current),
             (_, Some(current)) => Err(below_allocated(current.allocated_minor, currency)),
             (_, None) => Err(AppError::invalid(
-                &["input", "period"],
+                &["period"],
                 UserErrorCode::NotFound,
                 "the line was removed meanwhile; set it again",
             )),
@@ -389,7 +381,7 @@ pub async fn set_line(
     .map_err(|e| {
         if is_unique_violation(&e) {
             AppError::invalid(
-                &["input", "period"],
+                &["period"],
                 UserErrorCode::Taken,
                 "the line was created meanwhile; set it again",
             )
@@ -406,20 +398,14 @@ pub async fn remove_line(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<budget_line::Model> {
-    let not_found = || {
-        AppError::invalid(
-            &["input", "id"],
-            UserErrorCode::NotFound,
-            "no such budget line",
-        )
-    };
+    let not_found = || AppError::invalid(&["id"], UserErrorCode::NotFound, "no such budget line");
     let line = resource::get::<BudgetLines>(db, caller, id)
         .await?
         .ok_or_else(not_found)?;
-    let budget = writable(db, caller, line.budget_id, &["input", "id"]).await?;
+    let budget = writable(db, caller, line.budget_id, &["id"]).await?;
     if budget.status == BudgetStatus::Closed {
         return Err(AppError::invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::Locked,
             "the budget is closed",
         ));
@@ -431,7 +417,7 @@ pub async fn remove_line(
         .await?;
     if deleted.rows_affected != 1 {
         return Err(AppError::invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::Locked,
             "money is allocated on this line; it cannot be removed",
         ));

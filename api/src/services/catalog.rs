@@ -108,14 +108,14 @@ async fn code_taken(
 
 fn taken() -> AppError {
     AppError::invalid(
-        &["input", "code"],
+        &["code"],
         UserErrorCode::Taken,
         "is already used by another service",
     )
 }
 
 fn not_found() -> AppError {
-    AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such service")
+    AppError::invalid(&["id"], UserErrorCode::NotFound, "no such service")
 }
 
 /// Saves `model`, turning a lost race for the unique code into TAKEN.
@@ -146,10 +146,10 @@ pub async fn create(
 ) -> AppResult<service::Model> {
     require_admin(caller)?;
     let mut errors = text::Errors::default();
-    let code = errors.check(text::code(&["input", "code"], &input.code));
-    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
+    let code = errors.check(text::code(&["code"], &input.code));
+    let name = errors.check(text::required(&["name"], &input.name, 200));
     let description = errors.check(text::optional(
-        &["input", "description"],
+        &["description"],
         input.description.as_deref(),
         MAX_DESCRIPTION,
     ));
@@ -193,19 +193,19 @@ pub async fn update(
     let mut errors = text::Errors::default();
     let mut new_code = None;
     if let Some(v) = &patch.code
-        && let Some(v) = errors.check(text::code(&["input", "code"], v))
+        && let Some(v) = errors.check(text::code(&["code"], v))
     {
         new_code = Some(v.clone());
         model.code = Set(v);
     }
     if let Some(v) = &patch.name
-        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+        && let Some(v) = errors.check(text::required(&["name"], v, 200))
     {
         model.name = Set(v);
     }
     if let Some(v) = &patch.description
         && let Some(v) = errors.check(text::optional(
-            &["input", "description"],
+            &["description"],
             v.as_deref(),
             MAX_DESCRIPTION,
         ))

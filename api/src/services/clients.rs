@@ -99,7 +99,7 @@ async fn code_taken(
 
 fn taken() -> AppError {
     AppError::invalid(
-        &["input", "code"],
+        &["code"],
         UserErrorCode::Taken,
         "is already used by another client",
     )
@@ -133,24 +133,17 @@ pub async fn create(
 ) -> AppResult<client::Model> {
     let creator = caller.authorize_client_create()?.clone();
     let mut errors = text::Errors::default();
-    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
-    let code = errors.check(text::code(&["input", "code"], &input.code));
+    let name = errors.check(text::required(&["name"], &input.name, 200));
+    let code = errors.check(text::code(&["code"], &input.code));
     let industry = errors.check(text::optional(
-        &["input", "industry"],
+        &["industry"],
         input.industry.as_deref(),
         100,
     ));
-    let region = errors.check(text::optional(
-        &["input", "region"],
-        input.region.as_deref(),
-        100,
-    ));
-    let currency = errors.check(currency(
-        &["input", "defaultCurrency"],
-        &input.default_currency,
-    ));
+    let region = errors.check(text::optional(&["region"], input.region.as_deref(), 100));
+    let currency = errors.check(currency(&["defaultCurrency"], &input.default_currency));
     let month = errors.check(text::month(
-        &["input", "fiscalYearStartMonth"],
+        &["fiscalYearStartMonth"],
         input.fiscal_year_start_month,
     ));
     errors.finish()?;
@@ -192,7 +185,7 @@ pub async fn create(
 }
 
 fn not_found() -> AppError {
-    AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such client")
+    AppError::invalid(&["id"], UserErrorCode::NotFound, "no such client")
 }
 
 #[tracing::instrument(skip_all, fields(client_id = %id))]
@@ -209,34 +202,34 @@ pub async fn update(
     let mut model: client::ActiveModel = current.into();
     let mut errors = text::Errors::default();
     if let Some(v) = &patch.name
-        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+        && let Some(v) = errors.check(text::required(&["name"], v, 200))
     {
         model.name = Set(v);
     }
     let mut new_code = None;
     if let Some(v) = &patch.code
-        && let Some(v) = errors.check(text::code(&["input", "code"], v))
+        && let Some(v) = errors.check(text::code(&["code"], v))
     {
         new_code = Some(v.clone());
         model.code = Set(v);
     }
     if let Some(v) = &patch.industry
-        && let Some(v) = errors.check(text::optional(&["input", "industry"], v.as_deref(), 100))
+        && let Some(v) = errors.check(text::optional(&["industry"], v.as_deref(), 100))
     {
         model.industry = Set(v);
     }
     if let Some(v) = &patch.region
-        && let Some(v) = errors.check(text::optional(&["input", "region"], v.as_deref(), 100))
+        && let Some(v) = errors.check(text::optional(&["region"], v.as_deref(), 100))
     {
         model.region = Set(v);
     }
     if let Some(v) = &patch.default_currency
-        && let Some(v) = errors.check(currency(&["input", "defaultCurrency"], v))
+        && let Some(v) = errors.check(currency(&["defaultCurrency"], v))
     {
         model.default_currency = Set(v);
     }
     if let Some(v) = patch.fiscal_year_start_month
-        && let Some(v) = errors.check(text::month(&["input", "fiscalYearStartMonth"], v))
+        && let Some(v) = errors.check(text::month(&["fiscalYearStartMonth"], v))
     {
         model.fiscal_year_start_month = Set(v);
     }

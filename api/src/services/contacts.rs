@@ -54,15 +54,11 @@ pub async fn count(
 }
 
 fn client_not_found() -> AppError {
-    AppError::invalid(
-        &["input", "clientId"],
-        UserErrorCode::NotFound,
-        "no such client",
-    )
+    AppError::invalid(&["clientId"], UserErrorCode::NotFound, "no such client")
 }
 
 fn not_found() -> AppError {
-    AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such contact")
+    AppError::invalid(&["id"], UserErrorCode::NotFound, "no such contact")
 }
 
 #[tracing::instrument(skip_all)]
@@ -72,13 +68,9 @@ pub async fn create(
     input: NewContact,
 ) -> AppResult<contact::Model> {
     let mut errors = text::Errors::default();
-    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
-    let email = errors.check(text::email(&["input", "email"], &input.email));
-    let title = errors.check(text::optional(
-        &["input", "title"],
-        input.title.as_deref(),
-        200,
-    ));
+    let name = errors.check(text::required(&["name"], &input.name, 200));
+    let email = errors.check(text::email(&["email"], &input.email));
+    let title = errors.check(text::optional(&["title"], input.title.as_deref(), 200));
     errors.finish()?;
     let (Some(name), Some(email), Some(title)) = (name, email, title) else {
         return Err(AppError::internal("validated contact input incomplete"));
@@ -89,7 +81,7 @@ pub async fn create(
     caller.authorize_client_write(client.id)?;
     if client.status == ClientStatus::Archived {
         return Err(AppError::invalid(
-            &["input", "clientId"],
+            &["clientId"],
             UserErrorCode::Archived,
             "the client is archived",
         ));
@@ -123,17 +115,17 @@ pub async fn update(
     let mut model: contact::ActiveModel = current.into();
     let mut errors = text::Errors::default();
     if let Some(v) = &patch.name
-        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+        && let Some(v) = errors.check(text::required(&["name"], v, 200))
     {
         model.name = Set(v);
     }
     if let Some(v) = &patch.email
-        && let Some(v) = errors.check(text::email(&["input", "email"], v))
+        && let Some(v) = errors.check(text::email(&["email"], v))
     {
         model.email = Set(v);
     }
     if let Some(v) = &patch.title
-        && let Some(v) = errors.check(text::optional(&["input", "title"], v.as_deref(), 200))
+        && let Some(v) = errors.check(text::optional(&["title"], v.as_deref(), 200))
     {
         model.title = Set(v);
     }

@@ -76,7 +76,7 @@ fn currency(code: &str) -> Result<String, FieldError> {
         .map(|c| c.code().to_owned())
         .ok_or_else(|| {
             FieldError::new(
-                &["input", "currency"],
+                &["currency"],
                 UserErrorCode::Invalid,
                 format!("{code:?} is not an ISO-4217 currency code"),
             )
@@ -93,7 +93,7 @@ async fn check_owner(
     match resource::get::<Contacts>(db, caller, contact_id).await? {
         Some(c) if c.client_id == client_id => Ok(c),
         _ => Err(AppError::invalid(
-            &["input", "ownerContactId"],
+            &["ownerContactId"],
             UserErrorCode::NotFound,
             "no such contact at this client",
         )),
@@ -109,24 +109,20 @@ pub async fn create(
     let client = resource::get::<Clients>(db, caller, input.client_id)
         .await?
         .ok_or_else(|| {
-            AppError::invalid(
-                &["input", "clientId"],
-                UserErrorCode::NotFound,
-                "no such client",
-            )
+            AppError::invalid(&["clientId"], UserErrorCode::NotFound, "no such client")
         })?;
     caller.authorize_client_write(client.id)?;
     if client.status == ClientStatus::Archived {
         return Err(AppError::invalid(
-            &["input", "clientId"],
+            &["clientId"],
             UserErrorCode::Archived,
             "the client is archived",
         ));
     }
     let mut errors = text::Errors::default();
-    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
+    let name = errors.check(text::required(&["name"], &input.name, 200));
     let external_ref = errors.check(text::optional(
-        &["input", "externalRef"],
+        &["externalRef"],
         input.external_ref.as_deref(),
         100,
     ));
@@ -170,11 +166,7 @@ async fn writable(
     let found = resource::get::<FundingSources>(db, caller, id)
         .await?
         .ok_or_else(|| {
-            AppError::invalid(
-                &["input", "id"],
-                UserErrorCode::NotFound,
-                "no such funding source",
-            )
+            AppError::invalid(&["id"], UserErrorCode::NotFound, "no such funding source")
         })?;
     caller.authorize_client_write(found.client_id)?;
     Ok(found)
@@ -191,12 +183,12 @@ pub async fn update(
     let mut errors = text::Errors::default();
     let mut model: funding_source::ActiveModel = current.clone().into();
     if let Some(v) = &patch.name
-        && let Some(v) = errors.check(text::required(&["input", "name"], v, 200))
+        && let Some(v) = errors.check(text::required(&["name"], v, 200))
     {
         model.name = Set(v);
     }
     if let Some(v) = &patch.external_ref
-        && let Some(v) = errors.check(text::optional(&["input", "externalRef"], v.as_deref(), 100))
+        && let Some(v) = errors.check(text::optional(&["externalRef"], v.as_deref(), 100))
     {
         model.external_ref = Set(v);
     }

@@ -3,6 +3,7 @@
 //! may see and do.
 
 pub mod allocation;
+pub mod api_tokens;
 pub mod auth;
 pub use crate::resource::page as pagination;
 pub mod budgets;

@@ -131,7 +131,7 @@ fn require_draft(field: &[&str], version: &rate_card_version::Model) -> AppResul
 fn check_dates(from: NaiveDate, to: Option<NaiveDate>) -> AppResult<()> {
     match to {
         Some(to) if to < from => Err(AppError::invalid(
-            &["input", "effectiveTo"],
+            &["effectiveTo"],
             UserErrorCode::Invalid,
             "must not be before effectiveFrom",
         )),
@@ -164,7 +164,7 @@ async fn check_overlap(
     match q.one(txn).await? {
         None => Ok(()),
         Some(other) => Err(AppError::invalid(
-            &["input", "effectiveFrom"],
+            &["effectiveFrom"],
             UserErrorCode::Overlaps,
             format!(
                 "{} overlaps the {} version {}",
@@ -183,7 +183,7 @@ pub async fn create_version(
     caller: &Caller,
     input: NewVersion,
 ) -> AppResult<rate_card_version::Model> {
-    let card = writable_card(db, caller, input.rate_card_id, &["input", "rateCardId"]).await?;
+    let card = writable_card(db, caller, input.rate_card_id, &["rateCardId"]).await?;
     check_dates(input.effective_from, input.effective_to)?;
     let txn = db.begin().await?;
     lock_card(&txn, card.id).await?;
@@ -219,12 +219,12 @@ pub async fn update_version(
     id: Uuid,
     patch: VersionPatch,
 ) -> AppResult<rate_card_version::Model> {
-    let (version, card) = writable_version(db, caller, id, &["input", "id"]).await?;
-    require_draft(&["input", "id"], &version)?;
+    let (version, card) = writable_version(db, caller, id, &["id"]).await?;
+    require_draft(&["id"], &version)?;
     let txn = db.begin().await?;
     lock_card(&txn, card.id).await?;
     let version = reload(&txn, id).await?;
-    require_draft(&["input", "id"], &version)?;
+    require_draft(&["id"], &version)?;
     let from = patch.effective_from.unwrap_or(version.effective_from);
     let to = patch.effective_to.unwrap_or(version.effective_to);
     check_dates(from, to)?;
@@ -269,13 +269,13 @@ pub async fn set_price(
     caller: &Caller,
     input: NewPrice,
 ) -> AppResult<CardPrice> {
-    let field = &["input", "versionId"];
+    let field = &["versionId"];
     let (version, card) = writable_version(db, caller, input.version_id, field).await?;
     require_draft(field, &version)?;
     let currency = currency_of(&card)?;
     let mut errors = text::Errors::default();
-    let price = errors.check(amount(&["input", "price"], &input.price, currency));
-    let cost = errors.check(amount(&["input", "cost"], &input.cost, currency));
+    let price = errors.check(amount(&["price"], &input.price, currency));
+    let cost = errors.check(amount(&["cost"], &input.cost, currency));
     errors.finish()?;
     let (Some(price), Some(cost)) = (price, cost) else {
         return Err(AppError::internal("validated price input incomplete"));
@@ -283,15 +283,11 @@ pub async fn set_price(
     let service = crate::resource::get::<crate::resource::Services>(db, caller, input.service_id)
         .await?
         .ok_or_else(|| {
-            AppError::invalid(
-                &["input", "serviceId"],
-                UserErrorCode::NotFound,
-                "no such service",
-            )
+            AppError::invalid(&["serviceId"], UserErrorCode::NotFound, "no such service")
         })?;
     if !service.active {
         return Err(AppError::invalid(
-            &["input", "serviceId"],
+            &["serviceId"],
             UserErrorCode::Archived,
             "the service is archived",
         ));
@@ -337,7 +333,7 @@ pub async fn remove_price(
     version_id: Uuid,
     service_id: Uuid,
 ) -> AppResult<rate_card_version::Model> {
-    let field = &["input", "versionId"];
+    let field = &["versionId"];
     let (version, card) = writable_version(db, caller, version_id, field).await?;
     require_draft(field, &version)?;
     let txn = db.begin().await?;
@@ -351,7 +347,7 @@ pub async fn remove_price(
         .await?;
     if removed.rows_affected == 0 {
         return Err(AppError::invalid(
-            &["input", "serviceId"],
+            &["serviceId"],
             UserErrorCode::NotFound,
             "this version has no price for the service",
         ));
@@ -362,7 +358,7 @@ pub async fn remove_price(
 
 fn invalid_transition(to: &str, from: RateCardVersionStatus, allowed: &str) -> AppError {
     AppError::invalid(
-        &["input", "id"],
+        &["id"],
         UserErrorCode::InvalidTransition,
         format!(
             "only a {allowed} version can be {to} (this one is {})",
@@ -379,7 +375,7 @@ pub async fn publish(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<rate_card_version::Model> {
-    let (_, card) = writable_version(db, caller, id, &["input", "id"]).await?;
+    let (_, card) = writable_version(db, caller, id, &["id"]).await?;
     let txn = db.begin().await?;
     lock_card(&txn, card.id).await?;
     let version = reload(&txn, id).await?;
@@ -392,7 +388,7 @@ pub async fn publish(
         .await?;
     if prices == 0 {
         return Err(AppError::invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::NoPrice,
             "a version needs at least one price to be published",
         ));
@@ -413,7 +409,7 @@ pub async fn retire(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<rate_card_version::Model> {
-    let (_, card) = writable_version(db, caller, id, &["input", "id"]).await?;
+    let (_, card) = writable_version(db, caller, id, &["id"]).await?;
     let txn = db.begin().await?;
     lock_card(&txn, card.id).await?;
     let version = reload(&txn, id).await?;

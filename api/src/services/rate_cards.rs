@@ -146,7 +146,7 @@ fn scope_taken(client_id: Option<Uuid>) -> AppError {
         Some(_) => "the client already has a rate card",
         None => "a default rate card already exists",
     };
-    AppError::invalid(&["input", "clientId"], UserErrorCode::Taken, message)
+    AppError::invalid(&["clientId"], UserErrorCode::Taken, message)
 }
 
 /// Creates the default card (`client_id: None`, administrators) or a
@@ -162,8 +162,8 @@ pub async fn create(
         caller.require_admin()?;
     }
     let mut errors = text::Errors::default();
-    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
-    let currency = errors.check(parse_currency(&["input", "currency"], &input.currency));
+    let name = errors.check(text::required(&["name"], &input.name, 200));
+    let currency = errors.check(parse_currency(&["currency"], &input.currency));
     errors.finish()?;
     let (Some(name), Some(currency)) = (name, currency) else {
         return Err(AppError::internal("validated rate card input incomplete"));
@@ -174,16 +174,12 @@ pub async fn create(
             let client = crate::resource::get::<crate::resource::Clients>(db, caller, client_id)
                 .await?
                 .ok_or_else(|| {
-                    AppError::invalid(
-                        &["input", "clientId"],
-                        UserErrorCode::NotFound,
-                        "no such client",
-                    )
+                    AppError::invalid(&["clientId"], UserErrorCode::NotFound, "no such client")
                 })?;
             caller.authorize_client_write(client.id)?;
             if client.status == ClientStatus::Archived {
                 return Err(AppError::invalid(
-                    &["input", "clientId"],
+                    &["clientId"],
                     UserErrorCode::Archived,
                     "the client is archived",
                 ));
@@ -260,7 +256,7 @@ pub async fn price_in_force(
         pick(&client_scope).or_else(|| pick(DEFAULT_SCOPE))
     else {
         return Err(AppError::invalid(
-            &["input", "serviceId"],
+            &["serviceId"],
             UserErrorCode::NoPrice,
             format!("no published rate card prices this service on {on}"),
         ));

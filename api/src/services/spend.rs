@@ -49,7 +49,7 @@ pub async fn record(
         .await?
         .ok_or_else(|| {
             AppError::invalid(
-                &["input", "engagementId"],
+                &["engagementId"],
                 UserErrorCode::NotFound,
                 "no such engagement",
             )
@@ -66,7 +66,7 @@ pub async fn record(
             .map(|m| m.minor_units)
             .ok_or_else(|| {
                 crate::error::FieldError::new(
-                    &["input", "amount"],
+                    &["amount"],
                     UserErrorCode::Invalid,
                     format!(
                         "must be an amount above zero, at most {}, with at most {} decimals",
@@ -77,14 +77,14 @@ pub async fn record(
             }),
     );
     let description = errors.check(text::optional(
-        &["input", "description"],
+        &["description"],
         input.description.as_deref(),
         2000,
     ));
     let latest = engagement.end_date + chrono::TimeDelta::days(SPEND_GRACE_DAYS);
     if input.spent_on < engagement.start_date || input.spent_on > latest {
         errors.push(crate::error::FieldError::new(
-            &["input", "spentOn"],
+            &["spentOn"],
             UserErrorCode::Invalid,
             format!(
                 "must fall within the engagement's dates, {} to {} (its end date plus {SPEND_GRACE_DAYS} days for late invoices)",
@@ -113,7 +113,7 @@ pub async fn record(
         EngagementStatus::Active | EngagementStatus::OnHold
     ) {
         return Err(AppError::invalid(
-            &["input", "engagementId"],
+            &["engagementId"],
             UserErrorCode::Locked,
             format!(
                 "spend is recorded only on ACTIVE or ON_HOLD engagements (it is {})",
@@ -125,7 +125,7 @@ pub async fn record(
         .await?
         .ok_or_else(|| {
             AppError::invalid(
-                &["input", "engagementId"],
+                &["engagementId"],
                 UserErrorCode::NoApprovedSplit,
                 "the engagement has no approved split",
             )

@@ -62,21 +62,21 @@ pub async fn create(
     require_admin(caller)?;
     let mut errors = text::Errors::default();
     let email = errors
-        .check(text::email(&["input", "email"], &input.email))
+        .check(text::email(&["email"], &input.email))
         .map(|e| e.to_lowercase());
-    let name = errors.check(text::required(&["input", "name"], &input.name, 200));
+    let name = errors.check(text::required(&["name"], &input.name, 200));
     if let Some(pw) = &input.password {
-        errors.check(check_password(&["input", "password"], pw));
+        errors.check(check_password(&["password"], pw));
     }
     match (input.role, input.client_id) {
         (Role::Client, None) => errors.push(FieldError::new(
-            &["input", "clientId"],
+            &["clientId"],
             UserErrorCode::Required,
             "a CLIENT user belongs to a client",
         )),
         (Role::Client, Some(_)) => {}
         (_, Some(_)) => errors.push(FieldError::new(
-            &["input", "clientId"],
+            &["clientId"],
             UserErrorCode::Invalid,
             "only CLIENT users belong to a client",
         )),
@@ -84,7 +84,7 @@ pub async fn create(
     }
     if input.contact_id.is_some() && input.role != Role::Client {
         errors.push(FieldError::new(
-            &["input", "contactId"],
+            &["contactId"],
             UserErrorCode::Invalid,
             "only CLIENT users are linked to a contact",
         ));
@@ -99,7 +99,7 @@ pub async fn create(
             .is_none()
     {
         return Err(AppError::invalid(
-            &["input", "clientId"],
+            &["clientId"],
             UserErrorCode::NotFound,
             "no such client",
         ));
@@ -108,7 +108,7 @@ pub async fn create(
         let found = resource::get_unscoped::<Contacts>(db, Reason::WithinWrite, contact_id).await?;
         if found.is_none_or(|c| Some(c.client_id) != input.client_id) {
             return Err(AppError::invalid(
-                &["input", "contactId"],
+                &["contactId"],
                 UserErrorCode::NotFound,
                 "no such contact at this client",
             ));
@@ -159,14 +159,14 @@ pub async fn create(
 
 fn taken() -> AppError {
     AppError::invalid(
-        &["input", "email"],
+        &["email"],
         UserErrorCode::Taken,
         "is already used by another user",
     )
 }
 
 fn not_found() -> AppError {
-    AppError::invalid(&["input", "id"], UserErrorCode::NotFound, "no such user")
+    AppError::invalid(&["id"], UserErrorCode::NotFound, "no such user")
 }
 
 /// Every user, for administrators.
@@ -207,7 +207,7 @@ pub async fn set_active(
         && !active
     {
         return Err(AppError::invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::Invalid,
             "you cannot disable yourself",
         ));
@@ -289,16 +289,10 @@ pub async fn assign_manager(
     require_admin(caller)?;
     let manager = resource::get_unscoped::<Users>(db, Reason::WithinWrite, user_id)
         .await?
-        .ok_or_else(|| {
-            AppError::invalid(
-                &["input", "userId"],
-                UserErrorCode::NotFound,
-                "no such user",
-            )
-        })?;
+        .ok_or_else(|| AppError::invalid(&["userId"], UserErrorCode::NotFound, "no such user"))?;
     if manager.role != Role::AccountManager {
         return Err(AppError::invalid(
-            &["input", "userId"],
+            &["userId"],
             UserErrorCode::Invalid,
             "the user is not an account manager",
         ));
@@ -308,7 +302,7 @@ pub async fn assign_manager(
         .is_none()
     {
         return Err(AppError::invalid(
-            &["input", "clientId"],
+            &["clientId"],
             UserErrorCode::NotFound,
             "no such client",
         ));
@@ -342,13 +336,7 @@ pub async fn unassign_manager(
     require_admin(caller)?;
     let manager = resource::get_unscoped::<Users>(db, Reason::WithinWrite, user_id)
         .await?
-        .ok_or_else(|| {
-            AppError::invalid(
-                &["input", "userId"],
-                UserErrorCode::NotFound,
-                "no such user",
-            )
-        })?;
+        .ok_or_else(|| AppError::invalid(&["userId"], UserErrorCode::NotFound, "no such user"))?;
     client_manager::Entity::delete_by_id((client_id, user_id))
         .exec(db)
         .await?;

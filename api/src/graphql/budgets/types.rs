@@ -1,58 +1,28 @@
-//! `FundingSource`, `Budget`, `BudgetLine` and their figures.
+//! `Budget`, `BudgetLine` and the figures of budgets and funding sources.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use tandem_entities::{budget, budget_line, funding_source};
-use uuid::Uuid;
+use tandem_entities::{budget, budget_line};
 
+use super::figures::*;
 use crate::enum_filter;
 use crate::error::AppError;
 use crate::graphql::budgets::loaders::BudgetFigures;
 use crate::graphql::clients::Client;
 use crate::graphql::connection::Counter;
-use crate::graphql::contacts::Contact;
-use crate::graphql::engagements::money;
-use crate::graphql::filters::{IdFilter, IntFilter, StringFilter};
+use crate::graphql::filters::{IdFilter, IntFilter};
+use crate::graphql::funding_sources::*;
 use crate::graphql::money::Money;
+use crate::graphql::money::money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
 use crate::graphql::registry::{PageArgs, Registry, assemble, child_connection, row};
 use crate::graphql::scalars::Date;
-use crate::resource::{
-    BudgetLines, BudgetOrder, Budgets, Clients, Contacts, FundingSourceFilter as SourceFilter,
-    FundingSourceOrder, FundingSources, Slice,
-};
+use crate::resource::{BudgetLines, BudgetOrder, Budgets, Clients, FundingSources, Slice};
 use crate::services::budgets::{self, figures};
 use crate::services::filter::Combinators;
-
-/// Whose money a funding source is.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Ord, PartialOrd)]
-#[graphql(remote = "tandem_entities::FundingFunction")]
-pub enum FundingFunction {
-    /// The CMO's marketing budget.
-    Marketing,
-    /// The CIO's budget to run the business.
-    ItRun,
-    /// The CIO's budget for technology serving customers.
-    BusinessTech,
-    /// The sales organisation's budget.
-    Sales,
-    /// Any other budget.
-    Other,
-}
-
-/// How the money is accounted for.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "tandem_entities::ExpenseType")]
-pub enum ExpenseType {
-    /// Operating expense.
-    Opex,
-    /// Capital expense.
-    Capex,
-}
 
 /// Where a budget is in its life: DRAFT -> APPROVED -> CLOSED.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -82,265 +52,8 @@ pub enum BudgetPeriod {
     Q4,
 }
 
-fn figures_of(ctx: &Context<'_>) -> async_graphql::Result<Arc<BudgetFigures>> {
+pub(crate) fn figures_of(ctx: &Context<'_>) -> async_graphql::Result<Arc<BudgetFigures>> {
     Ok(Registry::of(ctx)?.area::<BudgetFigures>())
-}
-
-/// A pot of a client's money, owned by one of the client's contacts.
-#[derive(Clone)]
-pub struct FundingSource(pub funding_source::Model);
-
-impl FundingSource {
-    async fn amounts(&self, ctx: &Context<'_>) -> async_graphql::Result<figures::Amounts> {
-        Ok(figures_of(ctx)?
-            .sources
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default())
-    }
-}
-
-/// A pot of a client's money (the CMO's marketing budget, the CIO's run or
-/// business-technology budgets, ...), owned by one of the client's contacts.
-/// Its figures add up all its budget lines, in its own currency.
-#[Object]
-impl FundingSource {
-    /// Opaque global id.
-    pub async fn id(&self) -> ID {
-        global_id(Kind::FundingSource, self.0.id)
-    }
-
-    /// The client whose money it is.
-    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Client> {
-        let client = row::<Clients>(ctx, self.0.client_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("client".into()))?;
-        Ok(Client(client))
-    }
-
-    /// Name, e.g. "Brand marketing 2026".
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
-
-    /// Whose money it is.
-    async fn function(&self) -> FundingFunction {
-        self.0.function.into()
-    }
-
-    /// The contact who owns (and approves spend from) it.
-    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        Ok(row::<Contacts>(ctx, self.0.owner_contact_id)
-            .await?
-            .map(Contact))
-    }
-
-    /// The client's reference for it: a cost centre or purchase order.
-    async fn external_ref(&self) -> Option<&str> {
-        self.0.external_ref.as_deref()
-    }
-
-    /// ISO-4217 currency of its money.
-    async fn currency(&self) -> &str {
-        &self.0.currency
-    }
-
-    /// Operating or capital expense.
-    async fn expense_type(&self) -> ExpenseType {
-        self.0.expense_type.into()
-    }
-
-    /// Whether it takes new budget lines; archived sources (`false`) stay
-    /// readable.
-    async fn active(&self) -> bool {
-        self.0.active
-    }
-
-    /// Planned money across all its budget lines.
-    async fn planned(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.planned, &self.0.currency)
-    }
-
-    /// Money allocated to engagements across all its budget lines.
-    async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.allocated, &self.0.currency)
-    }
-
-    /// Money spent within the periods of its budget lines.
-    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.spent, &self.0.currency)
-    }
-
-    /// Planned minus allocated, across all its budget lines.
-    async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.remaining(), &self.0.currency)
-    }
-
-    /// Spend per day: the sum of the burn rates of all its budget lines
-    /// (see `BudgetLine.burnRate`), so spend dated in the last 30 days
-    /// (today, UTC, included) inside a line's period, over 30.
-    async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.burn_rate, &self.0.currency)
-    }
-
-    /// Forecast at completion: the sum of the forecasts of all its budget
-    /// lines (see `BudgetLine.forecastAtCompletion`), so each line's spend
-    /// plus its burn rate for every day left until the end of its period.
-    /// For a source with one FY line per year this is its spend plus its
-    /// burn rate until the end of the fiscal year containing today.
-    async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.forecast, &self.0.currency)
-    }
-
-    /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-
-    /// When it was last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
-    }
-}
-
-/// Planned, allocated, spent and remaining money in one currency. Figures
-/// in different currencies are never added together: a budget holding
-/// sources of several currencies has one `Figures` per currency.
-pub struct Figures {
-    pub currency: String,
-    pub amounts: figures::Amounts,
-}
-
-/// Planned, allocated, spent and remaining money in one currency, with the
-/// burn rate and forecast at completion of the budget lines counted. Figures
-/// in different currencies are never added together.
-#[Object]
-impl Figures {
-    /// ISO-4217 currency of every amount here.
-    async fn currency(&self) -> &str {
-        &self.currency
-    }
-
-    /// Planned money.
-    async fn planned(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.planned, &self.currency)
-    }
-
-    /// Money allocated to active engagements.
-    async fn allocated(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.allocated, &self.currency)
-    }
-
-    /// Money spent inside the lines' periods.
-    async fn spent(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.spent, &self.currency)
-    }
-
-    /// Planned minus allocated.
-    async fn remaining(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.remaining(), &self.currency)
-    }
-
-    /// Spent as a percentage of planned, an exact decimal string with two
-    /// decimals (e.g. `"12.50"`); `null` when nothing is planned.
-    async fn utilisation(&self) -> Option<String> {
-        figures::utilisation(self.amounts.spent, self.amounts.planned)
-    }
-
-    /// Spend per day: the sum of the burn rates of the lines counted here
-    /// (see `BudgetLine.burnRate`), so that totals, functions, owners and
-    /// periods always add up.
-    async fn burn_rate(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.burn_rate, &self.currency)
-    }
-
-    /// Forecast at completion: the sum of the forecasts of the lines counted
-    /// here (see `BudgetLine.forecastAtCompletion`): each line's spend plus
-    /// its burn rate for every day left until the end of its period. For a
-    /// client, the lines of all its funding sources in every budget.
-    async fn forecast_at_completion(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.forecast, &self.currency)
-    }
-}
-
-/// A budget's figures for one function, in one currency.
-pub struct FunctionFigures {
-    pub function: FundingFunction,
-    pub figures: Figures,
-}
-
-/// A budget's figures for the funding sources of one function, in one
-/// currency (one entry per function and currency).
-#[Object]
-impl FunctionFigures {
-    /// The funding sources' function.
-    async fn function(&self) -> FundingFunction {
-        self.function
-    }
-
-    /// Their figures.
-    async fn figures(&self) -> &Figures {
-        &self.figures
-    }
-}
-
-/// A budget's figures for the funding sources of one owner, in one currency.
-pub struct OwnerFigures {
-    pub owner_id: Uuid,
-    pub figures: Figures,
-}
-
-/// A budget's figures for the funding sources one contact owns, in one
-/// currency (one entry per owner and currency).
-#[Object]
-impl OwnerFigures {
-    /// The owning contact.
-    async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        Ok(row::<Contacts>(ctx, self.owner_id).await?.map(Contact))
-    }
-
-    /// Their figures.
-    async fn figures(&self) -> &Figures {
-        &self.figures
-    }
-}
-
-/// A budget's figures for one period, in one currency.
-pub struct PeriodFigures {
-    pub period: BudgetPeriod,
-    pub figures: Figures,
-}
-
-/// A budget's figures for the lines of one period, in one currency (one
-/// entry per period and currency). FY lines appear under FY only; they are
-/// not spread over quarters.
-#[Object]
-impl PeriodFigures {
-    /// The lines' period.
-    async fn period(&self) -> BudgetPeriod {
-        self.period
-    }
-
-    /// Their figures.
-    async fn figures(&self) -> &Figures {
-        &self.figures
-    }
-}
-
-/// Sums `groups` by `key` and currency, ordered by key then currency.
-fn grouped<K: Ord + Clone>(
-    groups: &[figures::Group],
-    key: impl Fn(&figures::Group) -> K,
-) -> Vec<(K, Figures)> {
-    let mut sums: BTreeMap<(K, String), figures::Amounts> = BTreeMap::new();
-    for g in groups {
-        sums.entry((key(g), g.currency.clone()))
-            .or_default()
-            .add(&g.amounts);
-    }
-    sums.into_iter()
-        .map(|((k, currency), amounts)| (k, Figures { currency, amounts }))
-        .collect()
 }
 
 /// A client's budget for one fiscal year.
@@ -595,12 +308,6 @@ impl BudgetLine {
     }
 }
 
-crate::connection!(
-    FundingSourceConnection,
-    FundingSourceEdge,
-    FundingSource,
-    "funding source"
-);
 crate::connection!(BudgetConnection, BudgetEdge, Budget, "budget");
 crate::connection!(
     BudgetLineConnection,
@@ -609,15 +316,6 @@ crate::connection!(
     "budget line"
 );
 
-/// Wraps a page of funding sources read in `order` in a connection.
-pub fn funding_source_connection(
-    slice: Slice<funding_source::Model>,
-    order: FundingSourceOrder,
-    counter: Counter,
-) -> FundingSourceConnection {
-    assemble(slice, &order.ordering(), FundingSource, counter)
-}
-
 /// Wraps a page of budgets read in `order` in a connection.
 pub fn budget_connection(
     slice: Slice<budget::Model>,
@@ -625,21 +323,6 @@ pub fn budget_connection(
     counter: Counter,
 ) -> BudgetConnection {
     assemble(slice, &order.ordering(), Budget, counter)
-}
-
-/// How to order a list of funding sources.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-#[graphql(remote = "FundingSourceOrder")]
-pub enum FundingSourceOrderBy {
-    /// By name, A to Z (the default).
-    #[default]
-    NameAsc,
-    /// By name, Z to A.
-    NameDesc,
-    /// Oldest first.
-    CreatedAtAsc,
-    /// Newest first.
-    CreatedAtDesc,
 }
 
 /// How to order a list of budgets.
@@ -658,72 +341,11 @@ pub enum BudgetOrderBy {
 }
 
 enum_filter!(
-    FundingFunctionFilter,
-    FundingFunction,
-    tandem_entities::FundingFunction,
-    "a funding source's function"
-);
-enum_filter!(
-    ExpenseTypeFilter,
-    ExpenseType,
-    tandem_entities::ExpenseType,
-    "a funding source's expense type"
-);
-enum_filter!(
     BudgetStatusFilter,
     BudgetStatus,
     tandem_entities::BudgetStatus,
     "a budget's status"
 );
-
-/// Which funding sources to list. All given conditions must hold.
-#[derive(InputObject, Default, Clone)]
-pub struct FundingSourceFilter {
-    /// Conditions on the client (Client global ids).
-    pub client_id: Option<IdFilter>,
-    /// Conditions on the function.
-    pub function: Option<FundingFunctionFilter>,
-    /// Conditions on the owner (Contact global ids).
-    pub owner_contact_id: Option<IdFilter>,
-    /// Conditions on the expense type.
-    pub expense_type: Option<ExpenseTypeFilter>,
-    /// Conditions on the name.
-    pub name: Option<StringFilter>,
-    /// Only active sources (`true`) or only archived ones (`false`).
-    pub active: Option<bool>,
-    /// All of these filters must hold.
-    pub and: Option<Vec<FundingSourceFilter>>,
-    /// At least one of these filters must hold.
-    pub or: Option<Vec<FundingSourceFilter>>,
-    /// This filter must not hold.
-    pub not: Option<Box<FundingSourceFilter>>,
-}
-
-impl FundingSourceFilter {
-    /// Converts to the service's filter, decoding global ids.
-    pub fn into_service(self) -> Result<SourceFilter, AppError> {
-        Ok(SourceFilter {
-            client_id: self
-                .client_id
-                .map(|f| f.decode(Kind::Client, "clientId"))
-                .transpose()?,
-            function: self.function.map(Into::into),
-            owner_contact_id: self
-                .owner_contact_id
-                .map(|f| f.decode(Kind::Contact, "ownerContactId"))
-                .transpose()?,
-            expense_type: self.expense_type.map(Into::into),
-            name: self.name.map(Into::into),
-            active: self.active,
-            combinators: Combinators::convert(
-                self.and,
-                self.or,
-                self.not,
-                FundingSourceFilter::into_service,
-            )?,
-        })
-    }
-}
 
 /// Which budgets to list. All given conditions must hold.
 #[derive(InputObject, Default, Clone)]

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::types::{Buyer, Discipline, InvestmentArea, PricingModel, Service, ServiceUnit};
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
@@ -127,7 +127,7 @@ impl CatalogMutation {
         #[graphql(desc = "The service and the changes.")] input: UpdateServiceInput,
     ) -> async_graphql::Result<UpdateServicePayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Service, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Service, &input.id, &["id"]) {
             Ok(id) => {
                 let patch = ServicePatch {
                     code: input.code,
@@ -162,7 +162,7 @@ impl CatalogMutation {
         #[graphql(desc = "The service to archive.")] input: ArchiveServiceInput,
     ) -> async_graphql::Result<ArchiveServicePayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Service, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Service, &input.id, &["id"]) {
             Ok(id) => catalog::archive(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };

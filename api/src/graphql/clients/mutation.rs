@@ -2,7 +2,8 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
-use super::types::{Client, request};
+use super::types::Client;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
@@ -114,7 +115,7 @@ impl ClientMutation {
         #[graphql(desc = "The client and the changes.")] input: UpdateClientInput,
     ) -> async_graphql::Result<UpdateClientPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Client, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Client, &input.id, &["id"]) {
             Ok(id) => {
                 let patch = ClientPatch {
                     name: input.name,
@@ -144,7 +145,7 @@ impl ClientMutation {
         #[graphql(desc = "The client to archive.")] input: ArchiveClientInput,
     ) -> async_graphql::Result<ArchiveClientPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Client, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Client, &input.id, &["id"]) {
             Ok(id) => clients::archive(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };

@@ -1,12 +1,11 @@
 //! Reading clients.
 
+use crate::graphql::context::request;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::types::{
-    Client, ClientConnection, ClientFilter, ClientOrderBy, client_connection, request,
-};
+use super::types::{Client, ClientConnection, ClientFilter, ClientOrderBy, client_connection};
 use crate::error::AppError;
 use crate::graphql::connection::Counter;
 use crate::graphql::node::{self, Kind};

@@ -7,7 +7,6 @@ use tandem_entities::{budget, client, contact, engagement, funding_source};
 use crate::enum_filter;
 use crate::graphql::connection::Counter;
 use crate::graphql::contacts::{Contact, ContactConnection, ContactOrderBy};
-use crate::graphql::context::RequestContext;
 use crate::graphql::engagements::{Engagement, EngagementConnection, EngagementOrderBy};
 use crate::graphql::filters::StringFilter;
 use crate::graphql::node::{Kind, global_id};
@@ -170,8 +169,8 @@ impl Client {
         #[graphql(desc = "Return the last n funding sources (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return funding sources before this cursor.")] before: Option<String>,
         #[graphql(desc = "Order of the funding sources; by name, A to Z, by default.")]
-        order_by: Option<crate::graphql::budgets::FundingSourceOrderBy>,
-    ) -> async_graphql::Result<crate::graphql::budgets::FundingSourceConnection> {
+        order_by: Option<crate::graphql::funding_sources::FundingSourceOrderBy>,
+    ) -> async_graphql::Result<crate::graphql::funding_sources::FundingSourceConnection> {
         let order: FundingSourceOrder = order_by.unwrap_or_default().into();
         child_connection::<FundingSources, _>(
             ctx,
@@ -179,7 +178,7 @@ impl Client {
             self.0.id,
             order.ordering(),
             PageArgs::new(first, after, last, before),
-            crate::graphql::budgets::FundingSource,
+            crate::graphql::funding_sources::FundingSource,
         )
         .await
     }
@@ -294,9 +293,4 @@ pub fn client_connection(
     counter: Counter,
 ) -> ClientConnection {
     assemble(slice, &order.ordering(), Client, counter)
-}
-
-/// Shorthand used by resolvers that need the request context.
-pub fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
-    Ok(RequestContext::of(ctx)?)
 }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::types::{Contact, ContactFunction, Persona};
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
@@ -90,7 +90,7 @@ impl ContactMutation {
         #[graphql(desc = "The new contact.")] input: CreateContactInput,
     ) -> async_graphql::Result<CreateContactPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Client, &input.client_id, &["input", "clientId"]) {
+        let result = match node::expect(Kind::Client, &input.client_id, &["clientId"]) {
             Ok(client_id) => {
                 let new = NewContact {
                     client_id,
@@ -119,7 +119,7 @@ impl ContactMutation {
         #[graphql(desc = "The contact and the changes.")] input: UpdateContactInput,
     ) -> async_graphql::Result<UpdateContactPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Contact, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Contact, &input.id, &["id"]) {
             Ok(id) => {
                 let patch = ContactPatch {
                     name: input.name,
@@ -147,7 +147,7 @@ impl ContactMutation {
         #[graphql(desc = "The contact to remove.")] input: RemoveContactInput,
     ) -> async_graphql::Result<RemoveContactPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Contact, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Contact, &input.id, &["id"]) {
             Ok(id) => contacts::remove(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };

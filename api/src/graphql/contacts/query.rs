@@ -6,8 +6,8 @@ use async_graphql::{Context, ID, Object};
 
 use super::types::{Contact, ContactConnection, ContactFilter, ContactOrderBy, contact_connection};
 use crate::error::AppError;
-use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
+use crate::graphql::context::request;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::root_page_cost;
 use crate::services::contacts;

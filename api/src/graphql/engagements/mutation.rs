@@ -2,11 +2,9 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
-use super::types::{
-    CommercialModel, Engagement, EngagementLine, EngagementStatus, StakeholderRole,
-};
+use super::{CommercialModel, Engagement, EngagementLine, EngagementStatus, StakeholderRole};
 use crate::graphql::catalog::InvestmentArea;
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
@@ -209,7 +207,7 @@ impl EngagementMutation {
         let rc = request(ctx)?;
         let result = async {
             let new = NewEngagement {
-                client_id: node::expect(Kind::Client, &input.client_id, &["input", "clientId"])?,
+                client_id: node::expect(Kind::Client, &input.client_id, &["clientId"])?,
                 code: input.code,
                 name: input.name,
                 description: input.description,
@@ -222,7 +220,7 @@ impl EngagementMutation {
                 account_manager_id: input
                     .account_manager_id
                     .as_ref()
-                    .map(|id| node::expect(Kind::User, id, &["input", "accountManagerId"]))
+                    .map(|id| node::expect(Kind::User, id, &["accountManagerId"]))
                     .transpose()?,
             };
             engagements::create(&rc.db, &rc.caller, new).await
@@ -240,7 +238,7 @@ impl EngagementMutation {
     ) -> async_graphql::Result<EngagementPayload> {
         let rc = request(ctx)?;
         let result = async {
-            let id = node::expect(Kind::Engagement, &input.id, &["input", "id"])?;
+            let id = node::expect(Kind::Engagement, &input.id, &["id"])?;
             let patch = EngagementPatch {
                 code: input.code,
                 name: input.name,
@@ -254,7 +252,7 @@ impl EngagementMutation {
                 account_manager_id: input
                     .account_manager_id
                     .as_ref()
-                    .map(|id| node::expect(Kind::User, id, &["input", "accountManagerId"]))
+                    .map(|id| node::expect(Kind::User, id, &["accountManagerId"]))
                     .transpose()?,
             };
             engagements::update(&rc.db, &rc.caller, id, patch).await
@@ -273,7 +271,7 @@ impl EngagementMutation {
         #[graphql(desc = "The engagement and where it moves.")] input: TransitionEngagementInput,
     ) -> async_graphql::Result<EngagementPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::Engagement, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::Engagement, &input.id, &["id"]) {
             Ok(id) => {
                 engagements::transition(
                     &rc.db,
@@ -306,13 +304,9 @@ impl EngagementMutation {
                 engagement_id: node::expect(
                     Kind::Engagement,
                     &input.engagement_id,
-                    &["input", "engagementId"],
+                    &["engagementId"],
                 )?,
-                service_id: node::expect(
-                    Kind::Service,
-                    &input.service_id,
-                    &["input", "serviceId"],
-                )?,
+                service_id: node::expect(Kind::Service, &input.service_id, &["serviceId"])?,
                 quantity: input.quantity,
                 discount_bp: input.discount_basis_points.unwrap_or(0),
             };
@@ -330,7 +324,7 @@ impl EngagementMutation {
         #[graphql(desc = "The line and the changes.")] input: UpdateEngagementLineInput,
     ) -> async_graphql::Result<EngagementLinePayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::EngagementLine, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::EngagementLine, &input.id, &["id"]) {
             Ok(id) => {
                 engagements::update_line(
                     &rc.db,
@@ -354,7 +348,7 @@ impl EngagementMutation {
         #[graphql(desc = "The line to remove.")] input: RemoveEngagementLineInput,
     ) -> async_graphql::Result<RemoveEngagementLinePayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::EngagementLine, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::EngagementLine, &input.id, &["id"]) {
             Ok(id) => engagements::remove_line(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
@@ -374,12 +368,8 @@ impl EngagementMutation {
     ) -> async_graphql::Result<EngagementPayload> {
         let rc = request(ctx)?;
         let result = async {
-            let e = node::expect(
-                Kind::Engagement,
-                &input.engagement_id,
-                &["input", "engagementId"],
-            )?;
-            let c = node::expect(Kind::Contact, &input.contact_id, &["input", "contactId"])?;
+            let e = node::expect(Kind::Engagement, &input.engagement_id, &["engagementId"])?;
+            let c = node::expect(Kind::Contact, &input.contact_id, &["contactId"])?;
             engagements::add_stakeholder(&rc.db, &rc.caller, e, c, input.role.into()).await
         }
         .await;
@@ -395,12 +385,8 @@ impl EngagementMutation {
     ) -> async_graphql::Result<EngagementPayload> {
         let rc = request(ctx)?;
         let result = async {
-            let e = node::expect(
-                Kind::Engagement,
-                &input.engagement_id,
-                &["input", "engagementId"],
-            )?;
-            let c = node::expect(Kind::Contact, &input.contact_id, &["input", "contactId"])?;
+            let e = node::expect(Kind::Engagement, &input.engagement_id, &["engagementId"])?;
+            let c = node::expect(Kind::Contact, &input.contact_id, &["contactId"])?;
             engagements::remove_stakeholder(&rc.db, &rc.caller, e, c, input.role.into()).await
         }
         .await;
@@ -417,12 +403,8 @@ impl EngagementMutation {
     ) -> async_graphql::Result<EngagementPayload> {
         let rc = request(ctx)?;
         let result = async {
-            let e = node::expect(
-                Kind::Engagement,
-                &input.engagement_id,
-                &["input", "engagementId"],
-            )?;
-            let u = node::expect(Kind::User, &input.user_id, &["input", "userId"])?;
+            let e = node::expect(Kind::Engagement, &input.engagement_id, &["engagementId"])?;
+            let u = node::expect(Kind::User, &input.user_id, &["userId"])?;
             engagements::add_staff(&rc.db, &rc.caller, e, u).await
         }
         .await;
@@ -438,12 +420,8 @@ impl EngagementMutation {
     ) -> async_graphql::Result<EngagementPayload> {
         let rc = request(ctx)?;
         let result = async {
-            let e = node::expect(
-                Kind::Engagement,
-                &input.engagement_id,
-                &["input", "engagementId"],
-            )?;
-            let u = node::expect(Kind::User, &input.user_id, &["input", "userId"])?;
+            let e = node::expect(Kind::Engagement, &input.engagement_id, &["engagementId"])?;
+            let u = node::expect(Kind::User, &input.user_id, &["userId"])?;
             engagements::remove_staff(&rc.db, &rc.caller, e, u).await
         }
         .await;

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::types::{
+use super::{
     Engagement, EngagementConnection, EngagementFilter, EngagementOrderBy, engagement_connection,
 };
 use crate::error::AppError;
-use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
+use crate::graphql::context::request;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::root_page_cost;
 use crate::services::engagements;

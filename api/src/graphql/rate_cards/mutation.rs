@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::types::{RateCard, RateCardPrice, RateCardVersion};
 use crate::error::{AppError, AppResult};
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
@@ -119,8 +119,8 @@ fn version_payload(
 
 /// Decodes a version id and a service id, reporting both when both are bad.
 fn version_and_service(version_id: &ID, service_id: &ID) -> AppResult<(Uuid, Uuid)> {
-    let version = node::expect(Kind::RateCardVersion, version_id, &["input", "versionId"]);
-    let service = node::expect(Kind::Service, service_id, &["input", "serviceId"]);
+    let version = node::expect(Kind::RateCardVersion, version_id, &["versionId"]);
+    let service = node::expect(Kind::Service, service_id, &["serviceId"]);
     match (version, service) {
         (Ok(v), Ok(s)) => Ok((v, s)),
         (v, s) => {
@@ -156,7 +156,7 @@ impl RateCardMutation {
         let client_id = input
             .client_id
             .as_ref()
-            .map(|id| node::expect(Kind::Client, id, &["input", "clientId"]))
+            .map(|id| node::expect(Kind::Client, id, &["clientId"]))
             .transpose();
         let result = match client_id {
             Ok(client_id) => {
@@ -186,11 +186,7 @@ impl RateCardMutation {
         #[graphql(desc = "The card and the dates.")] input: CreateRateCardVersionInput,
     ) -> async_graphql::Result<RateCardVersionPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(
-            Kind::RateCard,
-            &input.rate_card_id,
-            &["input", "rateCardId"],
-        ) {
+        let result = match node::expect(Kind::RateCard, &input.rate_card_id, &["rateCardId"]) {
             Ok(rate_card_id) => {
                 let new = NewVersion {
                     rate_card_id,
@@ -213,7 +209,7 @@ impl RateCardMutation {
         #[graphql(desc = "The version and its new dates.")] input: UpdateRateCardVersionInput,
     ) -> async_graphql::Result<RateCardVersionPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::RateCardVersion, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::RateCardVersion, &input.id, &["id"]) {
             Ok(id) => {
                 let patch = VersionPatch {
                     effective_from: input.effective_from.map(Into::into),
@@ -283,7 +279,7 @@ impl RateCardMutation {
         #[graphql(desc = "The version to publish.")] input: RateCardVersionInput,
     ) -> async_graphql::Result<RateCardVersionPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::RateCardVersion, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::RateCardVersion, &input.id, &["id"]) {
             Ok(id) => rate_card_versions::publish(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
@@ -300,7 +296,7 @@ impl RateCardMutation {
         #[graphql(desc = "The version to retire.")] input: RateCardVersionInput,
     ) -> async_graphql::Result<RateCardVersionPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::RateCardVersion, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::RateCardVersion, &input.id, &["id"]) {
             Ok(id) => rate_card_versions::retire(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };

@@ -9,8 +9,8 @@ use super::types::{
     PriceInForce, RateCard, RateCardConnection, RateCardFilter, rate_card_connection,
 };
 use crate::error::AppError;
-use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
+use crate::graphql::context::request;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::root_page_cost;
 use crate::graphql::scalars::Date;

@@ -8,8 +8,8 @@ use async_graphql::{Context, ErrorExtensions, ID, InputObject, Object};
 pub use rows::*;
 
 use crate::error::{AppError, ErrorCode, FieldError, UserErrorCode};
-use crate::graphql::budgets::FundingFunction;
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
+use crate::graphql::funding_sources::FundingFunction;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::scalars::Date;
 use crate::services::reports::{self, Report, ReportFilter as Filter};

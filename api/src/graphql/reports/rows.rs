@@ -6,9 +6,9 @@ use sea_orm::ActiveEnum;
 
 use crate::domain::{self, Currency};
 use crate::error::AppError;
-use crate::graphql::budgets::FundingFunction;
 use crate::graphql::catalog::{Buyer, Discipline};
 use crate::graphql::engagements::EngagementStatus;
+use crate::graphql::funding_sources::FundingFunction;
 use crate::graphql::money::Money;
 use crate::graphql::scalars::Date;
 use crate::services::reports::{Cell, Report};

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::types::{FundingSplit, SpendEntry, SpendKind};
 use crate::error::AppError;
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::graphql::scalars::Date;
@@ -118,11 +118,11 @@ async fn decide(
 ) -> async_graphql::Result<FundingSplitPayload> {
     let rc = request(ctx)?;
     let result = async {
-        let id = node::expect(Kind::FundingSplit, &input.id, &["input", "id"])?;
+        let id = node::expect(Kind::FundingSplit, &input.id, &["id"])?;
         let on_behalf = input
             .on_behalf_of
             .as_ref()
-            .map(|c| node::expect(Kind::Contact, c, &["input", "onBehalfOf"]))
+            .map(|c| node::expect(Kind::Contact, c, &["onBehalfOf"]))
             .transpose()?;
         splits::decide(&rc.db, &rc.caller, id, approve, input.comment, on_behalf).await
     }
@@ -148,18 +148,15 @@ impl SplitMutation {
     ) -> async_graphql::Result<FundingSplitPayload> {
         let rc = request(ctx)?;
         let result = async {
-            let engagement = node::expect(
-                Kind::Engagement,
-                &input.engagement_id,
-                &["input", "engagementId"],
-            )?;
+            let engagement =
+                node::expect(Kind::Engagement, &input.engagement_id, &["engagementId"])?;
             let mut shares = Vec::with_capacity(input.shares.len());
             for s in &input.shares {
                 shares.push(Share {
                     funding_source_id: node::expect(
                         Kind::FundingSource,
                         &s.funding_source_id,
-                        &["input", "shares"],
+                        &["shares"],
                     )?,
                     share_bp: s.share_basis_points,
                 });
@@ -186,7 +183,7 @@ impl SplitMutation {
         #[graphql(desc = "The split.")] input: SplitIdInput,
     ) -> async_graphql::Result<FundingSplitPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::FundingSplit, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::FundingSplit, &input.id, &["id"]) {
             Ok(id) => splits::submit(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
@@ -233,7 +230,7 @@ impl SplitMutation {
                 engagement_id: node::expect(
                     Kind::Engagement,
                     &input.engagement_id,
-                    &["input", "engagementId"],
+                    &["engagementId"],
                 )?,
                 spent_on: input.spent_on.into(),
                 amount: input.amount,

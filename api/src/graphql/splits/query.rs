@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::types::FundingSplit;
 use crate::error::AppError;
-use crate::graphql::clients::request;
+use crate::graphql::context::request;
 use crate::graphql::node::{self, Kind};
 use crate::services::splits;
 

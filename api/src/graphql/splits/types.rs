@@ -9,8 +9,9 @@ use tandem_entities::{
 use crate::domain::split::apportion;
 use crate::error::AppError;
 use crate::graphql::contacts::Contact;
-use crate::graphql::engagements::{Engagement, money};
+use crate::graphql::engagements::Engagement;
 use crate::graphql::money::Money;
+use crate::graphql::money::money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::registry::{children_list, row};
 use crate::graphql::scalars::Date;

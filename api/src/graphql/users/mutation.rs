@@ -3,12 +3,14 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::types::{ApiToken, Role, SessionPayload, User};
+use super::types::{ApiToken, ApiTokenScope, Role, SessionPayload, User};
 use crate::error::AppError;
-use crate::graphql::clients::{Client, request};
+use crate::graphql::clients::Client;
+use crate::graphql::context::request;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
-use crate::services::auth::{self, ApiTokenScope, NewApiToken};
+use crate::services::api_tokens::{self, NewApiToken};
+use crate::services::auth;
 use crate::services::users;
 
 /// Credentials to sign in with.
@@ -214,10 +216,10 @@ impl UserMutation {
         let rc = request(ctx)?;
         let new = NewApiToken {
             name: input.name,
-            scopes: input.scopes,
+            scopes: input.scopes.into_iter().map(Into::into).collect(),
             expires_at: input.expires_at,
         };
-        let (created, user_errors) = split(auth::create_api_token(&rc.db, &rc.caller, new).await)?;
+        let (created, user_errors) = split(api_tokens::create(&rc.db, &rc.caller, new).await)?;
         let (api_token, token) = match created {
             Some((model, token)) => (Some(ApiToken(model)), Some(token)),
             None => (None, None),
@@ -238,8 +240,8 @@ impl UserMutation {
         #[graphql(desc = "The token to revoke.")] input: RevokeApiTokenInput,
     ) -> async_graphql::Result<RevokeApiTokenPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::ApiToken, &input.id, &["input", "id"]) {
-            Ok(id) => auth::revoke_api_token(&rc.db, &rc.caller, id).await,
+        let result = match node::expect(Kind::ApiToken, &input.id, &["id"]) {
+            Ok(id) => api_tokens::revoke(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
         let (token, user_errors) = split(result)?;
@@ -261,12 +263,12 @@ impl UserMutation {
             let client_id = input
                 .client_id
                 .as_ref()
-                .map(|id| node::expect(Kind::Client, id, &["input", "clientId"]))
+                .map(|id| node::expect(Kind::Client, id, &["clientId"]))
                 .transpose()?;
             let contact_id = input
                 .contact_id
                 .as_ref()
-                .map(|id| node::expect(Kind::Contact, id, &["input", "contactId"]))
+                .map(|id| node::expect(Kind::Contact, id, &["contactId"]))
                 .transpose()?;
             let new = users::NewUser {
                 email: input.email,
@@ -299,7 +301,7 @@ impl UserMutation {
         #[graphql(desc = "The user and the new state.")] input: SetUserActiveInput,
     ) -> async_graphql::Result<UserPayload> {
         let rc = request(ctx)?;
-        let result = match node::expect(Kind::User, &input.id, &["input", "id"]) {
+        let result = match node::expect(Kind::User, &input.id, &["id"]) {
             Ok(id) => users::set_active(&rc.db, &rc.caller, id, input.active).await,
             Err(e) => Err(e),
         };
@@ -338,8 +340,8 @@ async fn manage(
 ) -> async_graphql::Result<AccountManagerPayload> {
     let rc = request(ctx)?;
     let result = async {
-        let user_id = node::expect(Kind::User, &input.user_id, &["input", "userId"])?;
-        let client_id = node::expect(Kind::Client, &input.client_id, &["input", "clientId"])?;
+        let user_id = node::expect(Kind::User, &input.user_id, &["userId"])?;
+        let client_id = node::expect(Kind::Client, &input.client_id, &["clientId"])?;
         let user = if assign {
             users::assign_manager(&rc.db, &rc.caller, user_id, client_id).await?
         } else {

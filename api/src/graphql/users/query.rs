@@ -8,11 +8,12 @@ use super::types::{
     ApiTokenConnection, User, UserConnection, api_token_connection, user_connection,
 };
 use crate::error::AppError;
-use crate::graphql::clients::request;
 use crate::graphql::connection::Counter;
+use crate::graphql::context::request;
 use crate::graphql::root_page_cost;
+use crate::services::api_tokens;
 use crate::services::pagination::PageRequest;
-use crate::services::{auth, users};
+use crate::services::users;
 
 #[derive(Default)]
 pub struct UserQuery;
@@ -42,11 +43,11 @@ impl UserQuery {
     ) -> async_graphql::Result<ApiTokenConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let slice = auth::list_api_tokens(&rc.db, &rc.caller, &page).await?;
+        let slice = api_tokens::list(&rc.db, &rc.caller, &page).await?;
         let (db, caller) = (rc.db.clone(), rc.caller.clone());
         let counter: Counter = Arc::new(move || {
             let (db, caller) = (db.clone(), caller.clone());
-            Box::pin(async move { auth::count_api_tokens(&db, &caller).await })
+            Box::pin(async move { api_tokens::count(&db, &caller).await })
         });
         Ok(api_token_connection(slice, counter))
     }

@@ -10,8 +10,18 @@ use crate::graphql::errors::UserError;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::registry::{assemble, row};
 use crate::resource::{ApiTokens, Clients, Users};
-use crate::services::auth::{ApiTokenScope, Session};
+use crate::services::auth::Session;
 use crate::services::pagination::Slice;
+
+/// What a script's token may do.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::services::api_tokens::ApiTokenScope")]
+pub enum ApiTokenScope {
+    /// Run queries.
+    Read,
+    /// Run mutations (and queries).
+    Write,
+}
 
 /// What a user may do.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]

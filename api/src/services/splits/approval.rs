@@ -45,12 +45,12 @@ pub async fn decide(
             false,
         ),
         (Role::Admin, Some(contact)) => (contact, true),
-        (Role::Admin, None) => return Err(invalid(&["input", "onBehalfOf"], UserErrorCode::Required, "an administrator decides on behalf of a named owner")),
+        (Role::Admin, None) => return Err(invalid(&["onBehalfOf"], UserErrorCode::Required, "an administrator decides on behalf of a named owner")),
         _ => return Err(AppError::Forbidden("only the owners of the split's funding sources (or an administrator on their behalf) decide".into())),
     };
     if split.status != SplitStatus::PendingApproval {
         return Err(invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::InvalidTransition,
             format!(
                 "the split is {}, not awaiting approval",
@@ -58,7 +58,7 @@ pub async fn decide(
             ),
         ));
     }
-    let comment = domain::text::optional(&["input", "comment"], comment.as_deref(), 2000)
+    let comment = domain::text::optional(&["comment"], comment.as_deref(), 2000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
     // Owners deciding at the same moment take turns on the split's row, so
@@ -74,7 +74,7 @@ pub async fn decide(
     .ok_or_else(not_found)?;
     if split.status != SplitStatus::PendingApproval {
         return Err(invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::InvalidTransition,
             format!(
                 "the split is {}, not awaiting approval",
@@ -109,12 +109,12 @@ pub async fn decide(
             .await?;
         return Err(match asked {
             Some(_) => invalid(
-                &["input", "id"],
+                &["id"],
                 UserErrorCode::InvalidTransition,
                 "this owner has already decided",
             ),
             None if on_behalf => invalid(
-                &["input", "onBehalfOf"],
+                &["onBehalfOf"],
                 UserErrorCode::NotFound,
                 "that contact owns none of the split's sources",
             ),
@@ -141,7 +141,7 @@ pub async fn decide(
             .await?;
         if moved.rows_affected != 1 {
             return Err(invalid(
-                &["input", "id"],
+                &["id"],
                 UserErrorCode::InvalidTransition,
                 "the split changed meanwhile",
             ));
@@ -163,7 +163,7 @@ pub async fn decide(
                 allocation::release(&txn, engagement.id).await?;
                 allocation::allocate(&txn, &engagement, &split)
                     .await
-                    .map_err(|e| on_field(e, &["input", "id"]))?;
+                    .map_err(|e| on_field(e, &["id"]))?;
             }
         }
     }
@@ -197,7 +197,7 @@ async fn adopt_value(
         .await?;
     if held.rows_affected != 1 {
         return Err(invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::InvalidTransition,
             "the engagement changed meanwhile; decide again",
         ));
@@ -221,7 +221,7 @@ async fn adopt_value(
             return Ok(());
         }
         return Err(invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::ValueChanged,
             "the split was made for the lines' value before the engagement was won; reject it and make a new split",
         ));

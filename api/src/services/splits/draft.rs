@@ -49,7 +49,7 @@ pub async fn create_with_value(
             .await?
             .ok_or_else(|| {
                 invalid(
-                    &["input", "engagementId"],
+                    &["engagementId"],
                     UserErrorCode::NotFound,
                     "no such engagement",
                 )
@@ -63,7 +63,7 @@ pub async fn create_with_value(
             | EngagementStatus::Delivered
     ) {
         return Err(invalid(
-            &["input", "engagementId"],
+            &["engagementId"],
             UserErrorCode::Locked,
             format!(
                 "the engagement is {}",
@@ -73,7 +73,7 @@ pub async fn create_with_value(
     }
     if value.is_some() && domain::engagement::lines_editable(engagement.status) {
         return Err(invalid(
-            &["input", "value"],
+            &["value"],
             UserErrorCode::Locked,
             format!(
                 "the engagement is {}: its lines define its value until it is WON; change the lines instead",
@@ -92,7 +92,7 @@ pub async fn create_with_value(
                 .filter(|minor| *minor >= 0);
             if parsed.is_none() {
                 errors.push(FieldError::new(
-                    &["input", "value"],
+                    &["value"],
                     UserErrorCode::Invalid,
                     format!(
                         "must be an amount from zero to {} with at most {} decimals",
@@ -106,7 +106,7 @@ pub async fn create_with_value(
     };
     if shares.is_empty() {
         errors.push(FieldError::new(
-            &["input", "shares"],
+            &["shares"],
             UserErrorCode::Required,
             "give at least one share",
         ));
@@ -115,14 +115,14 @@ pub async fn create_with_value(
     for s in &shares {
         if !(1..=10_000).contains(&s.share_bp) {
             errors.push(FieldError::new(
-                &["input", "shares"],
+                &["shares"],
                 UserErrorCode::Invalid,
                 "each share is from 1 to 10000 basis points",
             ));
         }
         if !seen.insert(s.funding_source_id) {
             errors.push(FieldError::new(
-                &["input", "shares"],
+                &["shares"],
                 UserErrorCode::Invalid,
                 "a funding source appears twice",
             ));
@@ -131,7 +131,7 @@ pub async fn create_with_value(
     let sum: i64 = shares.iter().map(|s| i64::from(s.share_bp)).sum();
     if sum != 10_000 {
         errors.push(FieldError::new(
-            &["input", "shares"],
+            &["shares"],
             UserErrorCode::SharesSum,
             format!("shares must sum to exactly 10000 basis points, not {sum}"),
         ));
@@ -149,7 +149,7 @@ pub async fn create_with_value(
             Some(f) if f.client_id == engagement.client_id && f.active => {
                 if f.currency != engagement.currency {
                     return Err(invalid(
-                        &["input", "shares"],
+                        &["shares"],
                         UserErrorCode::CurrencyMismatch,
                         format!(
                             "{} is in {}, the engagement in {}",
@@ -160,14 +160,14 @@ pub async fn create_with_value(
             }
             Some(f) if f.client_id == engagement.client_id => {
                 return Err(invalid(
-                    &["input", "shares"],
+                    &["shares"],
                     UserErrorCode::Archived,
                     format!("{} is archived", f.name),
                 ));
             }
             _ => {
                 return Err(invalid(
-                    &["input", "shares"],
+                    &["shares"],
                     UserErrorCode::NotFound,
                     "no such funding source at the engagement's client",
                 ));
@@ -189,7 +189,7 @@ pub async fn create_with_value(
         .any(|s| s.status == SplitStatus::PendingApproval)
     {
         return Err(invalid(
-            &["input", "engagementId"],
+            &["engagementId"],
             UserErrorCode::Locked,
             "a split is awaiting approval; it must be decided first",
         ));
@@ -242,7 +242,7 @@ pub async fn submit(
     caller.authorize_client_write(engagement.client_id)?;
     if split.status != SplitStatus::Draft {
         return Err(invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::InvalidTransition,
             format!(
                 "only a DRAFT split is submitted (it is {})",
@@ -275,7 +275,7 @@ pub async fn submit(
         .await?;
     if moved.rows_affected != 1 {
         return Err(invalid(
-            &["input", "id"],
+            &["id"],
             UserErrorCode::InvalidTransition,
             "the split changed meanwhile",
         ));

@@ -59,11 +59,7 @@ pub async fn get(
 }
 
 pub(crate) fn not_found() -> AppError {
-    invalid(
-        &["input", "id"],
-        UserErrorCode::NotFound,
-        "no such funding split",
-    )
+    invalid(&["id"], UserErrorCode::NotFound, "no such funding split")
 }
 
 /// Points a service error's user errors at `field` (allocation errors name

@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
-use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql::parser::types::OperationType;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -17,31 +16,18 @@ use super::AppState;
 use super::request_id::RequestId;
 use crate::budget::{self, Budget, Exceeded};
 use crate::caller::Caller;
-use crate::error::{AppError, ErrorCode, RETRY_AFTER_SECS};
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestContext;
 use crate::graphql::context::Signals;
 use crate::graphql::registry::Registry;
 use crate::services;
 
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+mod document;
+mod response;
 
-/// An error response outside GraphQL execution, in GraphQL's shape.
-pub(crate) fn request_error(
-    status: StatusCode,
-    code: ErrorCode,
-    message: impl Into<String>,
-) -> HttpResponse {
-    HttpResponse::build(status).json(serde_json::json!({
-        "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }]
-    }))
-}
-
-fn wants_graphql_response(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains(GRAPHQL_RESPONSE))
-}
+use document::*;
+use response::*;
+pub(crate) use response::{busy_response, request_error, unauthenticated};
 
 fn request_id(req: &HttpRequest) -> String {
     req.extensions()
@@ -206,57 +192,6 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     execute(&req, &state, request).await
 }
 
-/// What a request's selected operation is: its type, the names of its
-/// top-level fields (fragments at the root included) and how many there are.
-struct Operation {
-    ty: OperationType,
-    root_fields: Vec<String>,
-}
-
-/// Parses the document to find the operation that will run; `None` when it
-/// does not parse (execution then reports the syntax error) or the operation
-/// cannot be chosen.
-fn operation(query: &str, operation_name: Option<&str>) -> Option<Operation> {
-    let doc = async_graphql::parser::parse_query(query).ok()?;
-    let op = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
-        (DocumentOperations::Multiple(_), None) => return None,
-    };
-    let mut root_fields = Vec::new();
-    // The root selection with its fragments spread, with a stack of our own
-    // (no recursion) and each named fragment spread once, so that neither
-    // deep nor cyclic fragments can run away.
-    let mut spread = std::collections::HashSet::new();
-    let mut stack = vec![&op.node.selection_set.node];
-    while let Some(set) = stack.pop() {
-        for item in &set.items {
-            match &item.node {
-                Selection::Field(f) => root_fields.push(f.node.name.node.to_string()),
-                Selection::InlineFragment(f) => stack.push(&f.node.selection_set.node),
-                Selection::FragmentSpread(f) => {
-                    let name = &f.node.fragment_name.node;
-                    if spread.insert(name.clone())
-                        && let Some(fragment) = doc.fragments.get(name)
-                    {
-                        stack.push(&fragment.node.selection_set.node);
-                    }
-                }
-            }
-        }
-    }
-    Some(Operation {
-        ty: op.node.ty,
-        root_fields,
-    })
-}
-
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    operation(query, operation_name)
-        .is_some_and(|op| matches!(op.ty, OperationType::Mutation | OperationType::Subscription))
-}
-
 /// Root fields of introspection.
 const INTROSPECTION_FIELDS: &[&str] = &["__schema", "__type", "__typename"];
 
@@ -269,42 +204,6 @@ const PUBLIC_FIELDS: &[&str] = &[
     "__type",
     "__typename",
 ];
-
-/// 401 with `WWW-Authenticate`, in GraphQL's error shape.
-pub(crate) fn unauthenticated(message: &str, bad_credential: bool) -> HttpResponse {
-    let mut res = request_error(
-        StatusCode::UNAUTHORIZED,
-        ErrorCode::Unauthenticated,
-        message,
-    );
-    let challenge = if bad_credential {
-        r#"Bearer realm="tandem", error="invalid_token""#
-    } else {
-        r#"Bearer realm="tandem""#
-    };
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static(challenge),
-    );
-    res
-}
-
-/// 503 with `Retry-After`: the database could not take the request in time.
-pub(crate) fn busy_response() -> HttpResponse {
-    let err = AppError::Busy;
-    let mut res = HttpResponse::ServiceUnavailable().json(serde_json::json!({
-        "errors": [{
-            "message": err.message(),
-            "extensions": { "code": err.code().as_str(), "retryAfterSeconds": RETRY_AFTER_SECS }
-        }],
-        "extensions": { "retryAfterSeconds": RETRY_AFTER_SECS }
-    }));
-    res.headers_mut().insert(
-        header::RETRY_AFTER,
-        header::HeaderValue::from(RETRY_AFTER_SECS),
-    );
-    res
-}
 
 /// The caller of the request, from its `Authorization: Bearer` header.
 pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
@@ -358,65 +257,6 @@ fn client_address(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
         }
     }
     Some(peer)
-}
-
-/// A response made of one error, refused before execution (the error
-/// belongs to no place in the document).
-fn refused(err: AppError) -> async_graphql::Response {
-    let err: async_graphql::Error = err.into();
-    let mut err = err.into_server_error(Default::default());
-    err.locations.clear();
-    async_graphql::Response::from_errors(vec![err])
-}
-
-/// The deepest nesting of brackets (`{`, `(`, `[`) a document may have. The
-/// GraphQL parser recurses once or more per level, with no limit of its
-/// own, so a document of a few thousand levels (well under the body limit)
-/// would overflow a worker's stack; no useful document comes near this.
-pub const MAX_DOCUMENT_NESTING: usize = 64;
-
-/// Whether `document` nests its brackets at most `limit` deep, outside
-/// strings, block strings and comments: one pass over the text, before
-/// anything parses it.
-fn nesting_within(document: &str, limit: usize) -> bool {
-    let bytes = document.as_bytes();
-    let (mut depth, mut i) = (0usize, 0usize);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-            }
-            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
-                i += 3;
-                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
-                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
-                        4
-                    } else {
-                        1
-                    };
-                }
-                i += 2;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                if depth > limit {
-                    return false;
-                }
-            }
-            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    true
 }
 
 async fn execute(
@@ -530,125 +370,4 @@ async fn execute(
         }
     };
     respond(req, &request_id, response, signals.retry_after_secs())
-}
-
-/// The HTTP response for a GraphQL response: the status the spec and the
-/// errors call for, `Retry-After` when a wait was asked for (a busy
-/// database, a throttled sign-in), also as `extensions.retryAfterSeconds`.
-/// Makes the field an error points at `null` in `data` when the executor
-/// left it out: an errored nullable field is `null` with its error, as the
-/// GraphQL spec says, and never vanishes from the response.
-fn null_at(data: &mut async_graphql::Value, path: &[async_graphql::PathSegment]) {
-    let Some((last, parents)) = path.split_last() else {
-        return;
-    };
-    let mut at = data;
-    for seg in parents {
-        at = match (seg, at) {
-            (async_graphql::PathSegment::Field(name), async_graphql::Value::Object(map)) => {
-                match map.get_mut(name.as_str()) {
-                    Some(v) => v,
-                    None => return,
-                }
-            }
-            (async_graphql::PathSegment::Index(i), async_graphql::Value::List(items)) => {
-                match items.get_mut(*i) {
-                    Some(v) => v,
-                    None => return,
-                }
-            }
-            _ => return,
-        };
-    }
-    if let (async_graphql::PathSegment::Field(name), async_graphql::Value::Object(map)) = (last, at)
-    {
-        map.entry(async_graphql::Name::new(name))
-            .or_insert(async_graphql::Value::Null);
-    }
-}
-
-fn respond(
-    req: &HttpRequest,
-    request_id: &str,
-    mut response: async_graphql::Response,
-    retry_after: Option<u64>,
-) -> HttpResponse {
-    for err in &mut response.errors {
-        label(err, request_id);
-    }
-    for err in &response.errors {
-        null_at(&mut response.data, &err.path);
-    }
-    let busy = response.errors.iter().any(|e| {
-        e.extensions.as_ref().and_then(|x| x.get("code"))
-            == Some(&async_graphql::Value::from(
-                ErrorCode::DatabaseBusy.as_str(),
-            ))
-    });
-    let retry_after = if busy {
-        Some(
-            retry_after
-                .unwrap_or(RETRY_AFTER_SECS)
-                .max(RETRY_AFTER_SECS),
-        )
-    } else {
-        retry_after
-    };
-    if let Some(secs) = retry_after {
-        response
-            .extensions
-            .insert("retryAfterSeconds".into(), async_graphql::Value::from(secs));
-    }
-    let graphql_response = wants_graphql_response(req);
-    // Under application/graphql-response+json, a request that failed before
-    // execution (syntax, validation, limits) is a 400; with plain JSON it is
-    // always 200, as the spec asks. A busy database is a 503 either way.
-    let status = if busy {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else if graphql_response && response.data == async_graphql::Value::Null && response.is_err() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    let content_type = if graphql_response {
-        GRAPHQL_RESPONSE
-    } else {
-        "application/json"
-    };
-    let mut res = HttpResponse::build(status);
-    res.content_type(content_type);
-    if let Some(secs) = retry_after {
-        res.insert_header((header::RETRY_AFTER, secs));
-    }
-    res.json(response)
-}
-
-/// Gives every error a code: errors from our resolvers already carry one;
-/// the rest come from parsing, validation and limits and are the client's.
-fn label(err: &mut ServerError, request_id: &str) {
-    let ext = err
-        .extensions
-        .get_or_insert_with(ErrorExtensionValues::default);
-    if ext.get("code").is_none() {
-        ext.set("code", ErrorCode::BadUserInput.as_str());
-    }
-    if ext.get("code") == Some(&async_graphql::Value::from(ErrorCode::Internal.as_str())) {
-        ext.set("requestId", request_id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nesting_is_counted_outside_strings_and_comments() {
-        assert!(nesting_within("{ a { b(x: [1, {c: 2}]) } }", 5));
-        assert!(!nesting_within("{ a { b(x: [1, {c: 2}]) } }", 4));
-        let noisy = "{ a(s: \"{{{{[[[[\", t: \"\"\" ((( \\\"\"\" {{{ \"\"\") # {{{{{\n }";
-        assert!(nesting_within(noisy, 2), "{noisy}");
-        let deep = format!("{}{}", "{not: ".repeat(5000), "}".repeat(5000));
-        assert!(!nesting_within(&deep, MAX_DOCUMENT_NESTING));
-        assert!(nesting_within("", 0));
-    }
 }
