@@ -288,31 +288,34 @@ async fn user(database: &DatabaseSettings, action: UserAction) -> CliResult {
                 ),
                 None => None,
             };
-            let contact_id = match contact_email {
-                Some(email) => {
-                    let filter = contacts::ContactFilter {
-                        email: Some(crate::services::filter::TextFilter {
-                            eq: Some(email.clone()),
+            let contact_id =
+                match contact_email {
+                    Some(email) => {
+                        let filter = contacts::ContactFilter {
+                            email: Some(crate::services::filter::TextFilter {
+                                eq: Some(email.clone()),
+                                ..Default::default()
+                            }),
+                            client_id: client_id.map(|id| crate::services::filter::IdFilter {
+                                eq: Some(id),
+                                ..Default::default()
+                            }),
                             ..Default::default()
-                        }),
-                        client_id: client_id.map(|id| crate::services::filter::IdFilter {
-                            eq: Some(id),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    };
-                    let page = crate::services::pagination::PageRequest::first_page();
-                    let found = contacts::list(&db, &system, &filter, Default::default(), &page)
+                        };
+                        let page = crate::services::pagination::PageRequest::first_page();
+                        let cond = crate::services::filter::build(&filter).map_err(app_err)?;
+                        let order = contacts::ContactOrder::default().ordering();
+                        let found = crate::resource::list::<crate::resource::Contacts>(
+                            &db, &system, cond, &order, &page,
+                        )
                         .await
                         .map_err(app_err)?;
-                    Some(
-                        found.items.first().map(|c| c.id).ok_or_else(|| {
+                        Some(found.items.first().map(|c| c.id).ok_or_else(|| {
                             CliError(format!("no contact {email} at that client"))
-                        })?,
-                    )
-                }
-                None => None,
-            };
+                        })?)
+                    }
+                    None => None,
+                };
             let password = if password_stdin {
                 Some(read_password()?)
             } else {

@@ -126,3 +126,43 @@ mod tests {
         assert_eq!(UserErrorCode::BudgetExceeded.name(), "BUDGET_EXCEEDED");
     }
 }
+
+/// Declares mutation payloads: each holds the changed object (`null` when
+/// there are user errors) and the `userErrors`, and is made from a service
+/// result by `of`.
+#[macro_export]
+macro_rules! payloads {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident {
+            $(#[doc = $fdoc:literal])*
+            $field:ident: $ty:ty
+        }
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            $(#[doc = $fdoc])*
+            pub $field: Option<$ty>,
+            /// Problems with the input; empty on success.
+            pub user_errors: Vec<$crate::graphql::errors::UserError>,
+        }
+
+        impl $name {
+            /// The payload of a service result: its value, wrapped, on
+            /// success; its problems with the input as `userErrors`. Any
+            /// other error is the field's.
+            #[allow(dead_code)]
+            pub fn of<T>(
+                result: $crate::error::AppResult<T>,
+                wrap: impl FnOnce(T) -> $ty,
+            ) -> async_graphql::Result<Self> {
+                let (value, user_errors) = $crate::graphql::errors::split(result)?;
+                Ok(Self {
+                    $field: value.map(wrap),
+                    user_errors,
+                })
+            }
+        }
+    )*};
+}

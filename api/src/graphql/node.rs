@@ -47,6 +47,36 @@ pub fn expect(kind: Kind, id: &ID, field: &[&str]) -> AppResult<Uuid> {
     })
 }
 
+/// The object of `kind` with global id `id`, read through `R` and wrapped
+/// by `wrap`: the one way every root lookup by id is served. `null` when it
+/// does not exist or is not the caller's to read; an id of another kind is a
+/// bad request.
+pub async fn lookup<R: Resource, T>(
+    ctx: &Context<'_>,
+    kind: Kind,
+    id: &ID,
+    wrap: impl FnOnce(Row<R>) -> T,
+) -> async_graphql::Result<Option<T>> {
+    let rc = crate::graphql::context::request(ctx)?;
+    let uuid = decode_root(kind, id)?;
+    Ok(resource::get::<R>(&rc.db, &rc.caller, uuid)
+        .await?
+        .map(wrap))
+}
+
+/// Decodes the global id argument of a root field, which must be of `kind`.
+pub fn decode_root(kind: Kind, id: &ID) -> AppResult<Uuid> {
+    crate::ids::decode_as(kind, id).ok_or_else(|| {
+        let name = kind.name();
+        let article = if name.starts_with(['A', 'E', 'I', 'O', 'U']) {
+            "an"
+        } else {
+            "a"
+        };
+        AppError::BadUserInput(format!("{:?} is not {article} {name} id", id.as_str()))
+    })
+}
+
 /// The readable rows of `R` among `ids`.
 async fn rows<R: Resource>(rc: &RequestContext, ids: &[Uuid]) -> AppResult<HashMap<Uuid, Row<R>>> {
     resource::get_many::<R>(&rc.db, &rc.caller, ids).await

@@ -15,7 +15,7 @@ use crate::auth::tokens;
 use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
-use crate::resource::{self, ApiTokens, PageRequest, Reason, Slice};
+use crate::resource::{self, ApiTokens, Reason};
 
 /// What a script's token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,24 +85,6 @@ pub async fn create(
     Ok((model, token))
 }
 
-/// The caller's own API tokens, newest first.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    page: &PageRequest,
-) -> AppResult<Slice<api_token::Model>> {
-    let p = caller.principal()?;
-    let own = Condition::all().add(api_token::Column::UserId.eq(p.user_id));
-    resource::list::<ApiTokens>(db, caller, own, &ApiTokens::ordering(), page).await
-}
-
-/// How many API tokens the caller has.
-pub async fn count(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<u64> {
-    let p = caller.principal()?;
-    let own = Condition::all().add(api_token::Column::UserId.eq(p.user_id));
-    resource::count::<ApiTokens>(db, caller, own).await
-}
-
 /// Revokes one of the caller's tokens (an administrator may revoke anyone's).
 #[tracing::instrument(skip_all, fields(token_id = %id))]
 pub async fn revoke(
@@ -139,4 +121,10 @@ pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<api_token::Model>> 
         .order_by_desc(api_token::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The caller's own tokens, the rows of the `apiTokens` list.
+pub fn own(caller: &Caller) -> AppResult<Condition> {
+    let p = caller.principal()?;
+    Ok(Condition::all().add(api_token::Column::UserId.eq(p.user_id)))
 }

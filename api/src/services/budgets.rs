@@ -17,10 +17,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Currency, Money};
 use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
-use crate::resource::{
-    self, BudgetLines, Budgets, Clients, FundingSources, PageRequest, Reason, Slice,
-};
-use crate::services::filter::build;
+use crate::resource::{self, BudgetLines, Budgets, Clients, FundingSources, Reason};
 
 /// The earliest and latest fiscal years a budget may be made for.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
@@ -79,25 +76,6 @@ pub async fn budget_for(
         .filter(budget::Column::EndsOn.gte(on))
         .one(db)
         .await?)
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &BudgetFilter,
-    order: BudgetOrder,
-    page: &PageRequest,
-) -> AppResult<Slice<budget::Model>> {
-    resource::list::<Budgets>(db, caller, build(filter)?, &order.ordering(), page).await
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &BudgetFilter,
-) -> AppResult<u64> {
-    resource::count::<Budgets>(db, caller, build(filter)?).await
 }
 
 fn budget_not_found(field: &[&str]) -> AppError {

@@ -11,8 +11,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
-use crate::resource::{self, PageRequest, Reason, Services, Slice};
-use crate::services::filter::build;
+use crate::resource::{self, Reason, Services};
 
 /// The longest description accepted, in characters.
 const MAX_DESCRIPTION: usize = 2000;
@@ -65,25 +64,6 @@ pub fn decode_areas(stored: &str) -> Vec<InvestmentArea> {
             <InvestmentArea as sea_orm::ActiveEnum>::try_from_value(&s.trim().to_owned()).ok()
         })
         .collect()
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &ServiceFilter,
-    order: ServiceOrder,
-    page: &PageRequest,
-) -> AppResult<Slice<service::Model>> {
-    resource::list::<Services>(db, caller, build(filter)?, &order.ordering(), page).await
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &ServiceFilter,
-) -> AppResult<u64> {
-    resource::count::<Services>(db, caller, build(filter)?).await
 }
 
 fn require_admin(caller: &Caller) -> AppResult<()> {

@@ -10,8 +10,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::resource::{self, Clients, PageRequest, Reason, Slice};
-use crate::services::filter::build;
+use crate::resource::{self, Clients, Reason};
 
 /// What a new client needs.
 #[derive(Debug, Clone)]
@@ -49,27 +48,6 @@ pub async fn find_by_code(
         .filter(client::Column::Code.eq(code.trim().to_uppercase()))
         .one(db)
         .await?)
-}
-
-/// A page of the visible clients matching `filter`.
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &ClientFilter,
-    order: ClientOrder,
-    page: &PageRequest,
-) -> AppResult<Slice<client::Model>> {
-    resource::list::<Clients>(db, caller, build(filter)?, &order.ordering(), page).await
-}
-
-/// How many visible clients match `filter`.
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &ClientFilter,
-) -> AppResult<u64> {
-    resource::count::<Clients>(db, caller, build(filter)?).await
 }
 
 fn currency(field: &[&str], code: &str) -> Result<String, FieldError> {

@@ -7,8 +7,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::resource::{self, Clients, Contacts, PageRequest, Slice};
-use crate::services::filter::build;
+use crate::resource::{self, Clients, Contacts};
 
 /// What a new contact needs.
 #[derive(Debug, Clone)]
@@ -33,25 +32,6 @@ pub struct ContactPatch {
 }
 
 pub use crate::resource::{ContactFilter, ContactOrder};
-
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &ContactFilter,
-    order: ContactOrder,
-    page: &PageRequest,
-) -> AppResult<Slice<contact::Model>> {
-    resource::list::<Contacts>(db, caller, build(filter)?, &order.ordering(), page).await
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &ContactFilter,
-) -> AppResult<u64> {
-    resource::count::<Contacts>(db, caller, build(filter)?).await
-}
 
 fn client_not_found() -> AppError {
     AppError::invalid(&["clientId"], UserErrorCode::NotFound, "no such client")

@@ -11,30 +11,10 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
-use crate::resource::{self, Clients, Contacts, FundingSources, PageRequest, Slice};
+use crate::resource::{self, Clients, Contacts, FundingSources};
 use crate::services::budgets::figures;
-use crate::services::filter::build;
 
 pub use crate::resource::{FundingSourceFilter, FundingSourceOrder};
-
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &FundingSourceFilter,
-    order: FundingSourceOrder,
-    page: &PageRequest,
-) -> AppResult<Slice<funding_source::Model>> {
-    resource::list::<FundingSources>(db, caller, build(filter)?, &order.ordering(), page).await
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &FundingSourceFilter,
-) -> AppResult<u64> {
-    resource::count::<FundingSources>(db, caller, build(filter)?).await
-}
 
 /// Planned, allocated and spent money, burn rate and forecast of each
 /// funding source across all its budget lines (in the source's currency),

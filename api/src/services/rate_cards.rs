@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::resource::{self, PageRequest, RateCardPrices, RateCards, Reason, Slice};
+use crate::resource::{self, RateCardPrices, RateCards, Reason};
 
 /// The `scope` of the default card; a client's card has the client's id.
 pub const DEFAULT_SCOPE: &str = "default";
@@ -80,33 +80,6 @@ pub async fn find(
 ) -> AppResult<Option<rate_card::Model>> {
     require_provider(caller)?;
     resource::get::<RateCards>(db, caller, id).await
-}
-
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &RateCardFilter,
-    page: &PageRequest,
-) -> AppResult<Slice<rate_card::Model>> {
-    require_provider(caller)?;
-    resource::list::<RateCards>(
-        db,
-        caller,
-        filter.condition()?,
-        &RateCards::ordering(),
-        page,
-    )
-    .await
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &RateCardFilter,
-) -> AppResult<u64> {
-    require_provider(caller)?;
-    resource::count::<RateCards>(db, caller, filter.condition()?).await
 }
 
 /// The card's currency, which every price of the card is in.

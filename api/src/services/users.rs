@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -18,9 +17,7 @@ use crate::auth::{password, tokens};
 use crate::caller::Caller;
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::resource::{
-    self, ClientManagers, Clients, Contacts, Engagements, PageRequest, Reason, Slice, Users,
-};
+use crate::resource::{self, ClientManagers, Clients, Contacts, Engagements, Reason, Users};
 
 /// A new user.
 #[derive(Debug, Clone)]
@@ -169,22 +166,7 @@ fn not_found() -> AppError {
     AppError::invalid(&["id"], UserErrorCode::NotFound, "no such user")
 }
 
-/// Every user, for administrators.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    page: &PageRequest,
-) -> AppResult<Slice<user::Model>> {
-    require_admin_read(caller)?;
-    resource::list::<Users>(db, caller, Condition::all(), &Users::ordering(), page).await
-}
-
-pub async fn count(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<u64> {
-    require_admin_read(caller)?;
-    resource::count::<Users>(db, caller, Condition::all()).await
-}
-
-fn require_admin_read(caller: &Caller) -> AppResult<()> {
+pub fn require_admin_read(caller: &Caller) -> AppResult<()> {
     match caller {
         Caller::System => Ok(()),
         _ if caller.principal()?.role == Role::Admin => Ok(()),

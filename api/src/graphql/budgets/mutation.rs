@@ -1,12 +1,11 @@
 //! Managing funding sources, budgets and budget lines (ADMIN, or the
 //! client's ACCOUNT_MANAGER).
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object};
 use tandem_entities::BudgetStatus as Status;
 
 use super::types::*;
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
 use crate::graphql::node::{self, Kind};
 use crate::services::budgets::{self, LineInput};
 
@@ -26,13 +25,12 @@ pub struct BudgetTransitionInput {
     pub id: ID,
 }
 
-/// The result of a change to a budget.
-#[derive(SimpleObject)]
-pub struct BudgetPayload {
-    /// The budget after the change; `null` when there are user errors.
-    pub budget: Option<Budget>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of a change to a budget.
+    BudgetPayload {
+        /// The budget after the change; `null` when there are user errors.
+        budget: Budget
+    }
 }
 
 /// The line of a funding source for a period, to create or change.
@@ -57,14 +55,13 @@ pub struct RemoveBudgetLineInput {
     pub id: ID,
 }
 
-/// The result of a change to a budget line.
-#[derive(SimpleObject)]
-pub struct BudgetLinePayload {
-    /// The line after the change (or as it was, when removed); `null` when
-    /// there are user errors.
-    pub line: Option<BudgetLine>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of a change to a budget line.
+    BudgetLinePayload {
+        /// The line after the change (or as it was, when removed); `null` when
+        /// there are user errors.
+        line: BudgetLine
+    }
 }
 
 #[derive(Default)]
@@ -86,11 +83,7 @@ impl BudgetMutation {
             Ok(id) => budgets::create(&rc.db, &rc.caller, id, input.fiscal_year).await,
             Err(e) => Err(e),
         };
-        let (budget, user_errors) = split(result)?;
-        Ok(BudgetPayload {
-            budget: budget.map(Budget),
-            user_errors,
-        })
+        BudgetPayload::of(result, Budget)
     }
 
     /// Approves a DRAFT budget; any other status is INVALID_TRANSITION.
@@ -140,11 +133,7 @@ impl BudgetMutation {
             budgets::set_line(&rc.db, &rc.caller, line).await
         }
         .await;
-        let (line, user_errors) = split(result)?;
-        Ok(BudgetLinePayload {
-            line: line.map(BudgetLine),
-            user_errors,
-        })
+        BudgetLinePayload::of(result, BudgetLine)
     }
 
     /// Removes a budget line on which nothing is allocated (LOCKED
@@ -160,11 +149,7 @@ impl BudgetMutation {
             Ok(id) => budgets::remove_line(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
-        let (line, user_errors) = split(result)?;
-        Ok(BudgetLinePayload {
-            line: line.map(BudgetLine),
-            user_errors,
-        })
+        BudgetLinePayload::of(result, BudgetLine)
     }
 }
 
@@ -178,9 +163,5 @@ async fn transition(
         Ok(id) => budgets::transition(&rc.db, &rc.caller, id, to).await,
         Err(e) => Err(e),
     };
-    let (budget, user_errors) = split(result)?;
-    Ok(BudgetPayload {
-        budget: budget.map(Budget),
-        user_errors,
-    })
+    BudgetPayload::of(result, Budget)
 }

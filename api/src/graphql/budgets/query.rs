@@ -1,17 +1,11 @@
 //! Reading funding sources and budgets.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, Object};
 
 use super::types::*;
-use crate::error::AppError;
-use crate::graphql::connection::Counter;
-use crate::graphql::context::request;
 use crate::graphql::node::{self, Kind};
+use crate::graphql::registry::{PageArgs, root_connection};
 use crate::graphql::root_page_cost;
-use crate::services::budgets;
-use crate::services::pagination::PageRequest;
 
 #[derive(Default)]
 pub struct BudgetQuery;
@@ -26,17 +20,7 @@ impl BudgetQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The budget's global id.")] id: ID,
     ) -> async_graphql::Result<Option<Budget>> {
-        let rc = request(ctx)?;
-        let Some((Kind::Budget, uuid)) = node::decode(&id) else {
-            return Err(
-                AppError::BadUserInput(format!("{:?} is not a Budget id", id.as_str())).into(),
-            );
-        };
-        Ok(
-            crate::resource::get::<crate::resource::Budgets>(&rc.db, &rc.caller, uuid)
-                .await?
-                .map(Budget),
-        )
+        node::lookup::<crate::resource::Budgets, _>(ctx, Kind::Budget, &id, Budget).await
     }
 
     /// Budgets visible to the caller, filtered and ordered (latest fiscal
@@ -55,20 +39,18 @@ impl BudgetQuery {
         #[graphql(desc = "Return the last n budgets (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return budgets before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<BudgetConnection> {
-        let rc = request(ctx)?;
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter
             .map(BudgetFilter::into_service)
             .transpose()?
             .unwrap_or_default();
-        let order = order_by.unwrap_or_default().into();
-        let slice = budgets::list(&rc.db, &rc.caller, &filter, order, &page).await?;
-        let (db, caller) = (rc.db.clone(), rc.caller.clone());
-        let filter = Arc::new(filter);
-        let counter: Counter = Arc::new(move || {
-            let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
-            Box::pin(async move { budgets::count(&db, &caller, &filter).await })
-        });
-        Ok(budget_connection(slice, order, counter))
+        let order: crate::resource::BudgetOrder = order_by.unwrap_or_default().into();
+        root_connection::<crate::resource::Budgets, _>(
+            ctx,
+            crate::services::filter::build(&filter)?,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            Budget,
+        )
+        .await
     }
 }

@@ -11,16 +11,15 @@ use crate::enum_filter;
 use crate::error::AppError;
 use crate::graphql::budgets::loaders::BudgetFigures;
 use crate::graphql::clients::Client;
-use crate::graphql::connection::Counter;
 use crate::graphql::filters::{IdFilter, IntFilter};
 use crate::graphql::funding_sources::*;
 use crate::graphql::money::Money;
 use crate::graphql::money::money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
-use crate::graphql::registry::{PageArgs, Registry, assemble, child_connection, row};
+use crate::graphql::registry::{PageArgs, Registry, child_connection, row};
 use crate::graphql::scalars::Date;
-use crate::resource::{BudgetLines, BudgetOrder, Budgets, Clients, FundingSources, Slice};
+use crate::resource::{BudgetLines, BudgetOrder, Budgets, Clients, FundingSources};
 use crate::services::budgets::{self, figures};
 use crate::services::filter::Combinators;
 
@@ -315,15 +314,6 @@ crate::connection!(
     BudgetLine,
     "budget line"
 );
-
-/// Wraps a page of budgets read in `order` in a connection.
-pub fn budget_connection(
-    slice: Slice<budget::Model>,
-    order: BudgetOrder,
-    counter: Counter,
-) -> BudgetConnection {
-    assemble(slice, &order.ordering(), Budget, counter)
-}
 
 /// How to order a list of budgets.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]

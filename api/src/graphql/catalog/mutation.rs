@@ -1,10 +1,10 @@
 //! Creating, changing and archiving services (administrators only).
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::types::{Buyer, Discipline, InvestmentArea, PricingModel, Service, ServiceUnit};
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
 use crate::services::catalog::{self, NewService, ServicePatch};
@@ -60,31 +60,22 @@ pub struct ArchiveServiceInput {
     pub id: ID,
 }
 
-/// The result of `createService`.
-#[derive(SimpleObject)]
-pub struct CreateServicePayload {
-    /// The new service; `null` when there are user errors.
-    pub service: Option<Service>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `updateService`.
-#[derive(SimpleObject)]
-pub struct UpdateServicePayload {
-    /// The changed service; `null` when there are user errors.
-    pub service: Option<Service>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `archiveService`.
-#[derive(SimpleObject)]
-pub struct ArchiveServicePayload {
-    /// The archived service; `null` when there are user errors.
-    pub service: Option<Service>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of `createService`.
+    CreateServicePayload {
+        /// The new service; `null` when there are user errors.
+        service: Service
+    }
+    /// The result of `updateService`.
+    UpdateServicePayload {
+        /// The changed service; `null` when there are user errors.
+        service: Service
+    }
+    /// The result of `archiveService`.
+    ArchiveServicePayload {
+        /// The archived service; `null` when there are user errors.
+        service: Service
+    }
 }
 
 #[derive(Default)]
@@ -145,11 +136,7 @@ impl CatalogMutation {
             }
             Err(e) => Err(e),
         };
-        let (service, user_errors) = split(result)?;
-        Ok(UpdateServicePayload {
-            service: service.map(Service),
-            user_errors,
-        })
+        UpdateServicePayload::of(result, Service)
     }
 
     /// Archives a service (administrators only): it stays readable but goes
@@ -166,10 +153,6 @@ impl CatalogMutation {
             Ok(id) => catalog::archive(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
-        let (service, user_errors) = split(result)?;
-        Ok(ArchiveServicePayload {
-            service: service.map(Service),
-            user_errors,
-        })
+        ArchiveServicePayload::of(result, Service)
     }
 }

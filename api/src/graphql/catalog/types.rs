@@ -5,14 +5,12 @@ use chrono::{DateTime, Utc};
 use tandem_entities::service;
 
 use crate::enum_filter;
-use crate::graphql::connection::Counter;
 use crate::graphql::filters::StringFilter;
 use crate::graphql::node::{Kind, global_id};
 use crate::services::catalog::{
     InvestmentAreasFilter as AreasCondition, ServiceFilter as Filter, ServiceOrder, decode_areas,
 };
 use crate::services::filter::{Combinators, MAX_IN_VALUES};
-use crate::services::pagination::Slice;
 
 /// The kind of work a service is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -266,12 +264,3 @@ impl From<ServiceFilter> for Filter {
 }
 
 crate::connection!(ServiceConnection, ServiceEdge, Service, "service");
-
-/// Wraps a page of services in a connection.
-pub fn service_connection(
-    slice: Slice<service::Model>,
-    order: ServiceOrder,
-    counter: Counter,
-) -> ServiceConnection {
-    crate::graphql::registry::assemble(slice, &order.ordering(), Service, counter)
-}

@@ -1,10 +1,10 @@
 //! Creating, changing and archiving clients.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::types::Client;
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
 use crate::services::clients::{self, ClientPatch, NewClient};
@@ -52,31 +52,22 @@ pub struct ArchiveClientInput {
     pub id: ID,
 }
 
-/// The result of `createClient`.
-#[derive(SimpleObject)]
-pub struct CreateClientPayload {
-    /// The new client; `null` when there are user errors.
-    pub client: Option<Client>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `updateClient`.
-#[derive(SimpleObject)]
-pub struct UpdateClientPayload {
-    /// The changed client; `null` when there are user errors.
-    pub client: Option<Client>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `archiveClient`.
-#[derive(SimpleObject)]
-pub struct ArchiveClientPayload {
-    /// The archived client; `null` when there are user errors.
-    pub client: Option<Client>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of `createClient`.
+    CreateClientPayload {
+        /// The new client; `null` when there are user errors.
+        client: Client
+    }
+    /// The result of `updateClient`.
+    UpdateClientPayload {
+        /// The changed client; `null` when there are user errors.
+        client: Client
+    }
+    /// The result of `archiveClient`.
+    ArchiveClientPayload {
+        /// The archived client; `null` when there are user errors.
+        client: Client
+    }
 }
 
 #[derive(Default)]
@@ -129,11 +120,7 @@ impl ClientMutation {
             }
             Err(e) => Err(e),
         };
-        let (client, user_errors) = split(result)?;
-        Ok(UpdateClientPayload {
-            client: client.map(Client),
-            user_errors,
-        })
+        UpdateClientPayload::of(result, Client)
     }
 
     /// Archives a client: it stays readable but takes no new contacts.
@@ -149,10 +136,6 @@ impl ClientMutation {
             Ok(id) => clients::archive(&rc.db, &rc.caller, id).await,
             Err(e) => Err(e),
         };
-        let (client, user_errors) = split(result)?;
-        Ok(ArchiveClientPayload {
-            client: client.map(Client),
-            user_errors,
-        })
+        ArchiveClientPayload::of(result, Client)
     }
 }

@@ -1,17 +1,12 @@
 //! Reading clients.
 
-use crate::graphql::context::request;
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, Object};
 
-use super::types::{Client, ClientConnection, ClientFilter, ClientOrderBy, client_connection};
-use crate::error::AppError;
-use crate::graphql::connection::Counter;
+use super::types::{Client, ClientConnection, ClientFilter, ClientOrderBy};
 use crate::graphql::node::{self, Kind};
+use crate::graphql::registry::{PageArgs, root_connection};
 use crate::graphql::root_page_cost;
-use crate::services::clients::{self, ClientFilter as Filter};
-use crate::services::pagination::PageRequest;
+use crate::services::clients::ClientFilter as Filter;
 
 #[derive(Default)]
 pub struct ClientQuery;
@@ -26,17 +21,7 @@ impl ClientQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The client's global id.")] id: ID,
     ) -> async_graphql::Result<Option<Client>> {
-        let rc = request(ctx)?;
-        let Some((Kind::Client, uuid)) = node::decode(&id) else {
-            return Err(
-                AppError::BadUserInput(format!("{:?} is not a Client id", id.as_str())).into(),
-            );
-        };
-        Ok(
-            crate::resource::get::<crate::resource::Clients>(&rc.db, &rc.caller, uuid)
-                .await?
-                .map(Client),
-        )
+        node::lookup::<crate::resource::Clients, _>(ctx, Kind::Client, &id, Client).await
     }
 
     /// Clients visible to the caller, filtered and ordered, a page at a time.
@@ -54,17 +39,15 @@ impl ClientQuery {
         #[graphql(desc = "Return the last n clients (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return clients before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ClientConnection> {
-        let rc = request(ctx)?;
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let filter: Filter = filter.map(Into::into).unwrap_or_default();
-        let order = order_by.unwrap_or_default().into();
-        let slice = clients::list(&rc.db, &rc.caller, &filter, order, &page).await?;
-        let (db, caller) = (rc.db.clone(), rc.caller.clone());
-        let filter = Arc::new(filter);
-        let counter: Counter = Arc::new(move || {
-            let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
-            Box::pin(async move { clients::count(&db, &caller, &filter).await })
-        });
-        Ok(client_connection(slice, order, counter))
+        let order: crate::resource::ClientOrder = order_by.unwrap_or_default().into();
+        root_connection::<crate::resource::Clients, _>(
+            ctx,
+            crate::services::filter::build(&filter)?,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            Client,
+        )
+        .await
     }
 }

@@ -5,16 +5,15 @@ use chrono::{DateTime, Utc};
 use tandem_entities::{budget, client, contact, engagement, funding_source};
 
 use crate::enum_filter;
-use crate::graphql::connection::Counter;
 use crate::graphql::contacts::{Contact, ContactConnection, ContactOrderBy};
 use crate::graphql::engagements::{Engagement, EngagementConnection, EngagementOrderBy};
 use crate::graphql::filters::StringFilter;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
-use crate::graphql::registry::{PageArgs, assemble, child_connection};
+use crate::graphql::registry::{PageArgs, child_connection};
 use crate::resource::{
     BudgetOrder, Budgets, ClientFilter as Filter, ClientOrder, ContactOrder, Contacts,
-    EngagementOrder, Engagements, FundingSourceOrder, FundingSources, Slice,
+    EngagementOrder, Engagements, FundingSourceOrder, FundingSources,
 };
 use crate::services::filter::Combinators;
 
@@ -285,12 +284,3 @@ impl From<ClientFilter> for Filter {
 }
 
 crate::connection!(ClientConnection, ClientEdge, Client, "client");
-
-/// Wraps a page of clients in a connection.
-pub fn client_connection(
-    slice: Slice<client::Model>,
-    order: ClientOrder,
-    counter: Counter,
-) -> ClientConnection {
-    assemble(slice, &order.ordering(), Client, counter)
-}

@@ -1,10 +1,10 @@
 //! Creating, changing and removing contacts.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::types::{Contact, ContactFunction, Persona};
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
 use crate::services::contacts::{self, ContactPatch, NewContact};
@@ -50,31 +50,22 @@ pub struct RemoveContactInput {
     pub id: ID,
 }
 
-/// The result of `createContact`.
-#[derive(SimpleObject)]
-pub struct CreateContactPayload {
-    /// The new contact; `null` when there are user errors.
-    pub contact: Option<Contact>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `updateContact`.
-#[derive(SimpleObject)]
-pub struct UpdateContactPayload {
-    /// The changed contact; `null` when there are user errors.
-    pub contact: Option<Contact>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `removeContact`.
-#[derive(SimpleObject)]
-pub struct RemoveContactPayload {
-    /// Global id of the removed contact; `null` when there are user errors.
-    pub removed_contact_id: Option<ID>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of `createContact`.
+    CreateContactPayload {
+        /// The new contact; `null` when there are user errors.
+        contact: Contact
+    }
+    /// The result of `updateContact`.
+    UpdateContactPayload {
+        /// The changed contact; `null` when there are user errors.
+        contact: Contact
+    }
+    /// The result of `removeContact`.
+    RemoveContactPayload {
+        /// Global id of the removed contact; `null` when there are user errors.
+        removed_contact_id: ID
+    }
 }
 
 #[derive(Default)]
@@ -104,11 +95,7 @@ impl ContactMutation {
             }
             Err(e) => Err(e),
         };
-        let (contact, user_errors) = split(result)?;
-        Ok(CreateContactPayload {
-            contact: contact.map(Contact),
-            user_errors,
-        })
+        CreateContactPayload::of(result, Contact)
     }
 
     /// Changes a contact's details.
@@ -132,11 +119,7 @@ impl ContactMutation {
             }
             Err(e) => Err(e),
         };
-        let (contact, user_errors) = split(result)?;
-        Ok(UpdateContactPayload {
-            contact: contact.map(Contact),
-            user_errors,
-        })
+        UpdateContactPayload::of(result, Contact)
     }
 
     /// Removes a contact for good.

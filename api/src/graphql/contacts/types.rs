@@ -7,13 +7,11 @@ use tandem_entities::contact;
 use crate::enum_filter;
 use crate::error::AppError;
 use crate::graphql::clients::Client;
-use crate::graphql::connection::Counter;
 use crate::graphql::filters::{IdFilter, StringFilter};
 use crate::graphql::node::{Kind, global_id};
-use crate::graphql::registry::{assemble, row};
+use crate::graphql::registry::row;
 use crate::resource::{Clients, ContactFilter as Filter, ContactOrder};
 use crate::services::filter::Combinators;
-use crate::services::pagination::Slice;
 
 /// The role a contact plays at the client.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -190,12 +188,3 @@ impl ContactFilter {
 }
 
 crate::connection!(ContactConnection, ContactEdge, Contact, "contact");
-
-/// Wraps a page of contacts in a connection.
-pub fn contact_connection(
-    slice: Slice<contact::Model>,
-    order: ContactOrder,
-    counter: Counter,
-) -> ContactConnection {
-    assemble(slice, &order.ordering(), Contact, counter)
-}

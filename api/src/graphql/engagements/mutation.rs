@@ -1,11 +1,11 @@
 //! Selling and running engagements.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::{CommercialModel, Engagement, EngagementLine, EngagementStatus, StakeholderRole};
 use crate::graphql::catalog::InvestmentArea;
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
 use crate::graphql::scalars::Date;
@@ -132,41 +132,28 @@ pub struct StaffInput {
     pub user_id: ID,
 }
 
-/// The result of a change to an engagement.
-#[derive(SimpleObject)]
-pub struct EngagementPayload {
-    /// The engagement after the change; `null` when there are user errors.
-    pub engagement: Option<Engagement>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of a change to a line.
-#[derive(SimpleObject)]
-pub struct EngagementLinePayload {
-    /// The line after the change (or as it was, when removed).
-    pub line: Option<EngagementLine>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `removeEngagementLine`.
-#[derive(SimpleObject)]
-pub struct RemoveEngagementLinePayload {
-    /// Global id of the removed line; `null` when there are user errors.
-    pub removed_line_id: Option<ID>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of a change to an engagement.
+    EngagementPayload {
+        /// The engagement after the change; `null` when there are user errors.
+        engagement: Engagement
+    }
+    /// The result of a change to a line.
+    EngagementLinePayload {
+        /// The line after the change (or as it was, when removed).
+        line: EngagementLine
+    }
+    /// The result of `removeEngagementLine`.
+    RemoveEngagementLinePayload {
+        /// Global id of the removed line; `null` when there are user errors.
+        removed_line_id: ID
+    }
 }
 
 fn engagement_payload(
     result: Result<tandem_entities::engagement::Model, crate::error::AppError>,
 ) -> async_graphql::Result<EngagementPayload> {
-    let (engagement, user_errors) = split(result)?;
-    Ok(EngagementPayload {
-        engagement: engagement.map(Engagement),
-        user_errors,
-    })
+    EngagementPayload::of(result, Engagement)
 }
 
 async fn line_payload(

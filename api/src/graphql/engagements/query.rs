@@ -1,19 +1,11 @@
 //! Reading engagements.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, Object};
 
-use super::{
-    Engagement, EngagementConnection, EngagementFilter, EngagementOrderBy, engagement_connection,
-};
-use crate::error::AppError;
-use crate::graphql::connection::Counter;
-use crate::graphql::context::request;
+use super::{Engagement, EngagementConnection, EngagementFilter, EngagementOrderBy};
 use crate::graphql::node::{self, Kind};
+use crate::graphql::registry::{PageArgs, root_connection};
 use crate::graphql::root_page_cost;
-use crate::services::engagements;
-use crate::services::pagination::PageRequest;
 
 #[derive(Default)]
 pub struct EngagementQuery;
@@ -28,19 +20,8 @@ impl EngagementQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The engagement's global id.")] id: ID,
     ) -> async_graphql::Result<Option<Engagement>> {
-        let rc = request(ctx)?;
-        let Some((Kind::Engagement, uuid)) = node::decode(&id) else {
-            return Err(AppError::BadUserInput(format!(
-                "{:?} is not an Engagement id",
-                id.as_str()
-            ))
-            .into());
-        };
-        Ok(
-            crate::resource::get::<crate::resource::Engagements>(&rc.db, &rc.caller, uuid)
-                .await?
-                .map(Engagement),
-        )
+        node::lookup::<crate::resource::Engagements, _>(ctx, Kind::Engagement, &id, Engagement)
+            .await
     }
 
     /// Engagements visible to the caller, filtered and ordered, a page at a
@@ -60,20 +41,18 @@ impl EngagementQuery {
         #[graphql(desc = "Return the last n engagements (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return engagements before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<EngagementConnection> {
-        let rc = request(ctx)?;
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter
             .map(EngagementFilter::into_service)
             .transpose()?
             .unwrap_or_default();
-        let order = order_by.unwrap_or_default().into();
-        let slice = engagements::list(&rc.db, &rc.caller, &filter, order, &page).await?;
-        let (db, caller) = (rc.db.clone(), rc.caller.clone());
-        let filter = Arc::new(filter);
-        let counter: Counter = Arc::new(move || {
-            let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
-            Box::pin(async move { engagements::count(&db, &caller, &filter).await })
-        });
-        Ok(engagement_connection(slice, order, counter))
+        let order: crate::resource::EngagementOrder = order_by.unwrap_or_default().into();
+        root_connection::<crate::resource::Engagements, _>(
+            ctx,
+            crate::services::filter::build(&filter)?,
+            order.ordering(),
+            PageArgs::new(first, after, last, before),
+            Engagement,
+        )
+        .await
     }
 }

@@ -14,19 +14,15 @@ use crate::domain::burn;
 use crate::error::AppError;
 use crate::graphql::catalog::InvestmentArea;
 use crate::graphql::clients::Client;
-use crate::graphql::connection::Counter;
 use crate::graphql::context::{provider, provider_only};
 use crate::graphql::money::{Money, money};
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
-use crate::graphql::registry::{
-    PageArgs, Registry, assemble, child_connection, children_list, row,
-};
+use crate::graphql::registry::{PageArgs, Registry, child_connection, children_list, row};
 use crate::graphql::scalars::Date;
 use crate::graphql::splits::{FundingSplit, SpendEntry, SpendEntryConnection};
 use crate::resource::{
-    Clients, EngagementLines, EngagementOrder, FundingSplits, Slice, SpendEntries, Staff,
-    Stakeholders, Transitions,
+    Clients, EngagementLines, FundingSplits, SpendEntries, Staff, Stakeholders, Transitions,
 };
 use crate::services::engagements::Totals;
 
@@ -393,12 +389,3 @@ crate::connection!(
     Engagement,
     "engagement"
 );
-
-/// Wraps a page of engagements.
-pub fn engagement_connection(
-    slice: Slice<engagement::Model>,
-    order: EngagementOrder,
-    counter: Counter,
-) -> EngagementConnection {
-    assemble(slice, &order.ordering(), Engagement, counter)
-}

@@ -1,9 +1,9 @@
 //! Changing funding sources.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
 use crate::services::funding_sources::{self, FundingSourcePatch, NewFundingSource};
@@ -57,14 +57,13 @@ pub struct ArchiveFundingSourceInput {
     pub id: ID,
 }
 
-/// The result of a change to a funding source.
-#[derive(SimpleObject)]
-pub struct FundingSourcePayload {
-    /// The funding source after the change; `null` when there are user
-    /// errors.
-    pub funding_source: Option<FundingSource>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of a change to a funding source.
+    FundingSourcePayload {
+        /// The funding source after the change; `null` when there are user
+        /// errors.
+        funding_source: FundingSource
+    }
 }
 
 /// The funding-source mutations.

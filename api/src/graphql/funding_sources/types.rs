@@ -7,16 +7,13 @@ use tandem_entities::funding_source;
 use crate::enum_filter;
 use crate::error::AppError;
 use crate::graphql::clients::Client;
-use crate::graphql::connection::Counter;
 use crate::graphql::contacts::Contact;
 use crate::graphql::filters::{IdFilter, StringFilter};
 use crate::graphql::money::Money;
 use crate::graphql::money::money;
 use crate::graphql::node::{Kind, global_id};
-use crate::graphql::registry::{assemble, row};
-use crate::resource::{
-    Clients, Contacts, FundingSourceFilter as SourceFilter, FundingSourceOrder, Slice,
-};
+use crate::graphql::registry::row;
+use crate::resource::{Clients, Contacts, FundingSourceFilter as SourceFilter, FundingSourceOrder};
 use crate::services::budgets::figures;
 use crate::services::filter::Combinators;
 
@@ -171,15 +168,6 @@ crate::connection!(
     FundingSource,
     "funding source"
 );
-
-/// Wraps a page of funding sources read in `order` in a connection.
-pub fn funding_source_connection(
-    slice: Slice<funding_source::Model>,
-    order: FundingSourceOrder,
-    counter: Counter,
-) -> FundingSourceConnection {
-    assemble(slice, &order.ordering(), FundingSource, counter)
-}
 
 /// How to order a list of funding sources.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]

@@ -2,13 +2,13 @@
 //! card is changed by administrators; a client's card also by that client's
 //! account managers.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use uuid::Uuid;
 
 use super::types::{RateCard, RateCardPrice, RateCardVersion};
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::patch_value;
 use crate::graphql::scalars::Date;
@@ -80,31 +80,22 @@ pub struct RateCardVersionInput {
     pub id: ID,
 }
 
-/// The result of `createRateCard`.
-#[derive(SimpleObject)]
-pub struct CreateRateCardPayload {
-    /// The new rate card; `null` when there are user errors.
-    pub rate_card: Option<RateCard>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of a change to a rate-card version.
-#[derive(SimpleObject)]
-pub struct RateCardVersionPayload {
-    /// The version as it now is; `null` when there are user errors.
-    pub rate_card_version: Option<RateCardVersion>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `setRateCardPrice`.
-#[derive(SimpleObject)]
-pub struct SetRateCardPricePayload {
-    /// The price as it now is; `null` when there are user errors.
-    pub rate_card_price: Option<RateCardPrice>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of `createRateCard`.
+    CreateRateCardPayload {
+        /// The new rate card; `null` when there are user errors.
+        rate_card: RateCard
+    }
+    /// The result of a change to a rate-card version.
+    RateCardVersionPayload {
+        /// The version as it now is; `null` when there are user errors.
+        rate_card_version: RateCardVersion
+    }
+    /// The result of `setRateCardPrice`.
+    SetRateCardPricePayload {
+        /// The price as it now is; `null` when there are user errors.
+        rate_card_price: RateCardPrice
+    }
 }
 
 fn version_payload(

@@ -1,20 +1,16 @@
 //! Reading rate cards and the price in force (provider-only, except the
 //! price itself).
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, Object};
 
-use super::types::{
-    PriceInForce, RateCard, RateCardConnection, RateCardFilter, rate_card_connection,
-};
+use super::types::{PriceInForce, RateCard, RateCardConnection, RateCardFilter};
 use crate::error::AppError;
-use crate::graphql::connection::Counter;
 use crate::graphql::context::request;
 use crate::graphql::node::{self, Kind};
+use crate::graphql::registry::{PageArgs, root_connection};
 use crate::graphql::root_page_cost;
 use crate::graphql::scalars::Date;
-use crate::services::pagination::PageRequest;
+use crate::resource::RateCards;
 use crate::services::rate_cards;
 
 fn decode(kind: Kind, id: &ID, what: &str) -> Result<uuid::Uuid, AppError> {
@@ -62,19 +58,19 @@ impl RateCardQuery {
         #[graphql(desc = "Return rate cards before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<RateCardConnection> {
         let rc = request(ctx)?;
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
         let filter = filter
             .map(RateCardFilter::into_service)
             .transpose()?
             .unwrap_or_default();
-        let slice = rate_cards::list(&rc.db, &rc.caller, &filter, &page).await?;
-        let (db, caller) = (rc.db.clone(), rc.caller.clone());
-        let filter = Arc::new(filter);
-        let counter: Counter = Arc::new(move || {
-            let (db, caller, filter) = (db.clone(), caller.clone(), Arc::clone(&filter));
-            Box::pin(async move { rate_cards::count(&db, &caller, &filter).await })
-        });
-        Ok(rate_card_connection(slice, counter))
+        rate_cards::require_provider(&rc.caller)?;
+        root_connection::<RateCards, _>(
+            ctx,
+            filter.condition()?,
+            RateCards::ordering(),
+            PageArgs::new(first, after, last, before),
+            RateCard,
+        )
+        .await
     }
 
     /// The price of a service for a client on a date: from the client's rate

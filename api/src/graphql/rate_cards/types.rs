@@ -10,15 +10,14 @@ use crate::domain::{self, Currency};
 use crate::error::AppError;
 use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
-use crate::graphql::connection::Counter;
 use crate::graphql::filters::IdFilter;
 use crate::graphql::money::Money;
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
-use crate::graphql::registry::{PageArgs, assemble, child_connection, row};
+use crate::graphql::registry::{PageArgs, child_connection, row};
 use crate::graphql::scalars::Date;
 use crate::resource::{
-    Clients, RateCardPrices, RateCardVersions, RateCards, Services, Slice, VersionOrder,
+    Clients, RateCardPrices, RateCardVersions, RateCards, Services, VersionOrder,
 };
 use crate::services::rate_card_versions::CardPrice;
 use crate::services::rate_cards::{self, Quote, RateCardFilter as Filter};
@@ -300,11 +299,3 @@ crate::connection!(
     RateCardPrice,
     "rate-card price"
 );
-
-/// Wraps a page of rate cards in a connection.
-pub fn rate_card_connection(
-    slice: Slice<rate_card::Model>,
-    counter: Counter,
-) -> RateCardConnection {
-    assemble(slice, &RateCards::ordering(), RateCard, counter)
-}

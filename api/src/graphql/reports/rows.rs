@@ -92,6 +92,15 @@ impl Row {
             .ok_or_else(|| broken(self.report, column).into())
     }
 
+    fn burn_flag(&self, column: &str) -> Res<BurnFlag> {
+        match self.text(column)?.as_str() {
+            "OK" => Ok(BurnFlag::Ok),
+            "WARN" => Ok(BurnFlag::Warn),
+            "OVER" => Ok(BurnFlag::Over),
+            _ => Err(broken(self.report, column).into()),
+        }
+    }
+
     /// A stored enum value, as its GraphQL enum.
     fn opt_enum<E, G>(&self, column: &str) -> Res<Option<G>>
     where
@@ -116,67 +125,66 @@ impl Row {
     }
 }
 
-/// A row of the budget position report: one client, fiscal year and
-/// funding source.
-pub struct BudgetPositionRow(pub Row);
+/// Declares a report's row type: a GraphQL object whose every field reads
+/// the column of its own name with one of [`Row`]'s typed getters (an enum
+/// getter names the stored enum it decodes).
+macro_rules! report_row {
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $field:ident : $ty:ty = $get:ident $(<$stored:path>)?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name(pub Row);
 
-/// A row of the budget position report: one client, fiscal year and
-/// funding source.
-#[Object]
-impl BudgetPositionRow {
-    /// The client's global id.
-    async fn client_id(&self) -> Res<ID> {
-        self.0.id("client_id")
-    }
-    /// The client's code.
-    async fn client_code(&self) -> Res<String> {
-        self.0.text("client_code")
-    }
-    /// The client's name.
-    async fn client_name(&self) -> Res<String> {
-        self.0.text("client_name")
-    }
-    /// The budget's fiscal year (the calendar year it starts in).
-    async fn fiscal_year(&self) -> Res<i64> {
-        self.0.int("fiscal_year")
-    }
-    /// The funding source's global id.
-    async fn funding_source_id(&self) -> Res<ID> {
-        self.0.id("funding_source_id")
-    }
-    /// The funding source's name.
-    async fn funding_source_name(&self) -> Res<String> {
-        self.0.text("funding_source_name")
-    }
-    /// The funding source's function.
-    async fn function(&self) -> Res<FundingFunction> {
-        self.0
-            .enumeration::<tandem_entities::FundingFunction, _>("function")
-    }
-    /// The currency of every amount of the row.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// Planned on the source's budget lines.
-    async fn planned(&self) -> Res<Money> {
-        self.0.money("planned")
-    }
-    /// Allocated to engagements.
-    async fn allocated(&self) -> Res<Money> {
-        self.0.money("allocated")
-    }
-    /// Spend attributed to the source and dated in its lines' periods.
-    async fn spent(&self) -> Res<Money> {
-        self.0.money("spent")
-    }
-    /// Planned minus allocated.
-    async fn remaining(&self) -> Res<Money> {
-        self.0.money("remaining")
-    }
-    /// Spent / planned in percent, two decimals; `null` when nothing is
-    /// planned.
-    async fn utilisation(&self) -> Res<Option<String>> {
-        self.0.opt_text("utilisation")
+        $(#[doc = $doc])*
+        #[Object]
+        impl $name {
+            $(
+                $(#[doc = $fdoc])*
+                async fn $field(&self) -> Res<$ty> {
+                    self.0.$get$(::<$stored, _>)?(stringify!($field))
+                }
+            )*
+        }
+    };
+}
+
+report_row! {
+    /// A row of the budget position report: one client, fiscal year and
+    /// funding source.
+    BudgetPositionRow {
+        /// The client's global id.
+        client_id: ID = id,
+        /// The client's code.
+        client_code: String = text,
+        /// The client's name.
+        client_name: String = text,
+        /// The budget's fiscal year (the calendar year it starts in).
+        fiscal_year: i64 = int,
+        /// The funding source's global id.
+        funding_source_id: ID = id,
+        /// The funding source's name.
+        funding_source_name: String = text,
+        /// The funding source's function.
+        function: FundingFunction = enumeration<tandem_entities::FundingFunction>,
+        /// The currency of every amount of the row.
+        currency: String = text,
+        /// Planned on the source's budget lines.
+        planned: Money = money,
+        /// Allocated to engagements.
+        allocated: Money = money,
+        /// Spend attributed to the source and dated in its lines' periods.
+        spent: Money = money,
+        /// Planned minus allocated.
+        remaining: Money = money,
+        /// Spent / planned in percent, two decimals; `null` when nothing is
+        /// planned.
+        utilisation: Option<String> = opt_text,
     }
 }
 
@@ -191,324 +199,172 @@ pub enum BurnFlag {
     Over,
 }
 
-/// A row of the burn report: one ACTIVE or ON_HOLD engagement.
-pub struct BurnRow(pub Row);
-
-/// A row of the burn report: one ACTIVE or ON_HOLD engagement.
-#[Object]
-impl BurnRow {
-    /// The client's global id.
-    async fn client_id(&self) -> Res<ID> {
-        self.0.id("client_id")
-    }
-    /// The client's code.
-    async fn client_code(&self) -> Res<String> {
-        self.0.text("client_code")
-    }
-    /// The engagement's global id.
-    async fn engagement_id(&self) -> Res<ID> {
-        self.0.id("engagement_id")
-    }
-    /// The engagement's code.
-    async fn engagement_code(&self) -> Res<String> {
-        self.0.text("engagement_code")
-    }
-    /// The engagement's name.
-    async fn engagement_name(&self) -> Res<String> {
-        self.0.text("engagement_name")
-    }
-    /// The engagement's status.
-    async fn status(&self) -> Res<EngagementStatus> {
-        self.0
-            .enumeration::<tandem_entities::EngagementStatus, _>("status")
-    }
-    /// The engagement's last day.
-    async fn end_date(&self) -> Res<Date> {
-        self.0.date("end_date")
-    }
-    /// The engagement's currency.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// The engagement's value (lines plus change orders).
-    async fn value(&self) -> Res<Money> {
-        self.0.money("value")
-    }
-    /// All spend recorded.
-    async fn spent(&self) -> Res<Money> {
-        self.0.money("spent")
-    }
-    /// Spend dated in the last 30 days, today included.
-    async fn spent_last_30_days(&self) -> Res<Money> {
-        self.0.money("spent_last_30_days")
-    }
-    /// Spend per day over the last 30 days, rounded half up.
-    async fn burn_rate(&self) -> Res<Money> {
-        self.0.money("burn_rate")
-    }
-    /// Days until the value is spent at the burn rate (rounded down; 0 when
-    /// nothing remains); `null` when the burn rate is 0.
-    async fn runway_days(&self) -> Res<Option<i64>> {
-        self.0.opt_int("runway_days")
-    }
-    /// Spent + burn rate x days left until the end date.
-    async fn forecast_at_completion(&self) -> Res<Money> {
-        self.0.money("forecast_at_completion")
-    }
-    /// Spent / value in percent, two decimals; `null` without value.
-    async fn spent_percent(&self) -> Res<Option<String>> {
-        self.0.opt_text("spent_percent")
-    }
-    /// Forecast / value in percent, two decimals; `null` without value.
-    async fn forecast_percent(&self) -> Res<Option<String>> {
-        self.0.opt_text("forecast_percent")
-    }
-    /// The larger of spent and forecast against the thresholds.
-    async fn flag(&self) -> Res<BurnFlag> {
-        match self.0.text("flag")?.as_str() {
-            "OK" => Ok(BurnFlag::Ok),
-            "WARN" => Ok(BurnFlag::Warn),
-            "OVER" => Ok(BurnFlag::Over),
-            _ => Err(broken(Report::Burn, "flag").into()),
-        }
+report_row! {
+    /// A row of the burn report: one ACTIVE or ON_HOLD engagement.
+    BurnRow {
+        /// The client's global id.
+        client_id: ID = id,
+        /// The client's code.
+        client_code: String = text,
+        /// The engagement's global id.
+        engagement_id: ID = id,
+        /// The engagement's code.
+        engagement_code: String = text,
+        /// The engagement's name.
+        engagement_name: String = text,
+        /// The engagement's status.
+        status: EngagementStatus = enumeration<tandem_entities::EngagementStatus>,
+        /// The engagement's last day.
+        end_date: Date = date,
+        /// The engagement's currency.
+        currency: String = text,
+        /// The engagement's value (lines plus change orders).
+        value: Money = money,
+        /// All spend recorded.
+        spent: Money = money,
+        /// Spend dated in the last 30 days, today included.
+        spent_last_30_days: Money = money,
+        /// Spend per day over the last 30 days, rounded half up.
+        burn_rate: Money = money,
+        /// Days until the value is spent at the burn rate (rounded down; 0 when
+        /// nothing remains); `null` when the burn rate is 0.
+        runway_days: Option<i64> = opt_int,
+        /// Spent + burn rate x days left until the end date.
+        forecast_at_completion: Money = money,
+        /// Spent / value in percent, two decimals; `null` without value.
+        spent_percent: Option<String> = opt_text,
+        /// Forecast / value in percent, two decimals; `null` without value.
+        forecast_percent: Option<String> = opt_text,
+        /// The larger of spent and forecast against the thresholds.
+        flag: BurnFlag = burn_flag,
     }
 }
 
-/// A row of the split reconciliation report: one engagement and funding
-/// source.
-pub struct SplitReconciliationRow(pub Row);
-
-/// A row of the split reconciliation report: one engagement and funding
-/// source.
-#[Object]
-impl SplitReconciliationRow {
-    /// The client's global id.
-    async fn client_id(&self) -> Res<ID> {
-        self.0.id("client_id")
-    }
-    /// The client's code.
-    async fn client_code(&self) -> Res<String> {
-        self.0.text("client_code")
-    }
-    /// The engagement's global id.
-    async fn engagement_id(&self) -> Res<ID> {
-        self.0.id("engagement_id")
-    }
-    /// The engagement's code.
-    async fn engagement_code(&self) -> Res<String> {
-        self.0.text("engagement_code")
-    }
-    /// The funding source's global id.
-    async fn funding_source_id(&self) -> Res<ID> {
-        self.0.id("funding_source_id")
-    }
-    /// The funding source's name.
-    async fn funding_source_name(&self) -> Res<String> {
-        self.0.text("funding_source_name")
-    }
-    /// The funding source's function.
-    async fn function(&self) -> Res<FundingFunction> {
-        self.0
-            .enumeration::<tandem_entities::FundingFunction, _>("function")
-    }
-    /// The engagement's currency.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// The source's share in the split in force today, in basis points (0
-    /// when only an older split drew on it).
-    async fn agreed_share_basis_points(&self) -> Res<i64> {
-        self.0.int("agreed_share_basis_points")
-    }
-    /// Spend attributed to the source.
-    async fn attributed(&self) -> Res<Money> {
-        self.0.money("attributed")
-    }
-    /// All spend of the engagement.
-    async fn total_spent(&self) -> Res<Money> {
-        self.0.money("total_spent")
-    }
-    /// Attributed / total spent in percent, two decimals; `null` without
-    /// spend.
-    async fn actual_share(&self) -> Res<Option<String>> {
-        self.0.opt_text("actual_share")
-    }
-    /// Attributed minus the agreed share of the total spent (rounded half
-    /// up): positive when the source paid more than agreed.
-    async fn difference(&self) -> Res<Money> {
-        self.0.money("difference")
+report_row! {
+    /// A row of the split reconciliation report: one engagement and funding
+    /// source.
+    SplitReconciliationRow {
+        /// The client's global id.
+        client_id: ID = id,
+        /// The client's code.
+        client_code: String = text,
+        /// The engagement's global id.
+        engagement_id: ID = id,
+        /// The engagement's code.
+        engagement_code: String = text,
+        /// The funding source's global id.
+        funding_source_id: ID = id,
+        /// The funding source's name.
+        funding_source_name: String = text,
+        /// The funding source's function.
+        function: FundingFunction = enumeration<tandem_entities::FundingFunction>,
+        /// The engagement's currency.
+        currency: String = text,
+        /// The source's share in the split in force today, in basis points (0
+        /// when only an older split drew on it).
+        agreed_share_basis_points: i64 = int,
+        /// Spend attributed to the source.
+        attributed: Money = money,
+        /// All spend of the engagement.
+        total_spent: Money = money,
+        /// Attributed / total spent in percent, two decimals; `null` without
+        /// spend.
+        actual_share: Option<String> = opt_text,
+        /// Attributed minus the agreed share of the total spent (rounded half
+        /// up): positive when the source paid more than agreed.
+        difference: Money = money,
     }
 }
 
-/// A row of the pipeline report: one buyer, status and currency.
-pub struct PipelineRow(pub Row);
-
-/// A row of the pipeline report: one buyer, status and currency.
-#[Object]
-impl PipelineRow {
-    /// The buyer of the lines' service; `null` for change-order adjustments,
-    /// which belong to no line.
-    async fn buyer(&self) -> Res<Option<Buyer>> {
-        self.0.opt_enum::<tandem_entities::Buyer, _>("buyer")
-    }
-    /// The engagements' status.
-    async fn status(&self) -> Res<EngagementStatus> {
-        self.0
-            .enumeration::<tandem_entities::EngagementStatus, _>("status")
-    }
-    /// The currency of the amounts.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// How many engagements have lines in the group.
-    async fn engagements(&self) -> Res<i64> {
-        self.0.int("engagements")
-    }
-    /// The value of the group's lines.
-    async fn value(&self) -> Res<Money> {
-        self.0.money("value")
-    }
-    /// Value x probability / 100, rounded half up once for the group.
-    async fn weighted_value(&self) -> Res<Money> {
-        self.0.money("weighted_value")
+report_row! {
+    /// A row of the pipeline report: one buyer, status and currency.
+    PipelineRow {
+        /// The buyer of the lines' service; `null` for change-order adjustments,
+        /// which belong to no line.
+        buyer: Option<Buyer> = opt_enum<tandem_entities::Buyer>,
+        /// The engagements' status.
+        status: EngagementStatus = enumeration<tandem_entities::EngagementStatus>,
+        /// The currency of the amounts.
+        currency: String = text,
+        /// How many engagements have lines in the group.
+        engagements: i64 = int,
+        /// The value of the group's lines.
+        value: Money = money,
+        /// Value x probability / 100, rounded half up once for the group.
+        weighted_value: Money = money,
     }
 }
 
-/// A row of the service mix report: one discipline, buyer and currency.
-pub struct ServiceMixRow(pub Row);
-
-/// A row of the service mix report: one discipline, buyer and currency.
-#[Object]
-impl ServiceMixRow {
-    /// The services' discipline; `null` for change-order adjustments.
-    async fn discipline(&self) -> Res<Option<Discipline>> {
-        self.0
-            .opt_enum::<tandem_entities::Discipline, _>("discipline")
-    }
-    /// The services' buyer; `null` for change-order adjustments.
-    async fn buyer(&self) -> Res<Option<Buyer>> {
-        self.0.opt_enum::<tandem_entities::Buyer, _>("buyer")
-    }
-    /// The currency of the amounts.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// How many engagement lines.
-    async fn lines(&self) -> Res<i64> {
-        self.0.int("lines")
-    }
-    /// How many engagements.
-    async fn engagements(&self) -> Res<i64> {
-        self.0.int("engagements")
-    }
-    /// The lines' value.
-    async fn value(&self) -> Res<Money> {
-        self.0.money("value")
+report_row! {
+    /// A row of the service mix report: one discipline, buyer and currency.
+    ServiceMixRow {
+        /// The services' discipline; `null` for change-order adjustments.
+        discipline: Option<Discipline> = opt_enum<tandem_entities::Discipline>,
+        /// The services' buyer; `null` for change-order adjustments.
+        buyer: Option<Buyer> = opt_enum<tandem_entities::Buyer>,
+        /// The currency of the amounts.
+        currency: String = text,
+        /// How many engagement lines.
+        lines: i64 = int,
+        /// How many engagements.
+        engagements: i64 = int,
+        /// The lines' value.
+        value: Money = money,
     }
 }
 
-/// A row of the profitability report by engagement (provider-only).
-pub struct ProfitabilityByEngagementRow(pub Row);
-
-/// A row of the profitability report by engagement (provider-only).
-#[Object]
-impl ProfitabilityByEngagementRow {
-    /// The client's global id.
-    async fn client_id(&self) -> Res<ID> {
-        self.0.id("client_id")
-    }
-    /// The client's code.
-    async fn client_code(&self) -> Res<String> {
-        self.0.text("client_code")
-    }
-    /// The engagement's global id.
-    async fn engagement_id(&self) -> Res<ID> {
-        self.0.id("engagement_id")
-    }
-    /// The engagement's code.
-    async fn engagement_code(&self) -> Res<String> {
-        self.0.text("engagement_code")
-    }
-    /// The engagement's name.
-    async fn engagement_name(&self) -> Res<String> {
-        self.0.text("engagement_name")
-    }
-    /// The engagement's status.
-    async fn status(&self) -> Res<EngagementStatus> {
-        self.0
-            .enumeration::<tandem_entities::EngagementStatus, _>("status")
-    }
-    /// The engagement's currency.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// Value: lines plus change orders.
-    async fn value(&self) -> Res<Money> {
-        self.0.money("value")
-    }
-    /// Cost of the lines.
-    async fn cost(&self) -> Res<Money> {
-        self.0.money("cost")
-    }
-    /// Value minus cost.
-    async fn margin(&self) -> Res<Money> {
-        self.0.money("margin")
-    }
-    /// Margin / value in percent, two decimals; `null` without value.
-    async fn margin_percent(&self) -> Res<Option<String>> {
-        self.0.opt_text("margin_percent")
+report_row! {
+    /// A row of the profitability report by engagement (provider-only).
+    ProfitabilityByEngagementRow {
+        /// The client's global id.
+        client_id: ID = id,
+        /// The client's code.
+        client_code: String = text,
+        /// The engagement's global id.
+        engagement_id: ID = id,
+        /// The engagement's code.
+        engagement_code: String = text,
+        /// The engagement's name.
+        engagement_name: String = text,
+        /// The engagement's status.
+        status: EngagementStatus = enumeration<tandem_entities::EngagementStatus>,
+        /// The engagement's currency.
+        currency: String = text,
+        /// Value: lines plus change orders.
+        value: Money = money,
+        /// Cost of the lines.
+        cost: Money = money,
+        /// Value minus cost.
+        margin: Money = money,
+        /// Margin / value in percent, two decimals; `null` without value.
+        margin_percent: Option<String> = opt_text,
     }
 }
 
-/// A row of the profitability report by service (provider-only).
-pub struct ProfitabilityByServiceRow(pub Row);
-
-/// A row of the profitability report by service (provider-only).
-#[Object]
-impl ProfitabilityByServiceRow {
-    /// The service's global id; `null` for change-order adjustments.
-    async fn service_id(&self) -> Res<Option<ID>> {
-        self.0.opt_id("service_id")
-    }
-    /// The service's code.
-    async fn service_code(&self) -> Res<Option<String>> {
-        self.0.opt_text("service_code")
-    }
-    /// The service's name.
-    async fn service_name(&self) -> Res<Option<String>> {
-        self.0.opt_text("service_name")
-    }
-    /// The service's discipline.
-    async fn discipline(&self) -> Res<Option<Discipline>> {
-        self.0
-            .opt_enum::<tandem_entities::Discipline, _>("discipline")
-    }
-    /// The service's buyer.
-    async fn buyer(&self) -> Res<Option<Buyer>> {
-        self.0.opt_enum::<tandem_entities::Buyer, _>("buyer")
-    }
-    /// The currency of the amounts.
-    async fn currency(&self) -> Res<String> {
-        self.0.text("currency")
-    }
-    /// How many engagement lines.
-    async fn lines(&self) -> Res<i64> {
-        self.0.int("lines")
-    }
-    /// The lines' value.
-    async fn value(&self) -> Res<Money> {
-        self.0.money("value")
-    }
-    /// The lines' cost.
-    async fn cost(&self) -> Res<Money> {
-        self.0.money("cost")
-    }
-    /// Value minus cost.
-    async fn margin(&self) -> Res<Money> {
-        self.0.money("margin")
-    }
-    /// Margin / value in percent, two decimals; `null` without value.
-    async fn margin_percent(&self) -> Res<Option<String>> {
-        self.0.opt_text("margin_percent")
+report_row! {
+    /// A row of the profitability report by service (provider-only).
+    ProfitabilityByServiceRow {
+        /// The service's global id; `null` for change-order adjustments.
+        service_id: Option<ID> = opt_id,
+        /// The service's code.
+        service_code: Option<String> = opt_text,
+        /// The service's name.
+        service_name: Option<String> = opt_text,
+        /// The service's discipline.
+        discipline: Option<Discipline> = opt_enum<tandem_entities::Discipline>,
+        /// The service's buyer.
+        buyer: Option<Buyer> = opt_enum<tandem_entities::Buyer>,
+        /// The currency of the amounts.
+        currency: String = text,
+        /// How many engagement lines.
+        lines: i64 = int,
+        /// The lines' value.
+        value: Money = money,
+        /// The lines' cost.
+        cost: Money = money,
+        /// Value minus cost.
+        margin: Money = money,
+        /// Margin / value in percent, two decimals; `null` without value.
+        margin_percent: Option<String> = opt_text,
     }
 }

@@ -1,11 +1,11 @@
 //! Making, submitting and deciding funding splits; recording spend.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object};
 
 use super::types::{FundingSplit, SpendEntry, SpendKind};
 use crate::error::AppError;
 use crate::graphql::context::request;
-use crate::graphql::errors::{UserError, split};
+use crate::graphql::errors::split;
 use crate::graphql::node::{self, Kind};
 use crate::graphql::scalars::Date;
 use crate::services::spend::{self, NewSpend};
@@ -71,22 +71,17 @@ pub struct RecordSpendInput {
     pub billable: Option<bool>,
 }
 
-/// The result of a change to a split.
-#[derive(SimpleObject)]
-pub struct FundingSplitPayload {
-    /// The split after the change; `null` when there are user errors.
-    pub funding_split: Option<FundingSplit>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of `recordSpend`.
-#[derive(SimpleObject)]
-pub struct RecordSpendPayload {
-    /// The recorded spend; `null` when there are user errors.
-    pub spend_entry: Option<SpendEntry>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of a change to a split.
+    FundingSplitPayload {
+        /// The split after the change; `null` when there are user errors.
+        funding_split: FundingSplit
+    }
+    /// The result of `recordSpend`.
+    RecordSpendPayload {
+        /// The recorded spend; `null` when there are user errors.
+        spend_entry: SpendEntry
+    }
 }
 
 async fn payload(

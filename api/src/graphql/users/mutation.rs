@@ -65,13 +65,12 @@ pub struct RevokeApiTokenInput {
     pub id: ID,
 }
 
-/// The result of `revokeApiToken`.
-#[derive(SimpleObject)]
-pub struct RevokeApiTokenPayload {
-    /// The revoked token.
-    pub api_token: Option<ApiToken>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of `revokeApiToken`.
+    RevokeApiTokenPayload {
+        /// The revoked token.
+        api_token: ApiToken
+    }
 }
 
 /// A new user (administrators only).
@@ -112,13 +111,12 @@ pub struct SetUserActiveInput {
     pub active: bool,
 }
 
-/// The result of a change to a user.
-#[derive(SimpleObject)]
-pub struct UserPayload {
-    /// The changed user.
-    pub user: Option<User>,
-    /// Problems with the input; empty on success.
-    pub user_errors: Vec<UserError>,
+crate::payloads! {
+    /// The result of a change to a user.
+    UserPayload {
+        /// The changed user.
+        user: User
+    }
 }
 
 /// An account manager and a client.
@@ -305,11 +303,7 @@ impl UserMutation {
             Ok(id) => users::set_active(&rc.db, &rc.caller, id, input.active).await,
             Err(e) => Err(e),
         };
-        let (user, user_errors) = split(result)?;
-        Ok(UserPayload {
-            user: user.map(User),
-            user_errors,
-        })
+        UserPayload::of(result, User)
     }
 
     /// Assigns an account manager to a client (administrators only).

@@ -1,19 +1,16 @@
 //! The caller's account, their API tokens, and the user list.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, Object};
 
-use super::types::{
-    ApiTokenConnection, User, UserConnection, api_token_connection, user_connection,
-};
+use super::types::{ApiToken, ApiTokenConnection, User, UserConnection};
 use crate::error::AppError;
-use crate::graphql::connection::Counter;
 use crate::graphql::context::request;
+use crate::graphql::registry::{PageArgs, root_connection};
 use crate::graphql::root_page_cost;
+use crate::resource::{ApiTokens, Users};
 use crate::services::api_tokens;
-use crate::services::pagination::PageRequest;
 use crate::services::users;
+use sea_orm::Condition;
 
 #[derive(Default)]
 pub struct UserQuery;
@@ -42,14 +39,14 @@ impl UserQuery {
         #[graphql(desc = "Return tokens before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<ApiTokenConnection> {
         let rc = request(ctx)?;
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let slice = api_tokens::list(&rc.db, &rc.caller, &page).await?;
-        let (db, caller) = (rc.db.clone(), rc.caller.clone());
-        let counter: Counter = Arc::new(move || {
-            let (db, caller) = (db.clone(), caller.clone());
-            Box::pin(async move { api_tokens::count(&db, &caller).await })
-        });
-        Ok(api_token_connection(slice, counter))
+        root_connection::<ApiTokens, _>(
+            ctx,
+            api_tokens::own(&rc.caller)?,
+            ApiTokens::ordering(),
+            PageArgs::new(first, after, last, before),
+            ApiToken,
+        )
+        .await
     }
 
     /// Every user, by e-mail address (administrators only).
@@ -62,14 +59,14 @@ impl UserQuery {
         #[graphql(desc = "Return the last n users (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return users before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<UserConnection> {
-        let rc = request(ctx)?;
-        let page = PageRequest::new(first, after.as_deref(), last, before.as_deref())?;
-        let slice = users::list(&rc.db, &rc.caller, &page).await?;
-        let (db, caller) = (rc.db.clone(), rc.caller.clone());
-        let counter: Counter = Arc::new(move || {
-            let (db, caller) = (db.clone(), caller.clone());
-            Box::pin(async move { users::count(&db, &caller).await })
-        });
-        Ok(user_connection(slice, counter))
+        users::require_admin_read(&request(ctx)?.caller)?;
+        root_connection::<Users, _>(
+            ctx,
+            Condition::all(),
+            Users::ordering(),
+            PageArgs::new(first, after, last, before),
+            User,
+        )
+        .await
     }
 }

@@ -5,13 +5,11 @@ use chrono::{DateTime, Utc};
 use tandem_entities::{api_token, user};
 
 use crate::graphql::clients::Client;
-use crate::graphql::connection::Counter;
 use crate::graphql::errors::UserError;
 use crate::graphql::node::{Kind, global_id};
-use crate::graphql::registry::{assemble, row};
-use crate::resource::{ApiTokens, Clients, Users};
+use crate::graphql::registry::row;
+use crate::resource::Clients;
 use crate::services::auth::Session;
-use crate::services::pagination::Slice;
 
 /// What a script's token may do.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -182,16 +180,3 @@ impl SessionPayload {
 
 crate::connection!(UserConnection, UserEdge, User, "user");
 crate::connection!(ApiTokenConnection, ApiTokenEdge, ApiToken, "API token");
-
-/// Wraps a page of users.
-pub fn user_connection(slice: Slice<user::Model>, counter: Counter) -> UserConnection {
-    assemble(slice, &Users::ordering(), User, counter)
-}
-
-/// Wraps a page of API tokens.
-pub fn api_token_connection(
-    slice: Slice<api_token::Model>,
-    counter: Counter,
-) -> ApiTokenConnection {
-    assemble(slice, &ApiTokens::ordering(), ApiToken, counter)
-}

@@ -17,10 +17,7 @@ use crate::caller::Caller;
 use crate::domain::engagement::{can_move, lines_editable};
 use crate::domain::{self, Currency, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
-use crate::resource::{
-    self, Clients, EngagementLines, Engagements, PageRequest, Reason, Slice, Users,
-};
-use crate::services::filter::build;
+use crate::resource::{self, Clients, EngagementLines, Engagements, Reason, Users};
 
 pub use crate::resource::{DateRange, EngagementFilter, EngagementOrder};
 
@@ -31,25 +28,6 @@ mod totals;
 pub use lines::*;
 pub use people::*;
 pub use totals::*;
-
-#[tracing::instrument(skip_all)]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &EngagementFilter,
-    order: EngagementOrder,
-    page: &PageRequest,
-) -> AppResult<Slice<engagement::Model>> {
-    resource::list::<Engagements>(db, caller, build(filter)?, &order.ordering(), page).await
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    filter: &EngagementFilter,
-) -> AppResult<u64> {
-    resource::count::<Engagements>(db, caller, build(filter)?).await
-}
 
 /// What a new engagement needs.
 #[derive(Debug, Clone)]

@@ -10,19 +10,24 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, Loader};
 use futures_util::future::BoxFuture;
-use sea_orm::{Condition, DatabaseConnection, IdenStatic};
+use sea_orm::{Condition, DatabaseConnection};
 use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 use crate::graphql::connection::{Connection, Counter, PageInfo};
 use crate::resource::{self, Col, Ordering, PageRequest, Resource, Row, Slice};
+
+mod loaders;
+
+use loaders::ChildKey;
+pub use loaders::{ById, ChildCounts, ChildLists, Children};
 
 /// What every loader needs: the database and the request's caller.
 #[derive(Clone)]
@@ -128,198 +133,10 @@ pub fn spawn_when_idle(task: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<
     }))
 }
 
-fn new_loader<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static>(l: L) -> DataLoader<L> {
+pub(crate) fn new_loader<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static>(
+    l: L,
+) -> DataLoader<L> {
     DataLoader::new(l, spawn_when_idle)
-}
-
-/// Loads rows of `R` by id.
-pub struct ById<R>(Ctx, std::marker::PhantomData<R>);
-
-impl<R: Resource> Loader<Uuid> for ById<R> {
-    type Value = Row<R>;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Row<R>>, AppError> {
-        resource::get_many::<R>(&self.0.db, &self.0.caller, keys).await
-    }
-}
-
-/// One parent's page of children of `R`: the column that names the parent,
-/// the parent, the ordering and the page.
-pub struct ChildKey<R: Resource> {
-    pub via: Col<R>,
-    pub parent: Uuid,
-    pub ordering: Ordering<R::Entity>,
-    pub page: PageRequest,
-}
-
-impl<R: Resource> ChildKey<R> {
-    fn group(&self) -> (&'static str, &'static str, bool, PageRequest) {
-        (
-            self.via.as_str(),
-            self.ordering.name,
-            self.ordering.descending,
-            self.page.clone(),
-        )
-    }
-}
-
-impl<R: Resource> Clone for ChildKey<R> {
-    fn clone(&self) -> Self {
-        Self {
-            via: self.via,
-            parent: self.parent,
-            ordering: self.ordering,
-            page: self.page.clone(),
-        }
-    }
-}
-
-impl<R: Resource> PartialEq for ChildKey<R> {
-    fn eq(&self, other: &Self) -> bool {
-        self.parent == other.parent && self.group() == other.group()
-    }
-}
-
-impl<R: Resource> Eq for ChildKey<R> {}
-
-impl<R: Resource> Hash for ChildKey<R> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.parent.hash(state);
-        self.group().hash(state);
-    }
-}
-
-/// Loads pages of children of `R`; parents asking for the same page share
-/// one statement.
-pub struct Children<R>(Ctx, std::marker::PhantomData<R>);
-
-impl<R: Resource> Loader<ChildKey<R>> for Children<R> {
-    type Value = Slice<Row<R>>;
-    type Error = AppError;
-
-    async fn load(
-        &self,
-        keys: &[ChildKey<R>],
-    ) -> Result<HashMap<ChildKey<R>, Slice<Row<R>>>, AppError> {
-        let mut groups: HashMap<_, (ChildKey<R>, Vec<Uuid>)> = HashMap::new();
-        for key in keys {
-            groups
-                .entry(key.group())
-                .or_insert_with(|| (key.clone(), Vec::new()))
-                .1
-                .push(key.parent);
-        }
-        let mut out = HashMap::new();
-        for (first, parents) in groups.into_values() {
-            let pages = resource::children::<R>(
-                &self.0.db,
-                &self.0.caller,
-                first.via,
-                &parents,
-                Condition::all(),
-                &first.ordering,
-                &first.page,
-            )
-            .await?;
-            for (parent, slice) in pages {
-                out.insert(
-                    ChildKey {
-                        parent,
-                        ..first.clone()
-                    },
-                    slice,
-                );
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// One parent's whole list of children of `R` (short lists: a split's
-/// shares, an engagement's splits), in an ordering.
-pub struct ListKey<R: Resource> {
-    pub via: Col<R>,
-    pub parent: Uuid,
-    pub ordering: Ordering<R::Entity>,
-}
-
-impl<R: Resource> ListKey<R> {
-    fn group(&self) -> (&'static str, &'static str, bool) {
-        (
-            self.via.as_str(),
-            self.ordering.name,
-            self.ordering.descending,
-        )
-    }
-}
-
-impl<R: Resource> Clone for ListKey<R> {
-    fn clone(&self) -> Self {
-        Self {
-            via: self.via,
-            parent: self.parent,
-            ordering: self.ordering,
-        }
-    }
-}
-
-impl<R: Resource> PartialEq for ListKey<R> {
-    fn eq(&self, other: &Self) -> bool {
-        self.parent == other.parent && self.group() == other.group()
-    }
-}
-
-impl<R: Resource> Eq for ListKey<R> {}
-
-impl<R: Resource> Hash for ListKey<R> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.parent.hash(state);
-        self.group().hash(state);
-    }
-}
-
-/// Loads whole lists of children of `R`, one statement per ordering.
-pub struct ChildLists<R>(Ctx, std::marker::PhantomData<R>);
-
-impl<R: Resource> Loader<ListKey<R>> for ChildLists<R> {
-    type Value = Vec<Row<R>>;
-    type Error = AppError;
-
-    async fn load(
-        &self,
-        keys: &[ListKey<R>],
-    ) -> Result<HashMap<ListKey<R>, Vec<Row<R>>>, AppError> {
-        let mut groups: HashMap<_, (ListKey<R>, Vec<Uuid>)> = HashMap::new();
-        for key in keys {
-            groups
-                .entry(key.group())
-                .or_insert_with(|| (key.clone(), Vec::new()))
-                .1
-                .push(key.parent);
-        }
-        let mut out = HashMap::new();
-        for (first, parents) in groups.into_values() {
-            let lists = resource::all_children::<R>(
-                &self.0.db,
-                &self.0.caller,
-                first.via,
-                &parents,
-                &first.ordering,
-            )
-            .await?;
-            for (parent, rows) in lists {
-                out.insert(
-                    ListKey {
-                        parent,
-                        ..first.clone()
-                    },
-                    rows,
-                );
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// `parent`'s children of `R` (named by `via`), all of them, in `ordering`.
@@ -331,71 +148,9 @@ pub async fn children_list<R: Resource>(
 ) -> AppResult<Vec<Row<R>>> {
     Ok(Registry::of(ctx)?
         .lists::<R>()
-        .load_one(ListKey {
-            via,
-            parent,
-            ordering,
-        })
+        .load_one(ChildKey::list(via, parent, ordering))
         .await?
         .unwrap_or_default())
-}
-
-/// One parent's count of children of `R`.
-pub struct CountKey<R: Resource> {
-    pub via: Col<R>,
-    pub parent: Uuid,
-}
-
-impl<R: Resource> Clone for CountKey<R> {
-    fn clone(&self) -> Self {
-        Self {
-            via: self.via,
-            parent: self.parent,
-        }
-    }
-}
-
-impl<R: Resource> PartialEq for CountKey<R> {
-    fn eq(&self, other: &Self) -> bool {
-        self.parent == other.parent && self.via.as_str() == other.via.as_str()
-    }
-}
-
-impl<R: Resource> Eq for CountKey<R> {}
-
-impl<R: Resource> Hash for CountKey<R> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.parent.hash(state);
-        self.via.as_str().hash(state);
-    }
-}
-
-/// Loads how many children of `R` each parent has.
-pub struct ChildCounts<R>(Ctx, std::marker::PhantomData<R>);
-
-impl<R: Resource> Loader<CountKey<R>> for ChildCounts<R> {
-    type Value = u64;
-    type Error = AppError;
-
-    async fn load(&self, keys: &[CountKey<R>]) -> Result<HashMap<CountKey<R>, u64>, AppError> {
-        let mut groups: HashMap<&'static str, (Col<R>, Vec<Uuid>)> = HashMap::new();
-        for key in keys {
-            groups
-                .entry(key.via.as_str())
-                .or_insert_with(|| (key.via, Vec::new()))
-                .1
-                .push(key.parent);
-        }
-        let mut out = HashMap::new();
-        for (via, parents) in groups.into_values() {
-            for (parent, n) in
-                resource::count_children::<R>(&self.0.db, &self.0.caller, via, &parents).await?
-            {
-                out.insert(CountKey { via, parent }, n);
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// The Relay arguments of a list field.
@@ -449,12 +204,7 @@ where
     C: Connection,
 {
     let registry = Registry::of(ctx)?;
-    let key = ChildKey {
-        via,
-        parent,
-        ordering,
-        page: args.page()?,
-    };
+    let key = ChildKey::page(via, parent, ordering, args.page()?);
     let slice = registry
         .children::<R>()
         .load_one(key)
@@ -465,10 +215,33 @@ where
         let counts = Arc::clone(&counts);
         Box::pin(async move {
             Ok(counts
-                .load_one(CountKey { via, parent })
+                .load_one(ChildKey::count(via, parent))
                 .await?
                 .unwrap_or(0))
         })
+    });
+    Ok(assemble(slice, &ordering, node, counter))
+}
+
+/// A page of the readable rows of `R` matching `cond`, in `ordering`, as
+/// the connection `C`: the one way every root list is served. Its
+/// `totalCount` counts the same rows, only when selected.
+pub async fn root_connection<R, C>(
+    ctx: &Context<'_>,
+    cond: Condition,
+    ordering: Ordering<R::Entity>,
+    args: PageArgs,
+    node: impl Fn(Row<R>) -> C::Node,
+) -> async_graphql::Result<C>
+where
+    R: Resource,
+    C: Connection,
+{
+    let Ctx { db, caller } = Registry::of(ctx)?.ctx.clone();
+    let slice = resource::list::<R>(&db, &caller, cond.clone(), &ordering, &args.page()?).await?;
+    let counter: Counter = Arc::new(move || {
+        let (db, caller, cond) = (db.clone(), caller.clone(), cond.clone());
+        Box::pin(async move { resource::count::<R>(&db, &caller, cond).await })
     });
     Ok(assemble(slice, &ordering, node, counter))
 }
