@@ -65,54 +65,72 @@ impl FieldError {
     }
 }
 
-/// Codes of `userErrors`; stable across releases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UserErrorCode {
-    /// A required value is missing or blank.
-    Required,
-    /// The value is malformed or outside its allowed range.
-    Invalid,
-    /// The value is longer than allowed.
-    TooLong,
-    /// The value must be unique and is already in use.
-    Taken,
-    /// The referenced record does not exist (or is not visible to the caller).
-    NotFound,
-    /// The record is archived and cannot be changed this way.
-    Archived,
-    /// The e-mail address or the password is wrong (never says which).
-    InvalidCredentials,
-    /// Too many failed attempts; wait before trying again.
-    Throttled,
-    /// The move is not in the lifecycle's transition table.
-    InvalidTransition,
-    /// The record cannot change in its current state.
-    Locked,
-    /// Amounts in different currencies cannot be combined.
-    CurrencyMismatch,
-    /// Shares of a funding split must sum to exactly 10000 basis points.
-    SharesSum,
-    /// An engagement becomes ACTIVE only with an approved funding split.
-    NoApprovedSplit,
-    /// The engagement's value changed since its split was approved.
-    ValueChanged,
-    /// No approved budget covers the engagement's start date.
-    NoBudget,
-    /// A budget line has too little room left; the message names the line and
-    /// the shortfall.
-    BudgetExceeded,
-    /// A budget line's planned amount cannot go below the money already
-    /// allocated on it; the message names the allocated amount.
-    BelowAllocated,
-    /// The record can never change again (e.g. the dates or prices of a
-    /// published or retired rate-card version).
-    Immutable,
-    /// The dates overlap those of another version of the same rate card.
-    Overlaps,
-    /// No price applies: no published rate card prices the service on that
-    /// date, or a rate-card version to publish holds no prices.
-    NoPrice,
+/// The codes of `userErrors` with their descriptions, written once: `$then`
+/// receives them (the domain's enum here, its GraphQL mirror in
+/// `graphql/errors.rs`).
+#[macro_export]
+macro_rules! with_user_error_codes {
+    ($then:ident) => {
+        $then! {
+            /// A required value is missing or blank.
+            Required,
+            /// The value is malformed or outside its allowed range.
+            Invalid,
+            /// The value is longer than allowed.
+            TooLong,
+            /// The value must be unique and is already in use.
+            Taken,
+            /// The referenced record does not exist (or is not visible to the caller).
+            NotFound,
+            /// The record is archived and cannot be changed this way.
+            Archived,
+            /// The e-mail address or the password is wrong (never says which).
+            InvalidCredentials,
+            /// Too many failed attempts; wait before trying again.
+            Throttled,
+            /// The move is not in the lifecycle's transition table.
+            InvalidTransition,
+            /// The record cannot change in its current state.
+            Locked,
+            /// Amounts in different currencies cannot be combined.
+            CurrencyMismatch,
+            /// Shares of a funding split must sum to exactly 10000 basis points.
+            SharesSum,
+            /// An engagement becomes ACTIVE only with an approved funding split.
+            NoApprovedSplit,
+            /// The engagement's value changed since its split was approved.
+            ValueChanged,
+            /// No approved budget covers the engagement's start date.
+            NoBudget,
+            /// A budget line has too little room left; the message names the line and
+            /// the shortfall.
+            BudgetExceeded,
+            /// A budget line's planned amount cannot go below the money already
+            /// allocated on it; the message names the allocated amount.
+            BelowAllocated,
+            /// The record can never change again (e.g. the dates or prices of a
+            /// published or retired rate-card version).
+            Immutable,
+            /// The dates overlap those of another version of the same rate card.
+            Overlaps,
+            /// No price applies: no published rate card prices the service on that
+            /// date, or a rate-card version to publish holds no prices.
+            NoPrice,
+        }
+    };
 }
+
+macro_rules! declare_user_error_code {
+    ($($(#[doc = $doc:literal])* $code:ident,)*) => {
+        /// Codes of `userErrors`; stable across releases.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum UserErrorCode {
+            $($(#[doc = $doc])* $code,)*
+        }
+    };
+}
+
+with_user_error_codes!(declare_user_error_code);
 
 impl UserErrorCode {
     /// The code as the API spells it, e.g. `INVALID` or `BUDGET_EXCEEDED`

@@ -14,7 +14,7 @@ pub struct Model {
     pub code: String,
     pub industry: Option<String>,
     pub region: Option<String>,
-    pub default_currency: String,
+    pub default_currency: crate::Currency,
     pub fiscal_year_start_month: i16,
     pub status: ClientStatus,
     pub created_at: DateTimeUtc,

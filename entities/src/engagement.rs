@@ -14,7 +14,7 @@ pub struct Model {
     pub name: String,
     pub description: Option<String>,
     pub commercial_model: CommercialModel,
-    pub currency: String,
+    pub currency: crate::Currency,
     pub investment_area: InvestmentArea,
     pub start_date: Date,
     pub end_date: Date,

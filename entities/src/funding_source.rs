@@ -14,7 +14,7 @@ pub struct Model {
     pub function: FundingFunction,
     pub owner_contact_id: Uuid,
     pub external_ref: Option<String>,
-    pub currency: String,
+    pub currency: crate::Currency,
     pub expense_type: ExpenseType,
     pub active: bool,
     pub created_at: DateTimeUtc,

@@ -8,6 +8,7 @@ pub mod budget_line;
 pub mod client;
 pub mod client_manager;
 pub mod contact;
+pub mod currency;
 pub mod engagement;
 pub mod engagement_line;
 pub mod engagement_staff;
@@ -28,4 +29,5 @@ pub mod spend_entry;
 pub mod split_approval;
 pub mod user;
 
+pub use currency::Currency;
 pub use enums::*;

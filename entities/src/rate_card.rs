@@ -10,7 +10,7 @@ pub struct Model {
     pub name: String,
     pub client_id: Option<Uuid>,
     pub scope: String,
-    pub currency: String,
+    pub currency: crate::Currency,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,38 +2,7 @@
 
 use std::fmt;
 
-/// An ISO-4217 currency with a defined number of minor units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Currency {
-    code: iso_currency::Currency,
-    exponent: u32,
-}
-
-impl Currency {
-    /// Parses a three-letter code such as `EUR`. Codes without minor units in
-    /// ISO-4217 (metals, testing codes) are refused.
-    pub fn parse(code: &str) -> Option<Self> {
-        let code = code.trim();
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return None;
-        }
-        let currency = iso_currency::Currency::from_code(code)?;
-        let exponent = u32::from(currency.exponent()?);
-        Some(Self {
-            code: currency,
-            exponent,
-        })
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.code.code()
-    }
-
-    /// Digits after the decimal point (2 for EUR, 0 for JPY, 3 for BHD).
-    pub fn exponent(&self) -> u32 {
-        self.exponent
-    }
-}
+pub use tandem_entities::Currency;
 
 /// The largest amount of money any input or stored amount may hold, in minor
 /// units: 10^13, one hundred billion in a two-decimal currency. Sums of up

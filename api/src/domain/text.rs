@@ -109,6 +109,17 @@ pub fn month(field: &[&str], value: i32) -> Result<i16, FieldError> {
     }
 }
 
+/// An ISO-4217 currency code with minor units, e.g. `EUR`.
+pub fn currency(field: &[&str], code: &str) -> Result<super::Currency, FieldError> {
+    super::Currency::parse(code).ok_or_else(|| {
+        FieldError::new(
+            field,
+            UserErrorCode::Invalid,
+            format!("{code:?} is not an ISO-4217 currency code"),
+        )
+    })
+}
+
 /// Collects field errors so that one request reports all of them at once.
 #[derive(Debug, Default)]
 pub struct Errors(pub Vec<FieldError>);

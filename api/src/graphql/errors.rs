@@ -50,55 +50,18 @@ pub fn split<T>(result: Result<T, AppError>) -> async_graphql::Result<(Option<T>
     }
 }
 
-/// Codes of `userErrors`; stable across releases.
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::error::UserErrorCode", name = "UserErrorCode")]
-pub enum ApiUserErrorCode {
-    /// A required value is missing or blank.
-    Required,
-    /// The value is malformed or outside its allowed range.
-    Invalid,
-    /// The value is longer than allowed.
-    TooLong,
-    /// The value must be unique and is already in use.
-    Taken,
-    /// The referenced record does not exist (or is not visible to the caller).
-    NotFound,
-    /// The record is archived and cannot be changed this way.
-    Archived,
-    /// The e-mail address or the password is wrong (never says which).
-    InvalidCredentials,
-    /// Too many failed attempts; wait before trying again.
-    Throttled,
-    /// The move is not in the lifecycle's transition table.
-    InvalidTransition,
-    /// The record cannot change in its current state.
-    Locked,
-    /// Amounts in different currencies cannot be combined.
-    CurrencyMismatch,
-    /// Shares of a funding split must sum to exactly 10000 basis points.
-    SharesSum,
-    /// An engagement becomes ACTIVE only with an approved funding split.
-    NoApprovedSplit,
-    /// The engagement's value changed since its split was approved.
-    ValueChanged,
-    /// No approved budget covers the engagement's start date.
-    NoBudget,
-    /// A budget line has too little room left; the message names the line and
-    /// the shortfall.
-    BudgetExceeded,
-    /// A budget line's planned amount cannot go below the money already
-    /// allocated on it; the message names the allocated amount.
-    BelowAllocated,
-    /// The record can never change again (e.g. the dates or prices of a
-    /// published or retired rate-card version).
-    Immutable,
-    /// The dates overlap those of another version of the same rate card.
-    Overlaps,
-    /// No price applies: no published rate card prices the service on that
-    /// date, or a rate-card version to publish holds no prices.
-    NoPrice,
+macro_rules! declare_api_user_error_code {
+    ($($(#[doc = $doc:literal])* $code:ident,)*) => {
+        /// Codes of `userErrors`; stable across releases.
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        #[graphql(remote = "crate::error::UserErrorCode", name = "UserErrorCode")]
+        pub enum ApiUserErrorCode {
+            $($(#[doc = $doc])* $code,)*
+        }
+    };
 }
+
+crate::with_user_error_codes!(declare_api_user_error_code);
 
 impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
@@ -110,20 +73,6 @@ impl From<AppError> for async_graphql::Error {
                 ext.set("retryAfterSeconds", RETRY_AFTER_SECS);
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_user_error_code_is_named_in_messages_as_the_schema_names_it() {
-        for item in <ApiUserErrorCode as async_graphql::resolver_utils::EnumType>::items() {
-            let code: UserErrorCode = item.value.into();
-            assert_eq!(code.name(), item.name);
-        }
-        assert_eq!(UserErrorCode::BudgetExceeded.name(), "BUDGET_EXCEEDED");
     }
 }
 
@@ -165,4 +114,18 @@ macro_rules! payloads {
             }
         }
     )*};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_error_code_is_named_in_messages_as_the_schema_names_it() {
+        for item in <ApiUserErrorCode as async_graphql::resolver_utils::EnumType>::items() {
+            let code: UserErrorCode = item.value.into();
+            assert_eq!(code.name(), item.name);
+        }
+        assert_eq!(UserErrorCode::BudgetExceeded.name(), "BUDGET_EXCEEDED");
+    }
 }

@@ -3,15 +3,10 @@
 use async_graphql::Object;
 
 use crate::domain;
-use crate::error::AppError;
 
-/// An amount of `currency` as a `Money`; the currency was checked when it was
-/// stored.
-pub fn money(minor_units: i64, currency: &str) -> async_graphql::Result<Money> {
-    let currency = domain::Currency::parse(currency).ok_or_else(|| {
-        AppError::internal(format_args!("stored currency {currency:?} is not ISO-4217"))
-    })?;
-    Ok(Money(domain::Money::new(minor_units, currency)))
+/// An amount of `currency` as a `Money`.
+pub fn money(minor_units: i64, currency: domain::Currency) -> Money {
+    Money(domain::Money::new(minor_units, currency))
 }
 
 /// An exact amount of money. `amount` is a decimal string (never a float);

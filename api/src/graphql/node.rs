@@ -84,7 +84,10 @@ async fn rows<R: Resource>(rc: &RequestContext, ids: &[Uuid]) -> AppResult<HashM
 
 /// The currency of each engagement among `ids` (for rows whose money is in
 /// their engagement's currency).
-async fn currencies(rc: &RequestContext, ids: Vec<Uuid>) -> AppResult<HashMap<Uuid, String>> {
+async fn currencies(
+    rc: &RequestContext,
+    ids: Vec<Uuid>,
+) -> AppResult<HashMap<Uuid, crate::domain::Currency>> {
     Ok(rows::<Engagements>(rc, &ids)
         .await?
         .into_iter()
@@ -97,13 +100,13 @@ async fn with_currency<M, N>(
     rc: &RequestContext,
     rows: HashMap<Uuid, M>,
     engagement_of: fn(&M) -> Uuid,
-    wrap: fn(M, String) -> N,
+    wrap: fn(M, crate::domain::Currency) -> N,
 ) -> AppResult<HashMap<Uuid, N>> {
     let currencies = currencies(rc, rows.values().map(engagement_of).collect()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, m)| {
-            let currency = currencies.get(&engagement_of(&m))?.clone();
+            let currency = *currencies.get(&engagement_of(&m))?;
             Some((id, wrap(m, currency)))
         })
         .collect())

@@ -11,7 +11,7 @@ use super::{Ordering, Resource, Scope};
 use crate::caller::{Caller, ClientScope};
 use crate::error::{AppError, AppResult};
 use crate::services::filter::{
-    Combinators, IdFilter, MAX_IN_VALUES, Nested, TextFilter, ValueFilter,
+    ColumnFilter, Combinators, IdFilter, MAX_IN_VALUES, Nested, TextFilter, ValueFilter, all_of, on,
 };
 
 /// The provider's services: every signed-in user reads the whole catalog.
@@ -71,6 +71,26 @@ fn covers(area: InvestmentArea) -> Condition {
     Condition::all().add(wrapped.like(LikeExpr::new(format!("%,{value},%")).escape('\\')))
 }
 
+/// Services covering the areas `f` names.
+fn covering(f: &InvestmentAreasFilter) -> AppResult<Condition> {
+    let mut cond = Condition::all();
+    if let Some(area) = f.contains {
+        cond = cond.add(covers(area));
+    }
+    if let Some(areas) = &f.contains_any {
+        if areas.len() > MAX_IN_VALUES {
+            return Err(AppError::BadUserInput(format!(
+                "`containsAny` holds at most {MAX_IN_VALUES} values"
+            )));
+        }
+        let any = areas
+            .iter()
+            .fold(Condition::any(), |any, a| any.add(covers(*a)));
+        cond = cond.add(any);
+    }
+    Ok(cond)
+}
+
 impl Nested for ServiceFilter {
     fn combinators(&self) -> &Combinators<Self> {
         &self.combinators
@@ -78,45 +98,16 @@ impl Nested for ServiceFilter {
 
     fn fields(&self) -> AppResult<Condition> {
         use service::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.code {
-            cond = cond.add(f.condition(C::Code)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        if let Some(f) = &self.discipline {
-            cond = cond.add(f.condition(C::Discipline)?);
-        }
-        if let Some(f) = &self.buyer {
-            cond = cond.add(f.condition(C::Buyer)?);
-        }
-        if let Some(f) = &self.unit {
-            cond = cond.add(f.condition(C::Unit)?);
-        }
-        if let Some(f) = &self.pricing_model {
-            cond = cond.add(f.condition(C::PricingModel)?);
-        }
-        if let Some(active) = self.active {
-            cond = cond.add(C::Active.eq(active));
-        }
-        if let Some(f) = &self.investment_areas {
-            if let Some(area) = f.contains {
-                cond = cond.add(covers(area));
-            }
-            if let Some(areas) = &f.contains_any {
-                if areas.len() > MAX_IN_VALUES {
-                    return Err(AppError::BadUserInput(format!(
-                        "`containsAny` holds at most {MAX_IN_VALUES} values"
-                    )));
-                }
-                let any = areas
-                    .iter()
-                    .fold(Condition::any(), |any, a| any.add(covers(*a)));
-                cond = cond.add(any);
-            }
-        }
-        Ok(cond)
+        all_of([
+            on(&self.code, C::Code),
+            on(&self.name, C::Name),
+            on(&self.discipline, C::Discipline),
+            on(&self.buyer, C::Buyer),
+            on(&self.unit, C::Unit),
+            on(&self.pricing_model, C::PricingModel),
+            on(&self.active, C::Active),
+            self.investment_areas.as_ref().map(covering).transpose(),
+        ])
     }
 }
 

@@ -9,7 +9,7 @@ use tandem_entities::{
 use super::{Engagements, Ordering, Resource, Scope, by_client, readable_ids};
 use crate::caller::Caller;
 use crate::error::AppResult;
-use crate::services::filter::{Combinators, IdFilter, Nested, TextFilter, ValueFilter};
+use crate::services::filter::{Combinators, IdFilter, Nested, TextFilter, ValueFilter, all_of, on};
 
 /// The buying companies: every client for administrators, theirs for
 /// account managers, their own for portal users, those of the engagements
@@ -44,23 +44,13 @@ impl Nested for ClientFilter {
 
     fn fields(&self) -> AppResult<Condition> {
         use client::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        if let Some(f) = &self.code {
-            cond = cond.add(f.condition(C::Code)?);
-        }
-        if let Some(f) = &self.industry {
-            cond = cond.add(f.condition(C::Industry)?);
-        }
-        if let Some(f) = &self.region {
-            cond = cond.add(f.condition(C::Region)?);
-        }
-        if let Some(f) = &self.status {
-            cond = cond.add(f.condition(C::Status)?);
-        }
-        Ok(cond)
+        all_of([
+            on(&self.name, C::Name),
+            on(&self.code, C::Code),
+            on(&self.industry, C::Industry),
+            on(&self.region, C::Region),
+            on(&self.status, C::Status),
+        ])
     }
 }
 
@@ -134,26 +124,14 @@ impl Nested for ContactFilter {
 
     fn fields(&self) -> AppResult<Condition> {
         use contact::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        if let Some(f) = &self.email {
-            cond = cond.add(f.condition(C::Email)?);
-        }
-        if let Some(f) = &self.title {
-            cond = cond.add(f.condition(C::Title)?);
-        }
-        if let Some(f) = &self.persona {
-            cond = cond.add(f.condition(C::Persona)?);
-        }
-        if let Some(f) = &self.function {
-            cond = cond.add(f.condition(C::Function)?);
-        }
-        Ok(cond)
+        all_of([
+            on(&self.client_id, C::ClientId),
+            on(&self.name, C::Name),
+            on(&self.email, C::Email),
+            on(&self.title, C::Title),
+            on(&self.persona, C::Persona),
+            on(&self.function, C::Function),
+        ])
     }
 }
 

@@ -12,7 +12,9 @@ use tandem_entities::{
 use super::{Ordering, Resource, Scope};
 use crate::caller::{Caller, ClientScope};
 use crate::error::AppResult;
-use crate::services::filter::{Combinators, IdFilter, Nested, TextFilter, ValueFilter};
+use crate::services::filter::{
+    ColumnFilter, Combinators, IdFilter, Nested, TextFilter, ValueFilter, all_of, on,
+};
 
 /// What a client's portal users see of an engagement's lifecycle: once it
 /// has been proposed to them. Before that it is the provider's pipeline.
@@ -91,8 +93,8 @@ pub struct DateRange {
     pub lte: Option<NaiveDate>,
 }
 
-impl DateRange {
-    fn condition(&self, col: engagement::Column) -> Condition {
+impl ColumnFilter for DateRange {
+    fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
         let mut c = Condition::all();
         if let Some(d) = self.gte {
             c = c.add(col.gte(d));
@@ -100,7 +102,7 @@ impl DateRange {
         if let Some(d) = self.lte {
             c = c.add(col.lte(d));
         }
-        c
+        Ok(c)
     }
 }
 
@@ -127,49 +129,37 @@ impl Nested for EngagementFilter {
 
     fn fields(&self) -> AppResult<Condition> {
         use engagement::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.status {
-            cond = cond.add(f.condition(C::Status)?);
-        }
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.account_manager_id {
-            cond = cond.add(f.condition(C::AccountManagerId)?);
-        }
-        if let Some(f) = &self.investment_area {
-            cond = cond.add(f.condition(C::InvestmentArea)?);
-        }
-        if let Some(f) = &self.buyer {
-            let mut lines = Query::select();
-            lines
-                .column((
-                    engagement_line::Entity,
-                    engagement_line::Column::EngagementId,
-                ))
-                .from(engagement_line::Entity)
-                .inner_join(
-                    service::Entity,
-                    Expr::col((service::Entity, service::Column::Id))
-                        .equals((engagement_line::Entity, engagement_line::Column::ServiceId)),
-                )
-                .cond_where(f.condition(service::Column::Buyer)?);
-            cond = cond.add(Expr::col((engagement::Entity, C::Id)).in_subquery(lines));
-        }
-        if let Some(r) = &self.start_date {
-            cond = cond.add(r.condition(C::StartDate));
-        }
-        if let Some(r) = &self.end_date {
-            cond = cond.add(r.condition(C::EndDate));
-        }
-        if let Some(f) = &self.code {
-            cond = cond.add(f.condition(C::Code)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        Ok(cond)
+        all_of([
+            on(&self.status, C::Status),
+            on(&self.client_id, C::ClientId),
+            on(&self.account_manager_id, C::AccountManagerId),
+            on(&self.investment_area, C::InvestmentArea),
+            self.buyer.as_ref().map(with_buyer).transpose(),
+            on(&self.start_date, C::StartDate),
+            on(&self.end_date, C::EndDate),
+            on(&self.code, C::Code),
+            on(&self.name, C::Name),
+        ])
     }
+}
+
+/// Engagements with at least one line of a service for the buyers `f` names.
+fn with_buyer(f: &ValueFilter<Buyer>) -> AppResult<Condition> {
+    let mut lines = Query::select();
+    lines
+        .column((
+            engagement_line::Entity,
+            engagement_line::Column::EngagementId,
+        ))
+        .from(engagement_line::Entity)
+        .inner_join(
+            service::Entity,
+            Expr::col((service::Entity, service::Column::Id))
+                .equals((engagement_line::Entity, engagement_line::Column::ServiceId)),
+        )
+        .cond_where(f.condition(service::Column::Buyer)?);
+    Ok(Condition::all()
+        .add(Expr::col((engagement::Entity, engagement::Column::Id)).in_subquery(lines)))
 }
 
 /// The orderings an engagement list supports.

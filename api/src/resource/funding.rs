@@ -12,7 +12,9 @@ use tandem_entities::{
 use super::{Engagements, Ordering, Resource, Scope, by_client_money};
 use crate::caller::Caller;
 use crate::error::AppResult;
-use crate::services::filter::{Combinators, IdFilter, IntFilter, Nested, TextFilter, ValueFilter};
+use crate::services::filter::{
+    Combinators, IdFilter, IntFilter, Nested, TextFilter, ValueFilter, all_of, on,
+};
 
 /// Pots of the client's money: those of the clients the caller may read,
 /// none for DELIVERY users.
@@ -46,26 +48,14 @@ impl Nested for FundingSourceFilter {
 
     fn fields(&self) -> AppResult<Condition> {
         use funding_source::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.function {
-            cond = cond.add(f.condition(C::Function)?);
-        }
-        if let Some(f) = &self.owner_contact_id {
-            cond = cond.add(f.condition(C::OwnerContactId)?);
-        }
-        if let Some(f) = &self.expense_type {
-            cond = cond.add(f.condition(C::ExpenseType)?);
-        }
-        if let Some(f) = &self.name {
-            cond = cond.add(f.condition(C::Name)?);
-        }
-        if let Some(v) = self.active {
-            cond = cond.add(C::Active.eq(v));
-        }
-        Ok(cond)
+        all_of([
+            on(&self.client_id, C::ClientId),
+            on(&self.function, C::Function),
+            on(&self.owner_contact_id, C::OwnerContactId),
+            on(&self.expense_type, C::ExpenseType),
+            on(&self.name, C::Name),
+            on(&self.active, C::Active),
+        ])
     }
 }
 
@@ -119,17 +109,11 @@ impl Nested for BudgetFilter {
 
     fn fields(&self) -> AppResult<Condition> {
         use budget::Column as C;
-        let mut cond = Condition::all();
-        if let Some(f) = &self.client_id {
-            cond = cond.add(f.condition(C::ClientId)?);
-        }
-        if let Some(f) = &self.fiscal_year {
-            cond = cond.add(f.condition(C::FiscalYear)?);
-        }
-        if let Some(f) = &self.status {
-            cond = cond.add(f.condition(C::Status)?);
-        }
-        Ok(cond)
+        all_of([
+            on(&self.client_id, C::ClientId),
+            on(&self.fiscal_year, C::FiscalYear),
+            on(&self.status, C::Status),
+        ])
     }
 }
 

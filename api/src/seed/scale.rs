@@ -441,7 +441,9 @@ fn generate_client(
 ) {
     let d = TimeDelta::days;
     let number = i + 1;
-    let currency = CURRENCIES[i as usize % CURRENCIES.len()];
+    let currency: crate::domain::Currency = CURRENCIES[i as usize % CURRENCIES.len()]
+        .parse()
+        .expect("the seed's currencies are ISO-4217 codes");
     let month = FY_MONTHS[i as usize % FY_MONTHS.len()];
     // Running engagements started about a hundred days ago, all in the
     // fiscal year of that day, whose budget they draw on.
@@ -459,7 +461,7 @@ fn generate_client(
             ["Retail", "Banking", "Insurance", "Telecom", "Travel"][i as usize % 5].into(),
         )),
         region: Set(Some(["EMEA", "Americas", "APAC"][i as usize % 3].into())),
-        default_currency: Set(currency.into()),
+        default_currency: Set(currency),
         fiscal_year_start_month: Set(month as i16),
         status: Set(ClientStatus::Active),
         created_at: Set(now),
@@ -514,7 +516,7 @@ fn generate_client(
             function: Set(function),
             owner_contact_id: Set(owner),
             external_ref: Set(Some(format!("CC-{number:05}-{}", sources.len() + 1))),
-            currency: Set(currency.into()),
+            currency: Set(currency),
             expense_type: Set(kind),
             active: Set(true),
             created_at: Set(now),
@@ -530,7 +532,7 @@ fn generate_client(
         name: Set(format!("{code} rates")),
         client_id: Set(Some(client_id)),
         scope: Set(client_id.to_string()),
-        currency: Set(currency.into()),
+        currency: Set(currency),
         created_at: Set(now),
         updated_at: Set(now),
     });
@@ -609,7 +611,7 @@ fn generate_client(
             )),
             description: Set(None),
             commercial_model: Set(MODELS[rng.random_range(0..MODELS.len())]),
-            currency: Set(currency.into()),
+            currency: Set(currency),
             investment_area: Set(AREAS[j % AREAS.len()]),
             start_date: Set(start),
             end_date: Set(end),

@@ -211,7 +211,7 @@ async fn exceeded(
 ) -> AppResult<AppError> {
     let name = resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, source)
         .await?
-        .map(|s| (s.name, s.currency))
+        .map(|s| (s.name, Some(s.currency)))
         .unwrap_or_default();
     let (room, period) = match line {
         Some(id) => match resource::get_unscoped::<BudgetLines>(db, Reason::WithinWrite, id).await?
@@ -225,7 +225,7 @@ async fn exceeded(
         None => (0, "no line".into()),
     };
     let fmt = |minor: i64| {
-        domain::Currency::parse(&name.1)
+        name.1
             .map(|c| domain::Money::new(minor, c).to_string())
             .unwrap_or_else(|| minor.to_string())
     };

@@ -277,8 +277,7 @@ pub async fn set_line(
             "the funding source is archived",
         ));
     }
-    let currency = Currency::parse(&source.currency)
-        .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
+    let currency = source.currency;
     let planned = Money::parse_input(&input.planned, currency)
         .ok_or_else(|| {
             AppError::invalid(
@@ -408,11 +407,11 @@ pub async fn currencies(
     db: &impl ConnectionTrait,
     caller: &Caller,
     ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, String>> {
+) -> AppResult<HashMap<Uuid, Currency>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, String)> = resource::scoped::<FundingSources>(caller)
+    let rows: Vec<(Uuid, Currency)> = resource::scoped::<FundingSources>(caller)
         .filter(funding_source::Column::Id.is_in(ids.to_vec()))
         .select_only()
         .column(funding_source::Column::Id)

@@ -8,8 +8,8 @@ use tandem_entities::{ClientStatus, Role, client, client_manager};
 use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::domain::{self, Currency, text};
-use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
+use crate::domain::{self, text};
+use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
 use crate::resource::{self, Clients, Reason};
 
 /// What a new client needs.
@@ -48,18 +48,6 @@ pub async fn find_by_code(
         .filter(client::Column::Code.eq(code.trim().to_uppercase()))
         .one(db)
         .await?)
-}
-
-fn currency(field: &[&str], code: &str) -> Result<String, FieldError> {
-    Currency::parse(code)
-        .map(|c| c.code().to_owned())
-        .ok_or_else(|| {
-            FieldError::new(
-                field,
-                UserErrorCode::Invalid,
-                format!("{code:?} is not an ISO-4217 currency code"),
-            )
-        })
 }
 
 async fn code_taken(
@@ -119,7 +107,10 @@ pub async fn create(
         100,
     ));
     let region = errors.check(text::optional(&["region"], input.region.as_deref(), 100));
-    let currency = errors.check(currency(&["defaultCurrency"], &input.default_currency));
+    let currency = errors.check(text::currency(
+        &["defaultCurrency"],
+        &input.default_currency,
+    ));
     let month = errors.check(text::month(
         &["fiscalYearStartMonth"],
         input.fiscal_year_start_month,
@@ -202,7 +193,7 @@ pub async fn update(
         model.region = Set(v);
     }
     if let Some(v) = &patch.default_currency
-        && let Some(v) = errors.check(currency(&["defaultCurrency"], v))
+        && let Some(v) = errors.check(text::currency(&["defaultCurrency"], v))
     {
         model.default_currency = Set(v);
     }

@@ -153,8 +153,8 @@ fn check_in<T>(values: &[T]) -> AppResult<()> {
     Ok(())
 }
 
-impl TextFilter {
-    pub fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
+impl ColumnFilter for TextFilter {
+    fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
         for v in [&self.eq, &self.ne, &self.contains, &self.starts_with]
             .into_iter()
             .flatten()
@@ -204,8 +204,8 @@ impl<T> Default for ValueFilter<T> {
     }
 }
 
-impl<T: Clone + Into<Value>> ValueFilter<T> {
-    pub fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
+impl<T: Clone + Into<Value>> ColumnFilter for ValueFilter<T> {
+    fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
         let mut cond = Condition::all();
         if let Some(v) = &self.eq {
             cond = cond.add(col.eq(v.clone()));
@@ -273,8 +273,8 @@ pub struct IntFilter {
     pub lte: Option<i64>,
 }
 
-impl IntFilter {
-    pub fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
+impl ColumnFilter for IntFilter {
+    fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
         let mut cond = ValueFilter {
             eq: self.eq,
             ne: self.ne,
@@ -295,4 +295,39 @@ impl IntFilter {
         }
         Ok(cond)
     }
+}
+
+/// A condition on one column, as a filter input's field gives it.
+pub trait ColumnFilter {
+    /// The condition on `col`.
+    fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition>;
+}
+
+/// A flag: the column equals it.
+impl ColumnFilter for bool {
+    fn condition<C: ColumnTrait>(&self, col: C) -> AppResult<Condition> {
+        Ok(Condition::all().add(col.eq(*self)))
+    }
+}
+
+/// The condition of a filter field on `col`; `None` when the field is not
+/// given.
+pub fn on<F: ColumnFilter, C: ColumnTrait>(
+    field: &Option<F>,
+    col: C,
+) -> AppResult<Option<Condition>> {
+    field.as_ref().map(|f| f.condition(col)).transpose()
+}
+
+/// All of the given fields' conditions.
+pub fn all_of(
+    fields: impl IntoIterator<Item = AppResult<Option<Condition>>>,
+) -> AppResult<Condition> {
+    let mut cond = Condition::all();
+    for field in fields {
+        if let Some(c) = field? {
+            cond = cond.add(c);
+        }
+    }
+    Ok(cond)
 }

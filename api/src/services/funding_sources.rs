@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
-use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
+use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::resource::{self, Clients, Contacts, FundingSources};
 use crate::services::budgets::figures;
 
@@ -49,18 +49,6 @@ pub struct FundingSourcePatch {
     pub external_ref: Option<Option<String>>,
     pub expense_type: Option<ExpenseType>,
     pub active: Option<bool>,
-}
-
-fn currency(code: &str) -> Result<String, FieldError> {
-    Currency::parse(code)
-        .map(|c| c.code().to_owned())
-        .ok_or_else(|| {
-            FieldError::new(
-                &["currency"],
-                UserErrorCode::Invalid,
-                format!("{code:?} is not an ISO-4217 currency code"),
-            )
-        })
 }
 
 /// The owner must be a contact of the source's client.
@@ -106,12 +94,14 @@ pub async fn create(
         input.external_ref.as_deref(),
         100,
     ));
-    let currency = errors.check(currency(
+    let currency = errors.check(
         input
             .currency
             .as_deref()
-            .unwrap_or(&client.default_currency),
-    ));
+            .map_or(Ok(client.default_currency), |c| {
+                text::currency(&["currency"], c)
+            }),
+    );
     errors.finish()?;
     let (Some(name), Some(external_ref), Some(currency)) = (name, external_ref, currency) else {
         return Err(AppError::internal(
@@ -216,8 +206,8 @@ pub async fn figures_for_clients(
     db: &impl ConnectionTrait,
     caller: &Caller,
     client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<(String, crate::services::budgets::figures::Amounts)>>> {
-    let sources: Vec<(Uuid, Uuid, String)> = resource::scoped::<FundingSources>(caller)
+) -> AppResult<HashMap<Uuid, Vec<(Currency, crate::services::budgets::figures::Amounts)>>> {
+    let sources: Vec<(Uuid, Uuid, Currency)> = resource::scoped::<FundingSources>(caller)
         .filter(funding_source::Column::ClientId.is_in(client_ids.to_vec()))
         .select_only()
         .column(funding_source::Column::Id)
@@ -234,7 +224,7 @@ pub async fn figures_for_clients(
     .await?;
     let mut folded: HashMap<
         Uuid,
-        std::collections::BTreeMap<String, crate::services::budgets::figures::Amounts>,
+        std::collections::BTreeMap<Currency, crate::services::budgets::figures::Amounts>,
     > = HashMap::new();
     for (source, client, currency) in sources {
         if let Some(a) = amounts.get(&source) {

@@ -18,7 +18,7 @@ use crate::caller::Caller;
 use crate::domain::{self, Currency, Money, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
 use crate::resource::{self, RateCardPrices, RateCardVersions, Reason};
-use crate::services::rate_cards::{self, authorize_write, currency_of, lock_card};
+use crate::services::rate_cards::{self, authorize_write, lock_card};
 
 /// A new version of a rate card; it starts as a DRAFT.
 #[derive(Debug, Clone)]
@@ -272,7 +272,7 @@ pub async fn set_price(
     let field = &["versionId"];
     let (version, card) = writable_version(db, caller, input.version_id, field).await?;
     require_draft(field, &version)?;
-    let currency = currency_of(&card)?;
+    let currency = card.currency;
     let mut errors = text::Errors::default();
     let price = errors.check(amount(&["price"], &input.price, currency));
     let cost = errors.check(amount(&["cost"], &input.cost, currency));

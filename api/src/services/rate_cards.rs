@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
-use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
 use crate::resource::{self, RateCardPrices, RateCards, Reason};
 
 /// The `scope` of the default card; a client's card has the client's id.
@@ -30,7 +30,7 @@ pub const DEFAULT_SCOPE: &str = "default";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriceInForce {
     pub version_id: Uuid,
-    pub currency: String,
+    pub currency: Currency,
     pub price_minor: i64,
     pub cost_minor: i64,
 }
@@ -82,16 +82,6 @@ pub async fn find(
     resource::get::<RateCards>(db, caller, id).await
 }
 
-/// The card's currency, which every price of the card is in.
-pub fn currency_of(card: &rate_card::Model) -> AppResult<Currency> {
-    Currency::parse(&card.currency).ok_or_else(|| {
-        AppError::internal(format_args!(
-            "rate card {} has an unknown currency {:?}",
-            card.id, card.currency
-        ))
-    })
-}
-
 /// May the caller change `card`? The default card: administrators; a
 /// client's card: administrators and that client's account managers.
 pub(crate) fn authorize_write(caller: &Caller, card: &rate_card::Model) -> AppResult<()> {
@@ -100,18 +90,6 @@ pub(crate) fn authorize_write(caller: &Caller, card: &rate_card::Model) -> AppRe
         None if *caller == Caller::System => Ok(()),
         None => caller.require_admin().map(|_| ()),
     }
-}
-
-fn parse_currency(field: &[&str], code: &str) -> Result<String, FieldError> {
-    Currency::parse(code)
-        .map(|c| c.code().to_owned())
-        .ok_or_else(|| {
-            FieldError::new(
-                field,
-                UserErrorCode::Invalid,
-                format!("{code:?} is not an ISO-4217 currency code"),
-            )
-        })
 }
 
 fn scope_taken(client_id: Option<Uuid>) -> AppError {
@@ -136,7 +114,7 @@ pub async fn create(
     }
     let mut errors = text::Errors::default();
     let name = errors.check(text::required(&["name"], &input.name, 200));
-    let currency = errors.check(parse_currency(&["currency"], &input.currency));
+    let currency = errors.check(text::currency(&["currency"], &input.currency));
     errors.finish()?;
     let (Some(name), Some(currency)) = (name, currency) else {
         return Err(AppError::internal("validated rate card input incomplete"));
@@ -200,7 +178,7 @@ pub async fn price_in_force(
     on: NaiveDate,
 ) -> AppResult<PriceInForce> {
     let client_scope = client_id.to_string();
-    let rows: Vec<(Uuid, String, String, i64, i64)> =
+    let rows: Vec<(Uuid, String, Currency, i64, i64)> =
         resource::unscoped::<RateCardPrices>(Reason::Pricing)
             .select_only()
             .column(rate_card_price::Column::VersionId)
@@ -236,7 +214,7 @@ pub async fn price_in_force(
     };
     Ok(PriceInForce {
         version_id: *version_id,
-        currency: currency.clone(),
+        currency: *currency,
         price_minor: *price_minor,
         cost_minor: *cost_minor,
     })
@@ -301,8 +279,7 @@ pub async fn quote(
         }
         Err(e) => return Err(e),
     };
-    let currency = Currency::parse(&found.currency)
-        .ok_or_else(|| AppError::internal("a rate card has an unknown currency"))?;
+    let currency = found.currency;
     let provider = caller.sees_costs();
     let version = if provider {
         resource::get::<crate::resource::RateCardVersions>(db, caller, found.version_id).await?

@@ -14,7 +14,7 @@ use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spen
 use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::domain::{self, Currency, Money, burn, split::apportion, text};
+use crate::domain::{self, Money, burn, split::apportion, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
 use crate::resource::{self, Engagements, Reason, SpendEntries};
 use crate::services::splits;
@@ -57,8 +57,7 @@ pub async fn record(
     if p.role != Role::Delivery {
         caller.authorize_client_write(engagement.client_id)?;
     }
-    let currency = Currency::parse(&engagement.currency)
-        .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
+    let currency = engagement.currency;
     let mut errors = text::Errors::default();
     let amount = errors.check(
         Money::parse_input(&input.amount, currency)

@@ -747,7 +747,7 @@ async fn no_published_price_is_null_in_graphql_and_a_no_price_error_for_engageme
     .await
     .expect("a price on the first day");
     assert_eq!(
-        (found.currency.as_str(), found.price_minor, found.cost_minor),
+        (found.currency.code(), found.price_minor, found.cost_minor),
         ("EUR", 10000, 100)
     );
     for (service, date) in [(&ux, "2026-05-01"), (&dev, "2025-12-31")] {

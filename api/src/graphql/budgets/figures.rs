@@ -21,7 +21,7 @@ use super::types::*;
 /// in different currencies are never added together: a budget holding
 /// sources of several currencies has one `Figures` per currency.
 pub struct Figures {
-    pub currency: String,
+    pub currency: crate::domain::Currency,
     pub amounts: figures::Amounts,
 }
 
@@ -32,27 +32,27 @@ pub struct Figures {
 impl Figures {
     /// ISO-4217 currency of every amount here.
     async fn currency(&self) -> &str {
-        &self.currency
+        self.currency.code()
     }
 
     /// Planned money.
     async fn planned(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.planned, &self.currency)
+        Ok(money(self.amounts.planned, self.currency))
     }
 
     /// Money allocated to active engagements.
     async fn allocated(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.allocated, &self.currency)
+        Ok(money(self.amounts.allocated, self.currency))
     }
 
     /// Money spent inside the lines' periods.
     async fn spent(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.spent, &self.currency)
+        Ok(money(self.amounts.spent, self.currency))
     }
 
     /// Planned minus allocated.
     async fn remaining(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.remaining(), &self.currency)
+        Ok(money(self.amounts.remaining(), self.currency))
     }
 
     /// Spent as a percentage of planned, an exact decimal string with two
@@ -65,7 +65,7 @@ impl Figures {
     /// (see `BudgetLine.burnRate`), so that totals, functions, owners and
     /// periods always add up.
     async fn burn_rate(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.burn_rate, &self.currency)
+        Ok(money(self.amounts.burn_rate, self.currency))
     }
 
     /// Forecast at completion: the sum of the forecasts of the lines counted
@@ -73,7 +73,7 @@ impl Figures {
     /// its burn rate for every day left until the end of its period. For a
     /// client, the lines of all its funding sources in every budget.
     async fn forecast_at_completion(&self) -> async_graphql::Result<Money> {
-        money(self.amounts.forecast, &self.currency)
+        Ok(money(self.amounts.forecast, self.currency))
     }
 }
 
@@ -146,9 +146,9 @@ pub(super) fn grouped<K: Ord + Clone>(
     groups: &[figures::Group],
     key: impl Fn(&figures::Group) -> K,
 ) -> Vec<(K, Figures)> {
-    let mut sums: BTreeMap<(K, String), figures::Amounts> = BTreeMap::new();
+    let mut sums: BTreeMap<(K, crate::domain::Currency), figures::Amounts> = BTreeMap::new();
     for g in groups {
-        sums.entry((key(g), g.currency.clone()))
+        sums.entry((key(g), g.currency))
             .or_default()
             .add(&g.amounts);
     }

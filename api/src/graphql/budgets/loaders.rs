@@ -11,13 +11,13 @@ use crate::services::budgets::{self, figures};
 /// A budget line's currency (its funding source's) and its figures.
 #[derive(Debug, Clone)]
 pub struct LineExtras {
-    pub currency: String,
+    pub currency: crate::domain::Currency,
     pub amounts: figures::Amounts,
 }
 
 /// The figures loaders of one request.
 pub struct BudgetFigures {
-    pub clients: DataLoader<MapLoader<Vec<(String, figures::Amounts)>>>,
+    pub clients: DataLoader<MapLoader<Vec<(crate::domain::Currency, figures::Amounts)>>>,
     pub sources: DataLoader<MapLoader<figures::Amounts>>,
     pub budget_groups: DataLoader<MapLoader<Vec<figures::Group>>>,
     pub lines: DataLoader<MapLoader<LineExtras>>,
@@ -60,7 +60,7 @@ impl Area for BudgetFigures {
                     Ok(visible
                         .into_values()
                         .filter_map(|l| {
-                            let currency = currencies.get(&l.funding_source_id)?.clone();
+                            let currency = *currencies.get(&l.funding_source_id)?;
                             let amounts = amounts.get(&l.id).copied().unwrap_or_default();
                             Some((l.id, LineExtras { currency, amounts }))
                         })

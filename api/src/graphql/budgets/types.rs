@@ -247,26 +247,32 @@ impl BudgetLine {
 
     /// Planned money.
     async fn planned(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.0.planned_minor, &self.extras(ctx).await?.currency)
+        Ok(money(
+            self.0.planned_minor,
+            self.extras(ctx).await?.currency,
+        ))
     }
 
     /// Money allocated to active engagements; never above `planned`.
     async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.0.allocated_minor, &self.extras(ctx).await?.currency)
+        Ok(money(
+            self.0.allocated_minor,
+            self.extras(ctx).await?.currency,
+        ))
     }
 
     /// Money spent from its funding source within its period.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;
-        money(extras.amounts.spent, &extras.currency)
+        Ok(money(extras.amounts.spent, extras.currency))
     }
 
     /// Planned minus allocated.
     async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(
+        Ok(money(
             self.0.planned_minor.saturating_sub(self.0.allocated_minor),
-            &self.extras(ctx).await?.currency,
-        )
+            self.extras(ctx).await?.currency,
+        ))
     }
 
     /// Spent as a percentage of planned, an exact decimal string with two
@@ -285,7 +291,7 @@ impl BudgetLine {
     /// minor unit. Zero for a period that is over or not begun.
     async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;
-        money(extras.amounts.burn_rate, &extras.currency)
+        Ok(money(extras.amounts.burn_rate, extras.currency))
     }
 
     /// Forecast at completion: `spent` plus `burnRate` for each day left
@@ -293,7 +299,7 @@ impl BudgetLine {
     /// `spent` once the period is over.
     async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;
-        money(extras.amounts.forecast, &extras.currency)
+        Ok(money(extras.amounts.forecast, extras.currency))
     }
 
     /// When it was created (UTC).

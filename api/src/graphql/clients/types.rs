@@ -61,7 +61,7 @@ impl Client {
 
     /// ISO-4217 code of the currency the client buys in by default.
     async fn default_currency(&self) -> &str {
-        &self.0.default_currency
+        self.0.default_currency.code()
     }
 
     /// Month (1 = January) in which the client's fiscal year starts.

@@ -14,7 +14,7 @@ use crate::resource::Services;
 
 /// A priced line of an engagement.
 #[derive(Clone)]
-pub struct EngagementLine(pub engagement_line::Model, pub String);
+pub struct EngagementLine(pub engagement_line::Model, pub crate::domain::Currency);
 
 /// A service sold on an engagement. Its unit price and cost were copied from
 /// the rate card in force on the engagement's start date, so rate-card
@@ -53,12 +53,12 @@ impl EngagementLine {
 
     /// Price of one unit, before discount.
     async fn unit_price(&self) -> async_graphql::Result<Money> {
-        money(self.0.unit_price_minor, &self.1)
+        Ok(money(self.0.unit_price_minor, self.1))
     }
 
     /// The line's value after discount.
     async fn value(&self) -> async_graphql::Result<Money> {
-        money(self.0.value_minor, &self.1)
+        Ok(money(self.0.value_minor, self.1))
     }
 
     /// Provider-only: cost of one unit; `null` for client-portal users.
@@ -66,7 +66,7 @@ impl EngagementLine {
         if !provider(ctx)? {
             return Ok(None);
         }
-        Ok(Some(money(self.0.unit_cost_minor, &self.1)?))
+        Ok(Some(money(self.0.unit_cost_minor, self.1)))
     }
 
     /// Provider-only: the line's cost; `null` for client-portal users.
@@ -74,7 +74,7 @@ impl EngagementLine {
         if !provider(ctx)? {
             return Ok(None);
         }
-        Ok(Some(money(self.0.cost_minor, &self.1)?))
+        Ok(Some(money(self.0.cost_minor, self.1)))
     }
 
     /// Provider-only: value minus cost; `null` for client-portal users.
@@ -82,10 +82,7 @@ impl EngagementLine {
         if !provider(ctx)? {
             return Ok(None);
         }
-        Ok(Some(money(
-            self.0.value_minor - self.0.cost_minor,
-            &self.1,
-        )?))
+        Ok(Some(money(self.0.value_minor - self.0.cost_minor, self.1)))
     }
 
     /// Provider-only: global id of the rate-card version the price came from;

@@ -171,7 +171,7 @@ async fn line_payload(
             )
             .await?
             .map(|e| e.currency)
-            .unwrap_or_default();
+            .ok_or_else(|| crate::resource::vanished("engagement"))?;
             Some(EngagementLine(l, currency))
         }
         None => None,

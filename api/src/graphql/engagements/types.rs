@@ -46,7 +46,7 @@ impl Engagement {
 
     /// An amount in its currency.
     fn in_currency(&self, minor_units: i64) -> async_graphql::Result<Money> {
-        money(minor_units, &self.0.currency)
+        Ok(money(minor_units, self.0.currency))
     }
 }
 
@@ -89,7 +89,7 @@ impl Engagement {
 
     /// ISO-4217 currency of every amount of the engagement.
     async fn currency(&self) -> &str {
-        &self.0.currency
+        self.0.currency.code()
     }
 
     /// What the initiative invests in.
@@ -191,14 +191,14 @@ impl Engagement {
         #[graphql(desc = "Return the last n lines (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return lines before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<EngagementLineConnection> {
-        let currency = self.0.currency.clone();
+        let currency = self.0.currency;
         child_connection::<EngagementLines, _>(
             ctx,
             engagement_line::Column::EngagementId,
             self.0.id,
             EngagementLines::ordering(),
             PageArgs::new(first, after, last, before),
-            move |m| EngagementLine(m, currency.clone()),
+            move |m| EngagementLine(m, currency),
         )
         .await
     }
@@ -289,7 +289,7 @@ impl Engagement {
         .await?;
         Ok(splits
             .into_iter()
-            .map(|s| FundingSplit(s, self.0.currency.clone()))
+            .map(|s| FundingSplit(s, self.0.currency))
             .collect())
     }
 
@@ -308,7 +308,7 @@ impl Engagement {
         Ok(splits
             .into_iter()
             .find(|s| s.status == tandem_entities::SplitStatus::Approved)
-            .map(|s| FundingSplit(s, self.0.currency.clone())))
+            .map(|s| FundingSplit(s, self.0.currency)))
     }
 
     /// Spend recorded on the engagement, newest first.
@@ -321,14 +321,14 @@ impl Engagement {
         #[graphql(desc = "Return the last n entries (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return entries before this cursor.")] before: Option<String>,
     ) -> async_graphql::Result<SpendEntryConnection> {
-        let currency = self.0.currency.clone();
+        let currency = self.0.currency;
         child_connection::<SpendEntries, _>(
             ctx,
             spend_entry::Column::EngagementId,
             self.0.id,
             SpendEntries::ordering(),
             PageArgs::new(first, after, last, before),
-            move |m| SpendEntry(m, currency.clone()),
+            move |m| SpendEntry(m, currency),
         )
         .await
     }

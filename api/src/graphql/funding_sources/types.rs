@@ -101,7 +101,7 @@ impl FundingSource {
 
     /// ISO-4217 currency of its money.
     async fn currency(&self) -> &str {
-        &self.0.currency
+        self.0.currency.code()
     }
 
     /// Operating or capital expense.
@@ -117,29 +117,29 @@ impl FundingSource {
 
     /// Planned money across all its budget lines.
     async fn planned(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.planned, &self.0.currency)
+        Ok(money(self.amounts(ctx).await?.planned, self.0.currency))
     }
 
     /// Money allocated to engagements across all its budget lines.
     async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.allocated, &self.0.currency)
+        Ok(money(self.amounts(ctx).await?.allocated, self.0.currency))
     }
 
     /// Money spent within the periods of its budget lines.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.spent, &self.0.currency)
+        Ok(money(self.amounts(ctx).await?.spent, self.0.currency))
     }
 
     /// Planned minus allocated, across all its budget lines.
     async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.remaining(), &self.0.currency)
+        Ok(money(self.amounts(ctx).await?.remaining(), self.0.currency))
     }
 
     /// Spend per day: the sum of the burn rates of all its budget lines
     /// (see `BudgetLine.burnRate`), so spend dated in the last 30 days
     /// (today, UTC, included) inside a line's period, over 30.
     async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.burn_rate, &self.0.currency)
+        Ok(money(self.amounts(ctx).await?.burn_rate, self.0.currency))
     }
 
     /// Forecast at completion: the sum of the forecasts of all its budget
@@ -148,7 +148,7 @@ impl FundingSource {
     /// For a source with one FY line per year this is its spend plus its
     /// burn rate until the end of the fiscal year containing today.
     async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        money(self.amounts(ctx).await?.forecast, &self.0.currency)
+        Ok(money(self.amounts(ctx).await?.forecast, self.0.currency))
     }
 
     /// When it was created (UTC).

@@ -6,12 +6,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use tandem_entities::{rate_card, rate_card_price, rate_card_version};
 
-use crate::domain::{self, Currency};
 use crate::error::AppError;
 use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
 use crate::graphql::filters::IdFilter;
-use crate::graphql::money::Money;
+use crate::graphql::money::{Money, money};
 use crate::graphql::node::{Kind, global_id};
 use crate::graphql::page_cost;
 use crate::graphql::registry::{PageArgs, child_connection, row};
@@ -20,11 +19,7 @@ use crate::resource::{
     Clients, RateCardPrices, RateCardVersions, RateCards, Services, VersionOrder,
 };
 use crate::services::rate_card_versions::CardPrice;
-use crate::services::rate_cards::{self, Quote, RateCardFilter as Filter};
-
-fn money(minor_units: i64, currency: Currency) -> Money {
-    Money(domain::Money::new(minor_units, currency))
-}
+use crate::services::rate_cards::{Quote, RateCardFilter as Filter};
 
 /// Where a rate-card version is in its life.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -78,7 +73,7 @@ impl RateCard {
 
     /// ISO-4217 code of the currency of every price and cost on the card.
     async fn currency(&self) -> &str {
-        &self.0.currency
+        self.0.currency.code()
     }
 
     /// When the card was created (UTC).
@@ -183,7 +178,7 @@ impl RateCardVersion {
         let card = row::<RateCards>(ctx, self.0.rate_card_id)
             .await?
             .ok_or_else(|| AppError::NotFound("rate card".into()))?;
-        let currency = rate_cards::currency_of(&card)?;
+        let currency = card.currency;
         child_connection::<RateCardPrices, _>(
             ctx,
             rate_card_price::Column::VersionId,

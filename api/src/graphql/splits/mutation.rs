@@ -241,7 +241,7 @@ impl SplitMutation {
             )
             .await?
             .map(|e| e.currency)
-            .unwrap_or_default();
+            .ok_or_else(|| crate::resource::vanished("engagement"))?;
             Ok((entry, currency))
         }
         .await;

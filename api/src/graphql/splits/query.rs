@@ -55,7 +55,7 @@ impl SplitQuery {
             .filter_map(|s| {
                 engagements
                     .get(&s.engagement_id)
-                    .map(|e| FundingSplit(s, e.currency.clone()))
+                    .map(|e| FundingSplit(s, e.currency))
             })
             .collect())
     }

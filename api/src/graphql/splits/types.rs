@@ -63,7 +63,7 @@ pub enum SpendKind {
 
 /// A version of how an engagement's value is shared among funding sources.
 #[derive(Clone)]
-pub struct FundingSplit(pub funding_split::Model, pub String);
+pub struct FundingSplit(pub funding_split::Model, pub crate::domain::Currency);
 
 /// How an engagement's value is shared among the client's funding sources
 /// (in basis points summing to 10000), approved by each owner of those
@@ -95,7 +95,7 @@ impl FundingSplit {
     /// The engagement value it shares: the engagement's value when the split
     /// was made, or, for a change order, the new value it sets once approved.
     async fn value(&self) -> async_graphql::Result<Money> {
-        money(self.0.value_minor, &self.1)
+        Ok(money(self.0.value_minor, self.1))
     }
 
     /// Each source's share and amount; amounts are split by the largest
@@ -115,7 +115,7 @@ impl FundingSplit {
         Ok(shares
             .into_iter()
             .zip(amounts)
-            .map(|(s, a)| SplitShare(s, a, self.1.clone()))
+            .map(|(s, a)| SplitShare(s, a, self.1))
             .collect())
     }
 
@@ -150,7 +150,11 @@ impl FundingSplit {
 }
 
 /// One funding source's share of a split.
-pub struct SplitShare(pub funding_split_share::Model, pub i64, pub String);
+pub struct SplitShare(
+    pub funding_split_share::Model,
+    pub i64,
+    pub crate::domain::Currency,
+);
 
 /// One funding source's share of a split.
 #[Object]
@@ -177,7 +181,7 @@ impl SplitShare {
 
     /// The share of the split's value.
     async fn amount(&self) -> async_graphql::Result<Money> {
-        money(self.1, &self.2)
+        Ok(money(self.1, self.2))
     }
 }
 
@@ -218,7 +222,7 @@ impl SplitApproval {
 
 /// Money spent delivering an engagement.
 #[derive(Clone)]
-pub struct SpendEntry(pub spend_entry::Model, pub String);
+pub struct SpendEntry(pub spend_entry::Model, pub crate::domain::Currency);
 
 /// Money spent delivering an engagement, and how it was attributed to the
 /// funding sources by the split in force on its date.
@@ -236,7 +240,7 @@ impl SpendEntry {
 
     /// The amount, in the engagement's currency.
     async fn amount(&self) -> async_graphql::Result<Money> {
-        money(self.0.amount_minor, &self.1)
+        Ok(money(self.0.amount_minor, self.1))
     }
 
     /// What it was spent on.
@@ -268,7 +272,7 @@ impl SpendEntry {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|a| SpendAttribution(a, self.1.clone()))
+            .map(|a| SpendAttribution(a, self.1))
             .collect())
     }
 
@@ -279,7 +283,7 @@ impl SpendEntry {
 }
 
 /// The part of a spend entry charged to one funding source.
-pub struct SpendAttribution(pub spend_attribution::Model, pub String);
+pub struct SpendAttribution(pub spend_attribution::Model, pub crate::domain::Currency);
 
 /// The part of a spend entry charged to one funding source.
 #[Object]
@@ -301,7 +305,7 @@ impl SpendAttribution {
 
     /// The amount charged to it.
     async fn amount(&self) -> async_graphql::Result<Money> {
-        money(self.0.amount_minor, &self.1)
+        Ok(money(self.0.amount_minor, self.1))
     }
 }
 

@@ -79,7 +79,7 @@ pub fn utilisation(spent: i64, planned: i64) -> Option<String> {
 /// One group of a budget's lines: same currency, function, owner and period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
-    pub currency: String,
+    pub currency: crate::domain::Currency,
     pub function: FundingFunction,
     pub owner_contact_id: Uuid,
     pub period: BudgetPeriod,

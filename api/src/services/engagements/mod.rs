@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::domain::engagement::{can_move, lines_editable};
-use crate::domain::{self, Currency, text};
+use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
 use crate::resource::{self, Clients, EngagementLines, Engagements, Reason, Users};
 
@@ -83,18 +83,6 @@ fn dates(start: NaiveDate, end: NaiveDate) -> Result<(), FieldError> {
         ));
     }
     Ok(())
-}
-
-fn currency(code: &str) -> Result<String, FieldError> {
-    Currency::parse(code)
-        .map(|c| c.code().to_owned())
-        .ok_or_else(|| {
-            FieldError::new(
-                &["currency"],
-                UserErrorCode::Invalid,
-                format!("{code:?} is not an ISO-4217 currency code"),
-            )
-        })
 }
 
 async fn check_account_manager(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
@@ -173,12 +161,14 @@ pub async fn create(
         input.description.as_deref(),
         10_000,
     ));
-    let currency = errors.check(currency(
+    let currency = errors.check(
         input
             .currency
             .as_deref()
-            .unwrap_or(&client.default_currency),
-    ));
+            .map_or(Ok(client.default_currency), |c| {
+                text::currency(&["currency"], c)
+            }),
+    );
     let probability = errors.check(probability(input.probability.unwrap_or(10)));
     errors.check(dates(input.start_date, input.end_date));
     errors.finish()?;
@@ -282,7 +272,7 @@ pub async fn update(
         model.description = Set(v);
     }
     if let Some(v) = &patch.currency
-        && let Some(v) = errors.check(currency(v))
+        && let Some(v) = errors.check(text::currency(&["currency"], v))
         && v != current.currency
     {
         let lines = resource::unscoped::<EngagementLines>(Reason::WithinWrite)

@@ -1,8 +1,6 @@
 //! An engagement's people: the client's stakeholders and the provider's staff.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use tandem_entities::{
     Role, StakeholderRole, engagement, engagement_staff, engagement_stakeholder,
 };
@@ -13,7 +11,7 @@ use super::writable;
 use crate::caller::Caller;
 use crate::domain::{self};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::resource::{self, Contacts, Reason, Staff, Stakeholders, Users};
+use crate::resource::{self, Contacts, Reason, Users};
 
 /// Adds a contact of the engagement's client as a stakeholder (idempotent).
 pub async fn add_stakeholder(
@@ -32,26 +30,20 @@ pub async fn add_stakeholder(
             "no such contact at the engagement's client",
         ));
     }
-    let exists = resource::unscoped::<Stakeholders>(Reason::WithinWrite)
-        .filter(engagement_stakeholder::Column::EngagementId.eq(engagement_id))
-        .filter(engagement_stakeholder::Column::ContactId.eq(contact_id))
-        .filter(engagement_stakeholder::Column::Role.eq(role))
-        .one(db)
-        .await?
-        .is_some();
-    if !exists {
-        engagement_stakeholder::ActiveModel {
-            engagement_id: Set(engagement_id),
-            contact_id: Set(contact_id),
-            role: Set(role),
-            created_at: Set(domain::now()),
-        }
-        .insert(db)
+    let row = engagement_stakeholder::ActiveModel {
+        engagement_id: Set(engagement_id),
+        contact_id: Set(contact_id),
+        role: Set(role),
+        created_at: Set(domain::now()),
+    };
+    engagement_stakeholder::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec(db)
         .await?;
-    }
     Ok(engagement)
 }
 
+/// Removes a stakeholder's role (idempotent).
 pub async fn remove_stakeholder(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -91,24 +83,19 @@ pub async fn add_staff(
             ));
         }
     }
-    let exists = resource::unscoped::<Staff>(Reason::WithinWrite)
-        .filter(engagement_staff::Column::EngagementId.eq(engagement_id))
-        .filter(engagement_staff::Column::UserId.eq(user_id))
-        .one(db)
-        .await?
-        .is_some();
-    if !exists {
-        engagement_staff::ActiveModel {
-            engagement_id: Set(engagement_id),
-            user_id: Set(user_id),
-            created_at: Set(domain::now()),
-        }
-        .insert(db)
+    let row = engagement_staff::ActiveModel {
+        engagement_id: Set(engagement_id),
+        user_id: Set(user_id),
+        created_at: Set(domain::now()),
+    };
+    engagement_staff::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec(db)
         .await?;
-    }
     Ok(engagement)
 }
 
+/// Removes a user from an engagement's staff (idempotent).
 pub async fn remove_staff(
     db: &impl ConnectionTrait,
     caller: &Caller,

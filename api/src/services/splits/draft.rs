@@ -85,8 +85,7 @@ pub async fn create_with_value(
     let new_value = match value {
         None => None,
         Some(text) => {
-            let currency = domain::Currency::parse(&engagement.currency)
-                .ok_or_else(|| AppError::internal("stored currency is not ISO-4217"))?;
+            let currency = engagement.currency;
             let parsed = domain::Money::parse_input(text, currency)
                 .map(|m| m.minor_units)
                 .filter(|minor| *minor >= 0);
