@@ -248,6 +248,18 @@ impl From<DbErr> for AppError {
 }
 
 /// True when the database refused a write because of a unique index.
+/// Maps a database error, reporting a lost race for a unique key as
+/// `taken()` (the check before the write passed, the index decided).
+pub fn unique_or(taken: impl FnOnce() -> AppError) -> impl FnOnce(DbErr) -> AppError {
+    move |e| {
+        if is_unique_violation(&e) {
+            taken()
+        } else {
+            e.into()
+        }
+    }
+}
+
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(
         err.sql_err(),

@@ -111,30 +111,16 @@ impl Nested for ServiceFilter {
     }
 }
 
-/// The orderings a service list supports; each ends with the id as
-/// tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ServiceOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CodeAsc,
-    CodeDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl ServiceOrder {
-    pub fn ordering(self) -> Ordering<service::Entity> {
-        use service::Column as C;
-        match self {
-            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
-            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
-            Self::CodeAsc => Ordering::by("CODE_ASC", C::Code, false, C::Id),
-            Self::CodeDesc => Ordering::by("CODE_DESC", C::Code, true, C::Id),
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings a service list supports; each ends with the id as
+    /// tie-breaker.
+    ServiceOrder for service {
+        #[default] NameAsc: "NAME_ASC" => Name asc,
+        NameDesc: "NAME_DESC" => Name desc,
+        CodeAsc: "CODE_ASC" => Code asc,
+        CodeDesc: "CODE_DESC" => Code desc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 
@@ -206,29 +192,13 @@ impl Resource for RateCardVersions {
     }
 }
 
-/// The orderings of a card's versions; each ends with the id as tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum VersionOrder {
-    #[default]
-    EffectiveFromAsc,
-    EffectiveFromDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl VersionOrder {
-    pub fn ordering(self) -> Ordering<rate_card_version::Entity> {
-        use rate_card_version::Column as C;
-        match self {
-            Self::EffectiveFromAsc => {
-                Ordering::by("EFFECTIVE_FROM_ASC", C::EffectiveFrom, false, C::Id)
-            }
-            Self::EffectiveFromDesc => {
-                Ordering::by("EFFECTIVE_FROM_DESC", C::EffectiveFrom, true, C::Id)
-            }
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings of a card's versions; each ends with the id as tie-breaker.
+    VersionOrder for rate_card_version {
+        #[default] EffectiveFromAsc: "EFFECTIVE_FROM_ASC" => EffectiveFrom asc,
+        EffectiveFromDesc: "EFFECTIVE_FROM_DESC" => EffectiveFrom desc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 

@@ -6,7 +6,7 @@ use tandem_entities::{
     ClientStatus, ContactFunction, Persona, Role, client, contact, engagement_stakeholder,
 };
 
-use super::{Engagements, Ordering, Resource, Scope, by_client, readable_ids};
+use super::{Engagements, Resource, Scope, by_client, readable_ids};
 use crate::caller::Caller;
 use crate::error::AppResult;
 use crate::services::filter::{Combinators, IdFilter, Nested, TextFilter, ValueFilter, all_of, on};
@@ -54,30 +54,16 @@ impl Nested for ClientFilter {
     }
 }
 
-/// The orderings a client list supports; each ends with the id as
-/// tie-breaker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ClientOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CodeAsc,
-    CodeDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl ClientOrder {
-    pub fn ordering(self) -> Ordering<client::Entity> {
-        use client::Column as C;
-        match self {
-            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
-            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
-            Self::CodeAsc => Ordering::by("CODE_ASC", C::Code, false, C::Id),
-            Self::CodeDesc => Ordering::by("CODE_DESC", C::Code, true, C::Id),
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings a client list supports; each ends with the id as
+    /// tie-breaker.
+    ClientOrder for client {
+        #[default] NameAsc: "NAME_ASC" => Name asc,
+        NameDesc: "NAME_DESC" => Name desc,
+        CodeAsc: "CODE_ASC" => Code asc,
+        CodeDesc: "CODE_DESC" => Code desc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 
@@ -135,29 +121,15 @@ impl Nested for ContactFilter {
     }
 }
 
-/// The orderings a contact list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ContactOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    EmailAsc,
-    EmailDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl ContactOrder {
-    pub fn ordering(self) -> Ordering<contact::Entity> {
-        use contact::Column as C;
-        match self {
-            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
-            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
-            Self::EmailAsc => Ordering::by("EMAIL_ASC", C::Email, false, C::Id),
-            Self::EmailDesc => Ordering::by("EMAIL_DESC", C::Email, true, C::Id),
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings a contact list supports.
+    ContactOrder for contact {
+        #[default] NameAsc: "NAME_ASC" => Name asc,
+        NameDesc: "NAME_DESC" => Name desc,
+        EmailAsc: "EMAIL_ASC" => Email asc,
+        EmailDesc: "EMAIL_DESC" => Email desc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 

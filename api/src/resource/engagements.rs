@@ -162,31 +162,16 @@ fn with_buyer(f: &ValueFilter<Buyer>) -> AppResult<Condition> {
         .add(Expr::col((engagement::Entity, engagement::Column::Id)).in_subquery(lines)))
 }
 
-/// The orderings an engagement list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum EngagementOrder {
-    #[default]
-    StartDateDesc,
-    StartDateAsc,
-    NameAsc,
-    NameDesc,
-    CodeAsc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl EngagementOrder {
-    pub fn ordering(self) -> Ordering<engagement::Entity> {
-        use engagement::Column as C;
-        match self {
-            Self::StartDateDesc => Ordering::by("START_DATE_DESC", C::StartDate, true, C::Id),
-            Self::StartDateAsc => Ordering::by("START_DATE_ASC", C::StartDate, false, C::Id),
-            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
-            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
-            Self::CodeAsc => Ordering::by("CODE_ASC", C::Code, false, C::Id),
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings an engagement list supports.
+    EngagementOrder for engagement {
+        #[default] StartDateDesc: "START_DATE_DESC" => StartDate desc,
+        StartDateAsc: "START_DATE_ASC" => StartDate asc,
+        NameAsc: "NAME_ASC" => Name asc,
+        NameDesc: "NAME_DESC" => Name desc,
+        CodeAsc: "CODE_ASC" => Code asc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 

@@ -59,25 +59,13 @@ impl Nested for FundingSourceFilter {
     }
 }
 
-/// The orderings a funding-source list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum FundingSourceOrder {
-    #[default]
-    NameAsc,
-    NameDesc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl FundingSourceOrder {
-    pub fn ordering(self) -> Ordering<funding_source::Entity> {
-        use funding_source::Column as C;
-        match self {
-            Self::NameAsc => Ordering::by("NAME_ASC", C::Name, false, C::Id),
-            Self::NameDesc => Ordering::by("NAME_DESC", C::Name, true, C::Id),
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings a funding-source list supports.
+    FundingSourceOrder for funding_source {
+        #[default] NameAsc: "NAME_ASC" => Name asc,
+        NameDesc: "NAME_DESC" => Name desc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 
@@ -117,25 +105,13 @@ impl Nested for BudgetFilter {
     }
 }
 
-/// The orderings a budget list supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum BudgetOrder {
-    #[default]
-    FiscalYearDesc,
-    FiscalYearAsc,
-    CreatedAtAsc,
-    CreatedAtDesc,
-}
-
-impl BudgetOrder {
-    pub fn ordering(self) -> Ordering<budget::Entity> {
-        use budget::Column as C;
-        match self {
-            Self::FiscalYearDesc => Ordering::by("FISCAL_YEAR_DESC", C::FiscalYear, true, C::Id),
-            Self::FiscalYearAsc => Ordering::by("FISCAL_YEAR_ASC", C::FiscalYear, false, C::Id),
-            Self::CreatedAtAsc => Ordering::by_id("CREATED_AT_ASC", false, C::Id),
-            Self::CreatedAtDesc => Ordering::by_id("CREATED_AT_DESC", true, C::Id),
-        }
+orderings! {
+    /// The orderings a budget list supports.
+    BudgetOrder for budget {
+        #[default] FiscalYearDesc: "FISCAL_YEAR_DESC" => FiscalYear desc,
+        FiscalYearAsc: "FISCAL_YEAR_ASC" => FiscalYear asc,
+        CreatedAtAsc: "CREATED_AT_ASC" => Id asc,
+        CreatedAtDesc: "CREATED_AT_DESC" => Id desc,
     }
 }
 

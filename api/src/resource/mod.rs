@@ -25,6 +25,51 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult};
 
+/// Declares a list's orderings: an enum whose every variant is one
+/// [`Ordering`] of the entity, named as the API names it, sorting by a
+/// column (or by the time-ordered id alone: `Id`), `asc` or `desc`, with the
+/// id as the tie-breaker. The cursor reads the very columns sorted by.
+macro_rules! orderings {
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident for $entity:ident {
+            $($(#[$attr:meta])* $variant:ident: $api:literal => $col:ident $dir:ident,)*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub enum $name {
+            $($(#[$attr])* $variant,)*
+        }
+
+        impl $name {
+            /// The ordering, built from its columns.
+            pub fn ordering(self) -> $crate::resource::Ordering<$entity::Entity> {
+                match self {
+                    $(Self::$variant => orderings!(@one $entity $api $col $dir),)*
+                }
+            }
+        }
+    };
+    (@one $entity:ident $api:literal Id $dir:ident) => {
+        $crate::resource::Ordering::by_id($api, orderings!(@desc $dir), $entity::Column::Id)
+    };
+    (@one $entity:ident $api:literal $col:ident $dir:ident) => {
+        $crate::resource::Ordering::by(
+            $api,
+            $entity::Column::$col,
+            orderings!(@desc $dir),
+            $entity::Column::Id,
+        )
+    };
+    (@desc asc) => {
+        false
+    };
+    (@desc desc) => {
+        true
+    };
+}
+
 pub mod catalog;
 pub mod clients;
 pub mod engagements;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::domain::{self, Currency, Money};
-use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, UserErrorCode, unique_or};
 use crate::resource::{self, BudgetLines, Budgets, Clients, FundingSources, Reason};
 
 /// The earliest and latest fiscal years a budget may be made for.
@@ -168,13 +168,7 @@ pub async fn create(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            taken()
-        } else {
-            e.into()
-        }
-    })
+    .map_err(unique_or(taken))
 }
 
 /// Moves a budget DRAFT -> APPROVED or APPROVED -> CLOSED; anything else is
@@ -355,17 +349,13 @@ pub async fn set_line(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::invalid(
-                &["period"],
-                UserErrorCode::Taken,
-                "the line was created meanwhile; set it again",
-            )
-        } else {
-            e.into()
-        }
-    })
+    .map_err(unique_or(|| {
+        AppError::invalid(
+            &["period"],
+            UserErrorCode::Taken,
+            "the line was created meanwhile; set it again",
+        )
+    }))
 }
 
 /// Removes a budget line on which nothing is allocated.

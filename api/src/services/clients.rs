@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::domain::{self, text};
-use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, UserErrorCode, unique_or};
 use crate::resource::{self, Clients, Reason};
 
 /// What a new client needs.
@@ -82,13 +82,7 @@ async fn save(
     } else {
         model.update(db).await
     };
-    result.map_err(|e| {
-        if is_unique_violation(&e) {
-            taken()
-        } else {
-            e.into()
-        }
-    })
+    result.map_err(unique_or(taken))
 }
 
 #[tracing::instrument(skip_all)]

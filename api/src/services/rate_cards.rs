@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::caller::Caller;
 use crate::domain::{self, Currency, text};
-use crate::error::{AppError, AppResult, UserErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, UserErrorCode, unique_or};
 use crate::resource::{self, RateCardPrices, RateCards, Reason};
 
 /// The `scope` of the default card; a client's card has the client's id.
@@ -157,13 +157,10 @@ pub async fn create(
         updated_at: Set(now),
     };
     // Two racing creates for one scope: the unique index decides.
-    model.insert(db).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            scope_taken(input.client_id)
-        } else {
-            e.into()
-        }
-    })
+    model
+        .insert(db)
+        .await
+        .map_err(unique_or(|| scope_taken(input.client_id)))
 }
 
 /// The price of `service_id` for `client_id` on `on`: from the client's card

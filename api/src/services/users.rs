@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::auth::{password, tokens};
 use crate::caller::Caller;
 use crate::domain::{self, text};
-use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, FieldError, UserErrorCode, unique_or};
 use crate::resource::{self, ClientManagers, Clients, Contacts, Engagements, Reason, Users};
 
 /// A new user.
@@ -143,13 +143,7 @@ pub async fn create(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            taken()
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(unique_or(taken))?;
     tracing::info!(user_id = %model.id, role = ?model.role, "user created");
     Ok((model, generated))
 }

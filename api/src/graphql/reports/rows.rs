@@ -129,6 +129,31 @@ impl Row {
 /// the column of its own name with one of [`Row`]'s typed getters (an enum
 /// getter names the stored enum it decodes).
 macro_rules! report_row {
+    // `..engagement` first: the columns naming the row's client and
+    // engagement, as every per-engagement report has them.
+    (
+        $(#[doc = $doc:literal])*
+        $name:ident { ..engagement, $($rest:tt)* }
+    ) => {
+        report_row! {
+            $(#[doc = $doc])*
+            $name {
+                /// The client's global id.
+                client_id: ID = id,
+                /// The client's code.
+                client_code: String = text,
+                /// The engagement's global id.
+                engagement_id: ID = id,
+                /// The engagement's code.
+                engagement_code: String = text,
+                /// The engagement's name.
+                engagement_name: String = text,
+                /// The engagement's status.
+                status: EngagementStatus = enumeration<tandem_entities::EngagementStatus>,
+                $($rest)*
+            }
+        }
+    };
     (
         $(#[doc = $doc:literal])*
         $name:ident {
@@ -202,18 +227,7 @@ pub enum BurnFlag {
 report_row! {
     /// A row of the burn report: one ACTIVE or ON_HOLD engagement.
     BurnRow {
-        /// The client's global id.
-        client_id: ID = id,
-        /// The client's code.
-        client_code: String = text,
-        /// The engagement's global id.
-        engagement_id: ID = id,
-        /// The engagement's code.
-        engagement_code: String = text,
-        /// The engagement's name.
-        engagement_name: String = text,
-        /// The engagement's status.
-        status: EngagementStatus = enumeration<tandem_entities::EngagementStatus>,
+        ..engagement,
         /// The engagement's last day.
         end_date: Date = date,
         /// The engagement's currency.
@@ -316,18 +330,7 @@ report_row! {
 report_row! {
     /// A row of the profitability report by engagement (provider-only).
     ProfitabilityByEngagementRow {
-        /// The client's global id.
-        client_id: ID = id,
-        /// The client's code.
-        client_code: String = text,
-        /// The engagement's global id.
-        engagement_id: ID = id,
-        /// The engagement's code.
-        engagement_code: String = text,
-        /// The engagement's name.
-        engagement_name: String = text,
-        /// The engagement's status.
-        status: EngagementStatus = enumeration<tandem_entities::EngagementStatus>,
+        ..engagement,
         /// The engagement's currency.
         currency: String = text,
         /// Value: lines plus change orders.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::engagement::{can_move, lines_editable};
 use crate::domain::{self, text};
-use crate::error::{AppError, AppResult, FieldError, UserErrorCode, is_unique_violation};
+use crate::error::{AppError, AppResult, FieldError, UserErrorCode, unique_or};
 use crate::resource::{self, Clients, EngagementLines, Engagements, Reason, Users};
 
 pub use crate::resource::{DateRange, EngagementFilter, EngagementOrder};
@@ -207,13 +207,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            code_taken()
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(unique_or(code_taken))?;
     record(
         &txn,
         caller,
@@ -318,13 +312,7 @@ pub async fn update(
         model.account_manager_id = Set(Some(v));
     }
     model.updated_at = Set(domain::now());
-    model.update(db).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            code_taken()
-        } else {
-            e.into()
-        }
-    })
+    model.update(db).await.map_err(unique_or(code_taken))
 }
 
 /// Moves an engagement along its lifecycle. A move outside the transition

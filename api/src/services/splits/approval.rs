@@ -12,7 +12,7 @@ use tandem_entities::{
 };
 use uuid::Uuid;
 
-use super::{engagement_value, get, invalid, not_found, on_field};
+use super::{changed_meanwhile, engagement_value, get, invalid, not_found, on_field};
 use crate::caller::Caller;
 use crate::domain;
 use crate::error::{AppError, AppResult, UserErrorCode};
@@ -48,16 +48,7 @@ pub async fn decide(
         (Role::Admin, None) => return Err(invalid(&["onBehalfOf"], UserErrorCode::Required, "an administrator decides on behalf of a named owner")),
         _ => return Err(AppError::Forbidden("only the owners of the split's funding sources (or an administrator on their behalf) decide".into())),
     };
-    if split.status != SplitStatus::PendingApproval {
-        return Err(invalid(
-            &["id"],
-            UserErrorCode::InvalidTransition,
-            format!(
-                "the split is {}, not awaiting approval",
-                crate::domain::api_name(&split.status)
-            ),
-        ));
-    }
+    awaiting_approval(&split)?;
     let comment = domain::text::optional(&["comment"], comment.as_deref(), 2000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
@@ -72,16 +63,7 @@ pub async fn decide(
     .one(&txn)
     .await?
     .ok_or_else(not_found)?;
-    if split.status != SplitStatus::PendingApproval {
-        return Err(invalid(
-            &["id"],
-            UserErrorCode::InvalidTransition,
-            format!(
-                "the split is {}, not awaiting approval",
-                crate::domain::api_name(&split.status)
-            ),
-        ));
-    }
+    awaiting_approval(&split)?;
     let now = domain::now();
     let recorded = split_approval::Entity::update_many()
         .col_expr(
@@ -140,11 +122,7 @@ pub async fn decide(
             .exec(&txn)
             .await?;
         if moved.rows_affected != 1 {
-            return Err(invalid(
-                &["id"],
-                UserErrorCode::InvalidTransition,
-                "the split changed meanwhile",
-            ));
+            return Err(changed_meanwhile());
         }
         if status == SplitStatus::Approved {
             supersede_older(&txn, &split).await?;
@@ -250,4 +228,19 @@ async fn supersede_older(db: &impl ConnectionTrait, split: &funding_split::Model
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Refuses a split that is not awaiting approval.
+fn awaiting_approval(split: &funding_split::Model) -> AppResult<()> {
+    if split.status == SplitStatus::PendingApproval {
+        return Ok(());
+    }
+    Err(invalid(
+        &["id"],
+        UserErrorCode::InvalidTransition,
+        format!(
+            "the split is {}, not awaiting approval",
+            crate::domain::api_name(&split.status)
+        ),
+    ))
 }

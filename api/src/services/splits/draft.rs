@@ -11,7 +11,7 @@ use tandem_entities::{
 };
 use uuid::Uuid;
 
-use super::{Share, engagement_value, get, invalid, not_found, source_ids};
+use super::{Share, changed_meanwhile, engagement_value, get, invalid, not_found, source_ids};
 use crate::caller::Caller;
 use crate::domain;
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
@@ -273,11 +273,7 @@ pub async fn submit(
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(invalid(
-            &["id"],
-            UserErrorCode::InvalidTransition,
-            "the split changed meanwhile",
-        ));
+        return Err(changed_meanwhile());
     }
     for owner in owners {
         split_approval::ActiveModel {

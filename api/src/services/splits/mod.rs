@@ -58,6 +58,16 @@ pub async fn get(
     )
 }
 
+/// A guarded update that found the split in another state: another request
+/// moved it first.
+pub(crate) fn changed_meanwhile() -> AppError {
+    invalid(
+        &["id"],
+        UserErrorCode::InvalidTransition,
+        "the split changed meanwhile",
+    )
+}
+
 pub(crate) fn not_found() -> AppError {
     invalid(&["id"], UserErrorCode::NotFound, "no such funding split")
 }
