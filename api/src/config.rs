@@ -289,6 +289,15 @@ pub struct ServeSettings {
     pub limits: Limits,
     #[command(flatten)]
     pub bootstrap: BootstrapSettings,
+    /// The probability of each open stage when nobody set one, in percent,
+    /// e.g. `LEAD=10,QUALIFIED=25,PROPOSED=50` (WON and later are 100, LOST
+    /// and CANCELLED 0).
+    #[arg(
+        long,
+        env = "TANDEM_STAGE_PROBABILITIES",
+        default_value = "LEAD=10,QUALIFIED=25,PROPOSED=50"
+    )]
+    pub stage_probabilities: crate::domain::engagement::StageProbabilities,
 }
 
 /// The complete settings of a running server.
@@ -311,6 +320,7 @@ impl Settings {
                 workers: None,
                 limits: Limits::default(),
                 bootstrap: BootstrapSettings::default(),
+                stage_probabilities: Default::default(),
             },
         }
     }

@@ -108,6 +108,9 @@ macro_rules! with_user_error_codes {
             /// A budget line's planned amount cannot go below the money already
             /// allocated on it; the message names the allocated amount.
             BelowAllocated,
+            /// A change order cannot set the engagement's value below what has
+            /// already been charged to it; the message names the charged amount.
+            BelowCharged,
             /// The record can never change again (e.g. the dates or prices of a
             /// published or retired rate-card version).
             Immutable,

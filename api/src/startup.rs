@@ -79,6 +79,9 @@ impl Application {
                 );
             }
         }
+        crate::domain::engagement::configure_stage_probabilities(
+            settings.serve.stage_probabilities,
+        );
         let limits = settings.serve.limits.clone();
         let pools = db::connect_pools(
             &settings.database,

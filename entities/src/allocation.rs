@@ -12,6 +12,9 @@ pub struct Model {
     pub budget_line_id: Uuid,
     pub funding_source_id: Uuid,
     pub amount_minor: i64,
+    /// `CANCELLED` or `CLOSED` on a release (a negative amount handed back to
+    /// the line); `None` on a commitment.
+    pub release_reason: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

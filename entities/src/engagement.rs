@@ -19,6 +19,9 @@ pub struct Model {
     pub start_date: Date,
     pub end_date: Date,
     pub probability: i16,
+    /// Whether someone set the probability while the engagement was open
+    /// (otherwise it is its stage's default).
+    pub probability_overridden: bool,
     pub account_manager_id: Option<Uuid>,
     pub status: EngagementStatus,
     /// Set by approved change orders: the agreed value minus the sum of the

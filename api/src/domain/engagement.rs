@@ -81,6 +81,100 @@ pub fn line_amount(quantity_milli: i64, unit_minor: i64, discount_bp: i32) -> Op
         .filter(|v| *v <= crate::domain::money::MAX_AMOUNT_MINOR)
 }
 
+/// The probability of each open stage when nobody set one: LEAD, QUALIFIED
+/// and PROPOSED, in percent. Decided stages have fixed probabilities (see
+/// [`stage_probability`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageProbabilities {
+    pub lead: i16,
+    pub qualified: i16,
+    pub proposed: i16,
+}
+
+impl Default for StageProbabilities {
+    fn default() -> Self {
+        Self {
+            lead: 10,
+            qualified: 25,
+            proposed: 50,
+        }
+    }
+}
+
+impl std::str::FromStr for StageProbabilities {
+    type Err = String;
+
+    /// Parses `LEAD=10,QUALIFIED=25,PROPOSED=50` (any subset; the others
+    /// keep their defaults).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut out = Self::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (stage, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("{part:?} is not STAGE=PERCENT"))?;
+            let value: i16 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v| (0..=100).contains(v))
+                .ok_or_else(|| format!("{part:?}: the percent must be from 0 to 100"))?;
+            match stage.trim() {
+                "LEAD" => out.lead = value,
+                "QUALIFIED" => out.qualified = value,
+                "PROPOSED" => out.proposed = value,
+                other => {
+                    return Err(format!(
+                        "{other:?} is not an open stage (LEAD, QUALIFIED or PROPOSED)"
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+static STAGE_PROBABILITIES: std::sync::OnceLock<StageProbabilities> = std::sync::OnceLock::new();
+
+/// Sets the open stages' defaults for this process (at start, from the
+/// settings); later calls keep the first.
+pub fn configure_stage_probabilities(p: StageProbabilities) {
+    let _ = STAGE_PROBABILITIES.set(p);
+}
+
+/// Whether the sale is still open: its probability may be set.
+pub fn is_open(status: EngagementStatus) -> bool {
+    matches!(status, Lead | Qualified | Proposed)
+}
+
+/// Whether nothing about the engagement may change any more.
+pub fn is_read_only(status: EngagementStatus) -> bool {
+    matches!(status, Lost | Cancelled | Closed)
+}
+
+/// The probability a stage gives when nobody set one: the configured
+/// default of an open stage, 100 once WON (and after), 0 when LOST or
+/// CANCELLED.
+pub fn stage_probability(status: EngagementStatus) -> i16 {
+    let open = STAGE_PROBABILITIES.get().copied().unwrap_or_default();
+    match status {
+        Lead => open.lead,
+        Qualified => open.qualified,
+        Proposed => open.proposed,
+        Won | Active | OnHold | Delivered | Closed => 100,
+        Lost | Cancelled => 0,
+    }
+}
+
+/// The probability after a move to `to`: an open stage keeps a probability
+/// someone set, otherwise the stage decides.
+pub fn probability_after(to: EngagementStatus, current: i16, overridden: bool) -> i16 {
+    if is_open(to) && overridden {
+        current
+    } else {
+        stage_probability(to)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +235,33 @@ mod tests {
             None,
             "overflow is refused"
         );
+    }
+
+    #[test]
+    fn stage_probabilities_parse_from_settings_and_refuse_what_is_not_a_percent_of_an_open_stage() {
+        let p: StageProbabilities = "LEAD=5, PROPOSED=70".parse().expect("valid");
+        assert_eq!(
+            p,
+            StageProbabilities {
+                lead: 5,
+                qualified: 25,
+                proposed: 70
+            }
+        );
+        for bad in ["LEAD", "LEAD=101", "LEAD=-1", "WON=50", "LEAD=ten"] {
+            assert!(bad.parse::<StageProbabilities>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_probability_set_while_open_stays_open_and_a_decided_stage_fixes_it() {
+        assert_eq!(probability_after(Proposed, 40, true), 40);
+        assert_eq!(
+            probability_after(Proposed, 40, false),
+            stage_probability(Proposed)
+        );
+        assert_eq!(probability_after(Won, 40, true), 100);
+        assert_eq!(probability_after(Lost, 40, true), 0);
+        assert_eq!(probability_after(Cancelled, 10, false), 0);
     }
 }

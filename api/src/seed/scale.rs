@@ -592,13 +592,7 @@ fn generate_client(
                 (s, s + d(rng.random_range(90..365)))
             }
         };
-        let probability = match status {
-            S::Lead => 10,
-            S::Qualified => 30,
-            S::Proposed => 60,
-            S::Lost | S::Cancelled => 0,
-            _ => 100,
-        };
+        let probability = crate::domain::engagement::stage_probability(status);
         let created = now - d(200) + d(j as i64);
         batch.engagements.push(engagement::ActiveModel {
             id: Set(engagement_id),
@@ -616,6 +610,7 @@ fn generate_client(
             start_date: Set(start),
             end_date: Set(end),
             probability: Set(probability),
+            probability_overridden: Set(false),
             account_manager_id: Set(None),
             status: Set(status),
             value_adjustment_minor: Set(0),
@@ -770,6 +765,7 @@ fn generate_client(
                 budget_line_id: Set(line_ids[*source]),
                 funding_source_id: Set(sources[*source].0),
                 amount_minor: Set(amount),
+                release_reason: Set(None),
                 created_at: Set(at(start, 9)),
             });
         }

@@ -10,13 +10,14 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use tandem_entities::{
-    BudgetPeriod, BudgetStatus, allocation, budget_line, engagement, funding_split,
+    BudgetPeriod, BudgetStatus, EngagementStatus, allocation, budget_line, engagement,
+    funding_split, spend_attribution,
 };
 use uuid::Uuid;
 
 use crate::domain::{self, split::apportion};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::resource::{self, Allocations, BudgetLines, FundingSources, Reason};
+use crate::resource::{self, Allocations, BudgetLines, FundingSources, Reason, SpendAttributions};
 use crate::services::budgets;
 use crate::services::splits::{self, invalid};
 
@@ -92,6 +93,93 @@ pub(crate) async fn release(db: &impl ConnectionTrait, engagement_id: Uuid) -> A
         .filter(allocation::Column::EngagementId.eq(engagement_id))
         .exec(db)
         .await?;
+    Ok(())
+}
+
+/// Hands back to its budget lines what an engagement committed and has not
+/// spent: on CANCELLED (the work stops) and on CLOSED (the commitment
+/// becomes what was charged). Per funding source, the unspent part is its
+/// commitments minus the spend attributed to it, taken from its lines
+/// latest commitment first; each release is kept as a negative allocation
+/// with its reason, so that the commitments and releases of a line still
+/// add up to what the line holds allocated.
+pub(crate) async fn release_unspent(
+    db: &impl ConnectionTrait,
+    engagement_id: Uuid,
+    reason: EngagementStatus,
+) -> AppResult<()> {
+    let rows = resource::unscoped::<Allocations>(Reason::WithinWrite)
+        .filter(allocation::Column::EngagementId.eq(engagement_id))
+        .order_by_desc(allocation::Column::CreatedAt)
+        .order_by_desc(allocation::Column::Id)
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let spent: Vec<(Uuid, i64)> = resource::unscoped::<SpendAttributions>(Reason::WithinWrite)
+        .filter(spend_attribution::Column::EngagementId.eq(engagement_id))
+        .select_only()
+        .column(spend_attribution::Column::FundingSourceId)
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
+            "spent",
+        )
+        .group_by(spend_attribution::Column::FundingSourceId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let spent: BTreeMap<Uuid, i64> = spent.into_iter().collect();
+    // What each source holds committed on each of its lines, latest first.
+    let mut held: BTreeMap<Uuid, Vec<(Uuid, i64)>> = BTreeMap::new();
+    for a in &rows {
+        let lines = held.entry(a.funding_source_id).or_default();
+        match lines.iter_mut().find(|(line, _)| *line == a.budget_line_id) {
+            Some((_, amount)) => *amount += a.amount_minor,
+            None => lines.push((a.budget_line_id, a.amount_minor)),
+        }
+    }
+    let split_id = rows[0].split_id;
+    let now = domain::now();
+    let mut releases: BTreeMap<(Uuid, Uuid), i64> = BTreeMap::new();
+    for (source, lines) in &held {
+        let committed: i64 = lines.iter().map(|(_, a)| a).sum();
+        let mut unspent = Ord::max(committed - spent.get(source).copied().unwrap_or(0), 0);
+        for (line, amount) in lines {
+            if unspent == 0 {
+                break;
+            }
+            let part = Ord::min(unspent, Ord::max(*amount, 0));
+            if part > 0 {
+                releases.insert((*line, *source), part);
+                unspent -= part;
+            }
+        }
+    }
+    let reason = domain::api_name(&reason);
+    // Lines in id order, as every writer of lines takes them.
+    for ((line, source), amount) in releases {
+        budget_line::Entity::update_many()
+            .col_expr(
+                budget_line::Column::AllocatedMinor,
+                Expr::col(budget_line::Column::AllocatedMinor).sub(amount),
+            )
+            .filter(budget_line::Column::Id.eq(line))
+            .exec(db)
+            .await?;
+        allocation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            engagement_id: Set(engagement_id),
+            split_id: Set(split_id),
+            budget_line_id: Set(line),
+            funding_source_id: Set(source),
+            amount_minor: Set(-amount),
+            release_reason: Set(Some(reason.clone())),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
     Ok(())
 }
 
@@ -181,6 +269,7 @@ pub async fn allocate(
             budget_line_id: Set(line_id),
             funding_source_id: Set(source),
             amount_minor: Set(amount),
+            release_reason: Set(None),
             created_at: Set(now),
         }
         .insert(db)

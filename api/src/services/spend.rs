@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::caller::Caller;
 use crate::domain::{self, Money, burn, split::apportion, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::resource::{self, Engagements, Reason, SpendEntries};
+use crate::resource::{self, Engagements, Reason, SpendAttributions, SpendEntries};
 use crate::services::splits;
 
 /// Days after an engagement's end date during which spend may still be
@@ -109,13 +109,13 @@ pub async fn record(
     .ok_or_else(|| AppError::internal("the engagement vanished"))?;
     if !matches!(
         engagement.status,
-        EngagementStatus::Active | EngagementStatus::OnHold
+        EngagementStatus::Active | EngagementStatus::OnHold | EngagementStatus::Delivered
     ) {
         return Err(AppError::invalid(
             &["engagementId"],
             UserErrorCode::Locked,
             format!(
-                "spend is recorded only on ACTIVE or ON_HOLD engagements (it is {})",
+                "spend is recorded only on ACTIVE, ON_HOLD or DELIVERED engagements (it is {})",
                 crate::domain::api_name(&engagement.status)
             ),
         ));
@@ -161,6 +161,45 @@ pub async fn record(
     }
     txn.commit().await?;
     Ok(entry)
+}
+
+/// Everything charged to an engagement so far, inside a write.
+pub(crate) async fn charged_within_write(
+    db: &impl ConnectionTrait,
+    engagement_id: Uuid,
+) -> AppResult<i64> {
+    let total: Option<i64> = resource::unscoped::<SpendAttributions>(Reason::WithinWrite)
+        .filter(spend_attribution::Column::EngagementId.eq(engagement_id))
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
+            "charged",
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(total.unwrap_or(0))
+}
+
+/// Refuses a new engagement value below what has been charged.
+pub(crate) async fn check_not_below_charged(
+    db: &impl ConnectionTrait,
+    engagement: &tandem_entities::engagement::Model,
+    value_minor: i64,
+    field: &[&str],
+) -> AppResult<()> {
+    let charged = charged_within_write(db, engagement.id).await?;
+    if value_minor >= charged {
+        return Ok(());
+    }
+    Err(AppError::invalid(
+        field,
+        UserErrorCode::BelowCharged,
+        format!(
+            "the value cannot go below the {} already charged",
+            Money::new(charged, engagement.currency)
+        ),
+    ))
 }
 
 /// Spend figures of an engagement.

@@ -21,6 +21,7 @@ mod harness;
 mod hostile_input;
 mod http_rules;
 mod isolation;
+mod ledger;
 mod limits;
 mod migrations;
 mod nodes;

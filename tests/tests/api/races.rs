@@ -46,25 +46,31 @@ async fn owners_approving_a_joint_split_at_the_same_moment_complete_it_exactly_o
 }
 
 #[tokio::test]
-async fn spend_racing_with_delivery_is_never_recorded_after_the_engagement_left_active() {
+async fn spend_racing_with_closing_is_never_recorded_after_the_engagement_closed() {
     let j = joint("1000000.00", "1000000.00").await;
     for round in 0..3 {
         let e = j
             .approved(&format!("R{round}"), "10", &[(&j.marketing, 10_000)])
             .await;
         assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+        // DELIVERED work still takes late invoices; CLOSED takes none.
+        let delivered = j.app.data(
+            "mutation($id: ID!) { transitionEngagement(input: {id: $id, to: DELIVERED}) { userErrors { code } } }",
+            json!({ "id": e["id"] }),
+        ).await;
+        assert_eq!(delivered["transitionEngagement"]["userErrors"], json!([]));
         let spend = (0..19).map(|_| {
             j.app.gql(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "amount": "1.00", "kind": "LABOR" } }))
         });
-        let deliver = j.app.gql(
-            "mutation($id: ID!) { transitionEngagement(input: {id: $id, to: DELIVERED}) { userErrors { code } } }",
+        let close = j.app.gql(
+            "mutation($id: ID!) { transitionEngagement(input: {id: $id, to: CLOSED}) { userErrors { code } } }",
             json!({ "id": e["id"] }),
         );
-        let (answers, delivered) = tokio::join!(futures_util::future::join_all(spend), deliver);
+        let (answers, closed) = tokio::join!(futures_util::future::join_all(spend), close);
         assert_eq!(
-            delivered["data"]["transitionEngagement"]["userErrors"],
+            closed["data"]["transitionEngagement"]["userErrors"],
             json!([]),
-            "{delivered}"
+            "{closed}"
         );
         for a in &answers {
             let errors = &a["data"]["recordSpend"]["userErrors"];
@@ -73,7 +79,7 @@ async fn spend_racing_with_delivery_is_never_recorded_after_the_engagement_left_
         let id = raw_id(e["id"].as_str().unwrap());
         let moved = engagement_transition::Entity::find()
             .filter(engagement_transition::Column::EngagementId.eq(id))
-            .filter(engagement_transition::Column::ToStatus.eq(EngagementStatus::Delivered))
+            .filter(engagement_transition::Column::ToStatus.eq(EngagementStatus::Closed))
             .one(&j.app.db)
             .await
             .unwrap()
@@ -95,11 +101,11 @@ async fn spend_racing_with_delivery_is_never_recorded_after_the_engagement_left_
         for entry in &entries {
             assert!(
                 entry.created_at <= moved.at,
-                "spend recorded at {} after delivery at {}",
+                "spend recorded at {} after closing at {}",
                 entry.created_at,
                 moved.at
             );
         }
-        let _: &Value = &delivered;
+        let _: &Value = &closed;
     }
 }

@@ -639,10 +639,10 @@ async fn pipeline_groups_line_values_by_buyer_status_and_currency_weighted_by_pr
         rows,
         json!([
             { "buyer": "IT", "status": "PROPOSED", "currency": "EUR", "engagements": 1, "value": { "amount": "6000.00", "currency": "EUR" }, "weightedValue": { "amount": "2400.00" } },
-            { "buyer": "JOINT", "status": "ACTIVE", "currency": "EUR", "engagements": 1, "value": { "amount": "12000.00", "currency": "EUR" }, "weightedValue": { "amount": "9600.00" } },
-            { "buyer": "MARKETING", "status": "ACTIVE", "currency": "EUR", "engagements": 1, "value": { "amount": "5000.00", "currency": "EUR" }, "weightedValue": { "amount": "4000.00" } },
-            { "buyer": "MARKETING", "status": "ACTIVE", "currency": "USD", "engagements": 1, "value": { "amount": "8000.00", "currency": "USD" }, "weightedValue": { "amount": "5600.00" } },
-            { "buyer": "MARKETING", "status": "LOST", "currency": "EUR", "engagements": 1, "value": { "amount": "2000.00", "currency": "EUR" }, "weightedValue": { "amount": "200.00" } },
+            { "buyer": "JOINT", "status": "ACTIVE", "currency": "EUR", "engagements": 1, "value": { "amount": "12000.00", "currency": "EUR" }, "weightedValue": { "amount": "12000.00" } },
+            { "buyer": "MARKETING", "status": "ACTIVE", "currency": "EUR", "engagements": 1, "value": { "amount": "5000.00", "currency": "EUR" }, "weightedValue": { "amount": "5000.00" } },
+            { "buyer": "MARKETING", "status": "ACTIVE", "currency": "USD", "engagements": 1, "value": { "amount": "8000.00", "currency": "USD" }, "weightedValue": { "amount": "8000.00" } },
+            { "buyer": "MARKETING", "status": "LOST", "currency": "EUR", "engagements": 1, "value": { "amount": "2000.00", "currency": "EUR" }, "weightedValue": { "amount": "0.00" } },
         ])
     );
     let globex = admin_report(
@@ -1058,7 +1058,7 @@ async fn change_order_adjustments_count_in_values_in_a_row_without_a_service() {
             { "serviceCode": null, "lines": 0, "value": { "amount": "500.00" }, "cost": { "amount": "0.00" } },
         ])
     );
-    // 80% of 500.00 = 400.00 weighted.
+    // ACTIVE work is sold: weighted at 100%.
     let rows = admin_report(
         &app,
         "pipeline",
@@ -1069,9 +1069,9 @@ async fn change_order_adjustments_count_in_values_in_a_row_without_a_service() {
     assert_eq!(
         rows,
         json!([
-            { "buyer": "JOINT", "status": "ACTIVE", "engagements": 1, "value": { "amount": "12000.00" }, "weightedValue": { "amount": "9600.00" } },
-            { "buyer": "MARKETING", "status": "ACTIVE", "engagements": 1, "value": { "amount": "5000.00" }, "weightedValue": { "amount": "4000.00" } },
-            { "buyer": null, "status": "ACTIVE", "engagements": 1, "value": { "amount": "500.00" }, "weightedValue": { "amount": "400.00" } },
+            { "buyer": "JOINT", "status": "ACTIVE", "engagements": 1, "value": { "amount": "12000.00" }, "weightedValue": { "amount": "12000.00" } },
+            { "buyer": "MARKETING", "status": "ACTIVE", "engagements": 1, "value": { "amount": "5000.00" }, "weightedValue": { "amount": "5000.00" } },
+            { "buyer": null, "status": "ACTIVE", "engagements": 1, "value": { "amount": "500.00" }, "weightedValue": { "amount": "500.00" } },
         ])
     );
     let rows = admin_report(

@@ -32,7 +32,7 @@ pub struct CreateEngagementInput {
     pub start_date: Date,
     /// Last day (inclusive), not before the start.
     pub end_date: Date,
-    /// Chance of winning, 0 to 100; 10 when omitted.
+    /// Chance of winning, 0 to 100; LEAD's default when omitted.
     pub probability: Option<i32>,
     /// Global id of the account manager; the caller when omitted and the
     /// caller is an account manager.
@@ -60,7 +60,9 @@ pub struct UpdateEngagementInput {
     pub start_date: Option<Date>,
     /// New end date.
     pub end_date: Option<Date>,
-    /// New probability, 0 to 100.
+    /// New probability, 0 to 100; only while the sale is open (LEAD,
+    /// QUALIFIED, PROPOSED), LOCKED after. It then stays until the sale is
+    /// decided.
     pub probability: Option<i32>,
     /// New account manager's global id.
     pub account_manager_id: Option<ID>,

@@ -107,8 +107,10 @@ impl Engagement {
         self.0.end_date.into()
     }
 
-    /// Provider-only: chance of winning, 0 to 100 (percent); `null` with a
-    /// FORBIDDEN error on this field for client-portal users.
+    /// Provider-only: chance of winning, 0 to 100 (percent): the stage's
+    /// default (configurable for LEAD, QUALIFIED and PROPOSED; 100 from WON
+    /// on, 0 when LOST or CANCELLED) unless set while the sale was open;
+    /// `null` with a FORBIDDEN error on this field for client-portal users.
     async fn probability(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
         provider_only(ctx, "probability")?;
         Ok(Some(i32::from(self.0.probability)))

@@ -14,7 +14,9 @@ use tandem_entities::{
 use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::domain::engagement::{can_move, lines_editable};
+use crate::domain::engagement::{
+    can_move, is_open, is_read_only, lines_editable, probability_after, stage_probability,
+};
 use crate::domain::{self, text};
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode, unique_or};
 use crate::resource::{self, Clients, EngagementLines, Engagements, Reason, Users};
@@ -169,7 +171,12 @@ pub async fn create(
                 text::currency(&["currency"], c)
             }),
     );
-    let probability = errors.check(probability(input.probability.unwrap_or(10)));
+    let overridden = input.probability.is_some();
+    let probability = errors.check(
+        input
+            .probability
+            .map_or(Ok(stage_probability(EngagementStatus::Lead)), probability),
+    );
     errors.check(dates(input.start_date, input.end_date));
     errors.finish()?;
     let (Some(code), Some(name), Some(description), Some(currency), Some(probability)) =
@@ -199,6 +206,7 @@ pub async fn create(
         start_date: Set(input.start_date),
         end_date: Set(input.end_date),
         probability: Set(probability),
+        probability_overridden: Set(overridden),
         account_manager_id: Set(manager),
         status: Set(EngagementStatus::Lead),
         value_adjustment_minor: Set(0),
@@ -240,6 +248,28 @@ pub(super) async fn writable(
     Ok(found)
 }
 
+/// Like [`writable`], and refuses an engagement that can no longer change
+/// (LOST, CANCELLED or CLOSED) with LOCKED.
+pub(super) async fn editable(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+    field: &[&str],
+) -> AppResult<engagement::Model> {
+    let found = writable(db, caller, id, field).await?;
+    if is_read_only(found.status) {
+        return Err(AppError::invalid(
+            field,
+            UserErrorCode::Locked,
+            format!(
+                "the engagement is {} and can no longer change",
+                domain::api_name(&found.status)
+            ),
+        ));
+    }
+    Ok(found)
+}
+
 #[tracing::instrument(skip_all, fields(engagement_id = %id))]
 pub async fn update(
     db: &impl ConnectionTrait,
@@ -247,7 +277,7 @@ pub async fn update(
     id: Uuid,
     patch: EngagementPatch,
 ) -> AppResult<engagement::Model> {
-    let current = writable(db, caller, id, &["id"]).await?;
+    let current = editable(db, caller, id, &["id"]).await?;
     let mut errors = text::Errors::default();
     let mut model: engagement::ActiveModel = current.clone().into();
     if let Some(v) = &patch.code
@@ -283,10 +313,21 @@ pub async fn update(
             model.currency = Set(v);
         }
     }
-    if let Some(v) = patch.probability
-        && let Some(v) = errors.check(probability(v))
-    {
-        model.probability = Set(v);
+    if let Some(v) = patch.probability {
+        if !is_open(current.status) {
+            errors.push(FieldError::new(
+                &["probability"],
+                UserErrorCode::Locked,
+                format!(
+                    "the probability follows the stage once the sale is decided (it is {}: {}%)",
+                    domain::api_name(&current.status),
+                    current.probability
+                ),
+            ));
+        } else if let Some(v) = errors.check(probability(v)) {
+            model.probability = Set(v);
+            model.probability_overridden = Set(true);
+        }
     }
     let start = patch.start_date.unwrap_or(current.start_date);
     let end = patch.end_date.unwrap_or(current.end_date);
@@ -344,6 +385,14 @@ pub async fn transition(
     let txn = db.begin().await?;
     let moved = engagement::Entity::update_many()
         .col_expr(engagement::Column::Status, Expr::value(to))
+        .col_expr(
+            engagement::Column::Probability,
+            Expr::value(probability_after(
+                to,
+                current.probability,
+                current.probability_overridden,
+            )),
+        )
         .col_expr(engagement::Column::UpdatedAt, Expr::value(domain::now()))
         .filter(engagement::Column::Id.eq(id))
         .filter(engagement::Column::Status.eq(current.status))
@@ -365,6 +414,9 @@ pub async fn transition(
             .map(|t| t.value_minor)
             .unwrap_or(0);
         crate::services::allocation::activate(&txn, &current, value).await?;
+    }
+    if matches!(to, EngagementStatus::Cancelled | EngagementStatus::Closed) {
+        crate::services::allocation::release_unspent(&txn, id, to).await?;
     }
     record(
         &txn,

@@ -6,7 +6,7 @@ use tandem_entities::{
 };
 use uuid::Uuid;
 
-use super::writable;
+use super::editable;
 
 use crate::caller::Caller;
 use crate::domain::{self};
@@ -21,7 +21,7 @@ pub async fn add_stakeholder(
     contact_id: Uuid,
     role: StakeholderRole,
 ) -> AppResult<engagement::Model> {
-    let engagement = writable(db, caller, engagement_id, &["engagementId"]).await?;
+    let engagement = editable(db, caller, engagement_id, &["engagementId"]).await?;
     let found = resource::get_unscoped::<Contacts>(db, Reason::WithinWrite, contact_id).await?;
     if found.is_none_or(|c| c.client_id != engagement.client_id) {
         return Err(AppError::invalid(
@@ -51,7 +51,7 @@ pub async fn remove_stakeholder(
     contact_id: Uuid,
     role: StakeholderRole,
 ) -> AppResult<engagement::Model> {
-    let engagement = writable(db, caller, engagement_id, &["engagementId"]).await?;
+    let engagement = editable(db, caller, engagement_id, &["engagementId"]).await?;
     engagement_stakeholder::Entity::delete_by_id((engagement_id, contact_id, role))
         .exec(db)
         .await?;
@@ -65,7 +65,7 @@ pub async fn add_staff(
     engagement_id: Uuid,
     user_id: Uuid,
 ) -> AppResult<engagement::Model> {
-    let engagement = writable(db, caller, engagement_id, &["engagementId"]).await?;
+    let engagement = editable(db, caller, engagement_id, &["engagementId"]).await?;
     match resource::get_unscoped::<Users>(db, Reason::WithinWrite, user_id).await? {
         Some(u) if u.role == Role::Delivery => {}
         Some(_) => {
@@ -102,7 +102,7 @@ pub async fn remove_staff(
     engagement_id: Uuid,
     user_id: Uuid,
 ) -> AppResult<engagement::Model> {
-    let engagement = writable(db, caller, engagement_id, &["engagementId"]).await?;
+    let engagement = editable(db, caller, engagement_id, &["engagementId"]).await?;
     engagement_staff::Entity::delete_by_id((engagement_id, user_id))
         .exec(db)
         .await?;

@@ -204,6 +204,7 @@ async fn adopt_value(
             "the split was made for the lines' value before the engagement was won; reject it and make a new split",
         ));
     }
+    crate::services::spend::check_not_below_charged(db, &fresh, split.value_minor, &["id"]).await?;
     let lines = current - fresh.value_adjustment_minor;
     engagement::Entity::update_many()
         .col_expr(

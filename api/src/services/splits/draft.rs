@@ -103,6 +103,9 @@ pub async fn create_with_value(
             parsed
         }
     };
+    if let Some(v) = new_value {
+        crate::services::spend::check_not_below_charged(db, &engagement, v, &["value"]).await?;
+    }
     if shares.is_empty() {
         errors.push(FieldError::new(
             &["shares"],

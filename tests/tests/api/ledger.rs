@@ -1,0 +1,254 @@
+//! Money each buyer can trust: commitments handed back when work stops or
+//! closes, late invoices on delivered work, values never below what was
+//! charged, and probabilities that follow the stage.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use tandem_entities::allocation;
+
+use crate::harness::{TestApp, raw_id};
+use crate::splits::{Joint, SPEND, joint};
+
+const MOVE: &str = "mutation($id: ID!, $to: EngagementStatus!) { transitionEngagement(input: {id: $id, to: $to}) { engagement { status probability } userErrors { field message code } } }";
+
+async fn move_to(app: &TestApp, e: &Value, to: &str) -> Value {
+    app.data(MOVE, json!({ "id": e["id"], "to": to })).await["transitionEngagement"].clone()
+}
+
+async fn spend(j: &Joint, e: &Value, on: &str, amount: &str) -> Value {
+    j.app
+        .data(
+            SPEND,
+            json!({ "input": { "engagementId": e["id"], "spentOn": on, "amount": amount, "kind": "LABOR" } }),
+        )
+        .await["recordSpend"]
+        .clone()
+}
+
+/// The releases recorded for an engagement: (reason, amount in minor units),
+/// by funding source name order of the joint world (marketing first).
+async fn releases(j: &Joint, e: &Value) -> Vec<(String, i64)> {
+    allocation::Entity::find()
+        .filter(allocation::Column::EngagementId.eq(raw_id(e["id"].as_str().unwrap())))
+        .filter(allocation::Column::ReleaseReason.is_not_null())
+        .order_by_asc(allocation::Column::AmountMinor)
+        .all(&j.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.release_reason.unwrap_or_default(), a.amount_minor))
+        .collect()
+}
+
+async fn client_allocated(j: &Joint) -> Value {
+    j.app
+        .data(
+            "query($id: ID!) { client(id: $id) { budgetFigures { allocated { amount } } } }",
+            json!({ "id": j.client }),
+        )
+        .await["client"]["budgetFigures"][0]["allocated"]["amount"]
+        .clone()
+}
+
+#[tokio::test]
+async fn cancelling_an_active_engagement_hands_its_unspent_commitment_back_to_the_budget() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j
+        .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    assert_eq!(j.allocated().await, (600_000, 400_000));
+    assert_eq!(
+        spend(&j, &e, "2026-06-01", "1000.00").await["userErrors"],
+        json!([])
+    );
+    let cancelled = move_to(&j.app, &e, "CANCELLED").await;
+    assert_eq!(cancelled["userErrors"], json!([]), "{cancelled}");
+    // What was spent stays committed (600.00 and 400.00); the rest is back.
+    assert_eq!(j.allocated().await, (60_000, 40_000));
+    assert_eq!(client_allocated(&j).await, "1000.00");
+    assert_eq!(
+        releases(&j, &e).await,
+        [
+            ("CANCELLED".to_owned(), -540_000),
+            ("CANCELLED".to_owned(), -360_000)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn delivered_work_takes_late_invoices_and_closing_releases_what_was_not_charged() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j
+        .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    j.activate(&e).await;
+    assert_eq!(
+        spend(&j, &e, "2026-06-01", "2000.00").await["userErrors"],
+        json!([])
+    );
+    assert_eq!(
+        move_to(&j.app, &e, "DELIVERED").await["userErrors"],
+        json!([])
+    );
+    // Delivering releases nothing: invoices may still come.
+    assert_eq!(j.allocated().await, (600_000, 400_000));
+    let late = spend(&j, &e, "2026-07-01", "500.00").await;
+    assert_eq!(
+        late["userErrors"],
+        json!([]),
+        "a late invoice on DELIVERED work: {late}"
+    );
+    assert_eq!(move_to(&j.app, &e, "CLOSED").await["userErrors"], json!([]));
+    // The commitment becomes what was charged: 2500.00, 60/40.
+    assert_eq!(j.allocated().await, (150_000, 100_000));
+    assert_eq!(
+        releases(&j, &e).await,
+        [
+            ("CLOSED".to_owned(), -450_000),
+            ("CLOSED".to_owned(), -300_000)
+        ]
+    );
+    let refused = spend(&j, &e, "2026-07-02", "1.00").await;
+    assert_eq!(refused["userErrors"][0]["code"], "LOCKED", "{refused}");
+    assert_eq!(j.allocated().await, (150_000, 100_000));
+}
+
+#[tokio::test]
+async fn cancelling_before_activation_has_nothing_to_release() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.approved("E1", "10", &[(&j.marketing, 10_000)]).await;
+    assert_eq!(
+        move_to(&j.app, &e, "CANCELLED").await["userErrors"],
+        json!([])
+    );
+    assert_eq!(j.allocated().await, (0, 0));
+    assert_eq!(releases(&j, &e).await, []);
+}
+
+#[tokio::test]
+async fn a_change_order_cannot_set_the_value_below_what_was_charged() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.approved("E1", "10", &[(&j.marketing, 10_000)]).await;
+    j.activate(&e).await;
+    assert_eq!(
+        spend(&j, &e, "2026-06-01", "4200.00").await["userErrors"],
+        json!([])
+    );
+    let create = "mutation($input: CreateFundingSplitInput!) { createFundingSplit(input: $input) { fundingSplit { id } userErrors { field message code } } }";
+    let shares = json!([{ "fundingSourceId": j.marketing, "shareBasisPoints": 10000 }]);
+    let below = j
+        .app
+        .data(
+            create,
+            json!({ "input": { "engagementId": e["id"], "shares": shares, "value": "4000.00" } }),
+        )
+        .await;
+    let errors = &below["createFundingSplit"]["userErrors"];
+    assert_eq!(errors[0]["code"], "BELOW_CHARGED", "{below}");
+    assert_eq!(errors[0]["field"], json!(["input", "value"]));
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("4200.00"),
+        "{below}"
+    );
+    let at = j
+        .app
+        .data(
+            create,
+            json!({ "input": { "engagementId": e["id"], "shares": shares, "value": "4200.00" } }),
+        )
+        .await;
+    assert_eq!(at["createFundingSplit"]["userErrors"], json!([]), "{at}");
+}
+
+#[tokio::test]
+async fn probability_follows_the_stage_unless_set_while_the_sale_is_open() {
+    let app = crate::harness::spawn_app().await;
+    let client = app.create_client("Acme", "ACME").await;
+    let create = "mutation($input: CreateEngagementInput!) { createEngagement(input: $input) { engagement { id probability } userErrors { field code } } }";
+    let new = |code: &str| json!({ "input": { "clientId": client, "code": code, "name": code, "commercialModel": "TIME_AND_MATERIALS", "investmentArea": "CUSTOMER_EXPERIENCE", "startDate": "2026-03-01", "endDate": "2026-12-31" } });
+    let e = app.data(create, new("E1")).await["createEngagement"]["engagement"].clone();
+    assert_eq!(e["probability"], 10, "LEAD's default");
+    assert_eq!(
+        move_to(&app, &e, "QUALIFIED").await["engagement"]["probability"],
+        25
+    );
+    let update = "mutation($input: UpdateEngagementInput!) { updateEngagement(input: $input) { engagement { probability } userErrors { field message code } } }";
+    let set = app
+        .data(
+            update,
+            json!({ "input": { "id": e["id"], "probability": 40 } }),
+        )
+        .await;
+    assert_eq!(set["updateEngagement"]["engagement"]["probability"], 40);
+    assert_eq!(
+        move_to(&app, &e, "PROPOSED").await["engagement"]["probability"],
+        40,
+        "a probability set while open stays while open"
+    );
+    assert_eq!(
+        move_to(&app, &e, "WON").await["engagement"]["probability"],
+        100
+    );
+    let locked = app
+        .data(
+            update,
+            json!({ "input": { "id": e["id"], "probability": 70 } }),
+        )
+        .await;
+    assert_eq!(
+        locked["updateEngagement"]["userErrors"],
+        json!([{ "field": ["input", "probability"], "message": "the probability follows the stage once the sale is decided (it is WON: 100%)", "code": "LOCKED" }])
+    );
+    let lost = app.data(create, new("E2")).await["createEngagement"]["engagement"].clone();
+    for to in ["QUALIFIED", "PROPOSED"] {
+        move_to(&app, &lost, to).await;
+    }
+    assert_eq!(
+        move_to(&app, &lost, "LOST").await["engagement"]["probability"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn lost_cancelled_and_closed_engagements_are_read_only() {
+    let j = joint("100000.00", "50000.00").await;
+    let lost = crate::engagements::engagement(&j.app, &j.client, "L1", "2026-03-01").await;
+    for to in ["QUALIFIED", "PROPOSED", "LOST"] {
+        move_to(&j.app, &lost, to).await;
+    }
+    let cancelled = crate::engagements::engagement(&j.app, &j.client, "C1", "2026-03-01").await;
+    move_to(&j.app, &cancelled, "CANCELLED").await;
+    let closed = j.approved("D1", "1", &[(&j.marketing, 10_000)]).await;
+    j.activate(&closed).await;
+    move_to(&j.app, &closed, "DELIVERED").await;
+    move_to(&j.app, &closed, "CLOSED").await;
+    let rename = "mutation($input: UpdateEngagementInput!) { updateEngagement(input: $input) { userErrors { field code } } }";
+    let stakeholder = "mutation($input: StakeholderInput!) { addStakeholder(input: $input) { userErrors { field code } } }";
+    for e in [&lost, &cancelled, &closed] {
+        let renamed = j
+            .app
+            .data(
+                rename,
+                json!({ "input": { "id": e["id"], "name": "Renamed" } }),
+            )
+            .await;
+        assert_eq!(
+            renamed["updateEngagement"]["userErrors"],
+            json!([{ "field": ["input", "id"], "code": "LOCKED" }]),
+            "{renamed}"
+        );
+        let added = j
+            .app
+            .data(
+                stakeholder,
+                json!({ "input": { "engagementId": e["id"], "contactId": j.cmo, "role": "SPONSOR" } }),
+            )
+            .await;
+        assert_eq!(
+            added["addStakeholder"]["userErrors"],
+            json!([{ "field": ["input", "engagementId"], "code": "LOCKED" }]),
+            "{added}"
+        );
+    }
+}
