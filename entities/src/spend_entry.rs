@@ -17,6 +17,11 @@ pub struct Model {
     pub billable: bool,
     pub split_id: Uuid,
     pub created_by: Option<Uuid>,
+    /// The entry this one reverses (its opposite, kept beside it); `None`
+    /// for an original entry.
+    pub reverses_id: Option<Uuid>,
+    /// Why the reversed entry was wrong; set on reversals only.
+    pub reversal_reason: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

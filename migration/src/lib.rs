@@ -11,6 +11,7 @@ mod m20261123_000004_budgets_and_splits;
 mod m20261126_000005_change_orders;
 mod m20261202_000006_internal_reasons;
 mod m20261202_000007_stage_probability_and_releases;
+mod m20261202_000008_spend_reversals;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_change_orders::Migration),
             Box::new(m20261202_000006_internal_reasons::Migration),
             Box::new(m20261202_000007_stage_probability_and_releases::Migration),
+            Box::new(m20261202_000008_spend_reversals::Migration),
         ]
     }
 }

@@ -799,6 +799,8 @@ fn generate_client(
                 billable: Set(kind != SpendKind::Expense),
                 split_id: Set(split_id),
                 created_by: Set(None),
+                reverses_id: Set(None),
+                reversal_reason: Set(None),
                 created_at: Set(at(spent_on, 18)),
             });
             for ((source, _), part) in shares.iter().zip(apportion(amount, &bps)) {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DbBackend, QueryFilter, QuerySelect, TransactionTrait,
+    DbBackend, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spend_entry};
 use uuid::Uuid;
@@ -107,19 +107,7 @@ pub async fn record(
     .one(&txn)
     .await?
     .ok_or_else(|| AppError::internal("the engagement vanished"))?;
-    if !matches!(
-        engagement.status,
-        EngagementStatus::Active | EngagementStatus::OnHold | EngagementStatus::Delivered
-    ) {
-        return Err(AppError::invalid(
-            &["engagementId"],
-            UserErrorCode::Locked,
-            format!(
-                "spend is recorded only on ACTIVE, ON_HOLD or DELIVERED engagements (it is {})",
-                crate::domain::api_name(&engagement.status)
-            ),
-        ));
-    }
+    takes_spend(&engagement)?;
     let split = splits::in_force(&txn, engagement.id, input.spent_on)
         .await?
         .ok_or_else(|| {
@@ -144,6 +132,8 @@ pub async fn record(
         billable: Set(input.billable),
         split_id: Set(split.id),
         created_by: Set(Some(p.user_id)),
+        reverses_id: Set(None),
+        reversal_reason: Set(None),
         created_at: Set(domain::now()),
     }
     .insert(&txn)
@@ -161,6 +151,118 @@ pub async fn record(
     }
     txn.commit().await?;
     Ok(entry)
+}
+
+/// Refuses spend, and its corrections, on an engagement that does not take
+/// it: before ACTIVE, and once CLOSED or CANCELLED.
+fn takes_spend(engagement: &tandem_entities::engagement::Model) -> AppResult<()> {
+    if matches!(
+        engagement.status,
+        EngagementStatus::Active | EngagementStatus::OnHold | EngagementStatus::Delivered
+    ) {
+        return Ok(());
+    }
+    Err(AppError::invalid(
+        &["engagementId"],
+        UserErrorCode::Locked,
+        format!(
+            "spend is recorded only on ACTIVE, ON_HOLD or DELIVERED engagements (it is {})",
+            crate::domain::api_name(&engagement.status)
+        ),
+    ))
+}
+
+/// Reverses a spend entry: writes its opposite (same date, negated amount,
+/// the original's attribution mirrored), linked to it and with the reason;
+/// both stay. An entry is reversed at most once (concurrent reversals: one
+/// wins, the others are LOCKED), a reversal is never reversed, and only
+/// while the engagement takes spend.
+pub async fn reverse(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    reason: &str,
+) -> AppResult<spend_entry::Model> {
+    let p = caller.require_write_scope()?.clone();
+    let original = resource::get::<SpendEntries>(db, caller, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(&["id"], UserErrorCode::NotFound, "no such spend entry")
+        })?;
+    let engagement = resource::get::<Engagements>(db, caller, original.engagement_id)
+        .await?
+        .ok_or_else(|| resource::vanished("engagement"))?;
+    if p.role != Role::Delivery {
+        caller.authorize_client_write(engagement.client_id)?;
+    }
+    let reason =
+        text::required(&["reason"], reason, 2000).map_err(|e| AppError::Invalid(vec![e]))?;
+    if original.reverses_id.is_some() {
+        return Err(AppError::invalid(
+            &["id"],
+            UserErrorCode::Invalid,
+            "a reversal is not reversed; record the spend again instead",
+        ));
+    }
+    let txn = db.begin().await?;
+    let engagement = crate::db::for_update(
+        &txn,
+        resource::unscoped::<Engagements>(Reason::WithinWrite)
+            .filter(tandem_entities::engagement::Column::Id.eq(engagement.id)),
+    )
+    .one(&txn)
+    .await?
+    .ok_or_else(|| resource::vanished("engagement"))?;
+    takes_spend(&engagement)?;
+    let already = resource::unscoped::<SpendEntries>(Reason::WithinWrite)
+        .filter(spend_entry::Column::ReversesId.eq(original.id))
+        .count(&txn)
+        .await?;
+    if already > 0 {
+        return Err(reversed_already());
+    }
+    let reversal = spend_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        engagement_id: Set(original.engagement_id),
+        spent_on: Set(original.spent_on),
+        amount_minor: Set(-original.amount_minor),
+        kind: Set(original.kind),
+        description: Set(original.description.clone()),
+        billable: Set(original.billable),
+        split_id: Set(original.split_id),
+        created_by: Set(Some(p.user_id)),
+        reverses_id: Set(Some(original.id)),
+        reversal_reason: Set(Some(reason)),
+        created_at: Set(domain::now()),
+    }
+    .insert(&txn)
+    .await
+    .map_err(crate::error::unique_or(reversed_already))?;
+    let parts = resource::unscoped::<SpendAttributions>(Reason::WithinWrite)
+        .filter(spend_attribution::Column::SpendId.eq(original.id))
+        .all(&txn)
+        .await?;
+    for part in parts {
+        spend_attribution::ActiveModel {
+            spend_id: Set(reversal.id),
+            funding_source_id: Set(part.funding_source_id),
+            engagement_id: Set(part.engagement_id),
+            spent_on: Set(part.spent_on),
+            amount_minor: Set(-part.amount_minor),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(reversal)
+}
+
+fn reversed_already() -> AppError {
+    AppError::invalid(
+        &["id"],
+        UserErrorCode::Locked,
+        "the entry is already reversed",
+    )
 }
 
 /// Everything charged to an engagement so far, inside a write.

@@ -60,6 +60,8 @@ async fn spend(app: &TestApp, client: &str, rows: &[(&str, NaiveDate, i64)]) {
             billable: Set(true),
             split_id: Set(split.id),
             created_by: Set(None),
+            reverses_id: Set(None),
+            reversal_reason: Set(None),
             created_at: Set(Utc::now()),
         }
         .insert(&app.db)

@@ -129,6 +129,8 @@ async fn spend(app: &TestApp, client: &str, rows: &[(&str, &str, i64)]) {
             billable: Set(true),
             split_id: Set(split.id),
             created_by: Set(None),
+            reverses_id: Set(None),
+            reversal_reason: Set(None),
             created_at: Set(chrono::Utc::now()),
         }
         .insert(&app.db)

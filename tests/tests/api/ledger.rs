@@ -252,3 +252,129 @@ async fn lost_cancelled_and_closed_engagements_are_read_only() {
         );
     }
 }
+
+const REVERSE: &str = "mutation($input: ReverseSpendInput!) { reverseSpend(input: $input) { spendEntry { id spentOn amount { amount } reversesId reversalReason attributions { fundingSourceName amount { amount } } } userErrors { field message code } } }";
+
+async fn recorded(j: &Joint, e: &Value, amount: &str) -> Value {
+    let p = j
+        .app
+        .data(
+            "mutation($input: RecordSpendInput!) { recordSpend(input: $input) { spendEntry { id } userErrors { code } } }",
+            json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "amount": amount, "kind": "LICENSE" } }),
+        )
+        .await;
+    assert_eq!(p["recordSpend"]["userErrors"], json!([]), "{p}");
+    p["recordSpend"]["spendEntry"]["id"].clone()
+}
+
+async fn reverse(j: &Joint, id: &Value, reason: &str) -> Value {
+    j.app
+        .data(REVERSE, json!({ "input": { "id": id, "reason": reason } }))
+        .await["reverseSpend"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_wrong_spend_entry_is_reversed_once_by_an_opposite_entry_and_the_figures_net_out() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j
+        .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    j.activate(&e).await;
+    let id = recorded(&j, &e, "1000.00").await;
+    recorded(&j, &e, "250.00").await;
+    let blank = reverse(&j, &id, "  ").await;
+    assert_eq!(
+        blank["userErrors"],
+        json!([{ "field": ["input", "reason"], "message": "must not be blank", "code": "REQUIRED" }])
+    );
+    let r = reverse(&j, &id, "keyed twice").await;
+    assert_eq!(r["userErrors"], json!([]), "{r}");
+    let reversal = &r["spendEntry"];
+    assert_eq!(reversal["amount"]["amount"], "-1000.00");
+    assert_eq!(reversal["spentOn"], "2026-06-01");
+    assert_eq!(reversal["reversesId"], id);
+    assert_eq!(reversal["reversalReason"], "keyed twice");
+    assert_eq!(
+        crate::splits::shares_by_name(reversal),
+        [
+            ("IT run".to_owned(), "-400.00".to_owned()),
+            ("Marketing".to_owned(), "-600.00".to_owned())
+        ]
+    );
+    // Both entries are kept; the figures net out to the other entry.
+    let data = j
+        .app
+        .data(
+            "query($id: ID!) { engagement(id: $id) { spent { amount } spend { totalCount } } }",
+            json!({ "id": e["id"] }),
+        )
+        .await;
+    assert_eq!(data["engagement"]["spent"]["amount"], "250.00", "{data}");
+    assert_eq!(data["engagement"]["spend"]["totalCount"], 3);
+    let sources = j
+        .app
+        .data(
+            "query($id: ID!) { client(id: $id) { budgetFigures { spent { amount } } } }",
+            json!({ "id": j.client }),
+        )
+        .await;
+    assert_eq!(
+        sources["client"]["budgetFigures"][0]["spent"]["amount"], "250.00",
+        "{sources}"
+    );
+    let again = reverse(&j, &id, "again").await;
+    assert_eq!(again["userErrors"][0]["code"], "LOCKED", "{again}");
+    let of_reversal = reverse(&j, &reversal["id"], "undo").await;
+    assert_eq!(
+        of_reversal["userErrors"][0]["code"], "INVALID",
+        "{of_reversal}"
+    );
+}
+
+#[tokio::test]
+async fn sixteen_concurrent_reversals_of_one_entry_write_exactly_one() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.approved("E1", "10", &[(&j.marketing, 10_000)]).await;
+    j.activate(&e).await;
+    let id = recorded(&j, &e, "100.00").await;
+    let answers = futures_util::future::join_all((0..16).map(|_| {
+        j.app
+            .gql(REVERSE, json!({ "input": { "id": id, "reason": "race" } }))
+    }))
+    .await;
+    let won = answers
+        .iter()
+        .filter(|a| a["data"]["reverseSpend"]["userErrors"] == json!([]))
+        .count();
+    assert_eq!(won, 1, "{answers:?}");
+    for a in &answers {
+        let errors = &a["data"]["reverseSpend"]["userErrors"];
+        assert!(errors == &json!([]) || errors[0]["code"] == "LOCKED", "{a}");
+    }
+    let spent = j
+        .app
+        .data(
+            "query($id: ID!) { engagement(id: $id) { spent { amount } } }",
+            json!({ "id": e["id"] }),
+        )
+        .await;
+    assert_eq!(spent["engagement"]["spent"]["amount"], "0.00");
+}
+
+#[tokio::test]
+async fn spend_is_reversed_only_while_the_engagement_takes_spend() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.approved("E1", "10", &[(&j.marketing, 10_000)]).await;
+    j.activate(&e).await;
+    let id = recorded(&j, &e, "100.00").await;
+    move_to(&j.app, &e, "DELIVERED").await;
+    move_to(&j.app, &e, "CLOSED").await;
+    let refused = reverse(&j, &id, "too late").await;
+    assert_eq!(refused["userErrors"][0]["code"], "LOCKED", "{refused}");
+    let wrong_kind = reverse(&j, &e["id"], "not spend").await;
+    assert_eq!(
+        wrong_kind["userErrors"],
+        json!([{ "field": ["input", "id"], "message": "is not a SpendEntry id", "code": "INVALID" }])
+    );
+}

@@ -56,7 +56,7 @@ pub struct DecideFundingSplitInput {
 /// Spend to record.
 #[derive(InputObject)]
 pub struct RecordSpendInput {
-    /// The engagement's global id (ACTIVE or ON_HOLD).
+    /// The engagement's global id (ACTIVE, ON_HOLD or DELIVERED).
     pub engagement_id: ID,
     /// The day the money was spent.
     pub spent_on: Date,
@@ -71,6 +71,16 @@ pub struct RecordSpendInput {
     pub billable: Option<bool>,
 }
 
+/// A spend entry to reverse.
+#[derive(InputObject)]
+pub struct ReverseSpendInput {
+    /// The entry's global id (an original entry, not a reversal).
+    pub id: ID,
+    /// Why the entry was wrong (required, at most 2000 characters); kept
+    /// with the reversal.
+    pub reason: String,
+}
+
 crate::payloads! {
     /// The result of a change to a split.
     FundingSplitPayload {
@@ -80,6 +90,12 @@ crate::payloads! {
     /// The result of `recordSpend`.
     RecordSpendPayload {
         /// The recorded spend; `null` when there are user errors.
+        spend_entry: SpendEntry
+    }
+    /// The result of `reverseSpend`.
+    ReverseSpendPayload {
+        /// The reversal (the opposite entry); `null` when there are user
+        /// errors.
         spend_entry: SpendEntry
     }
 }
@@ -211,8 +227,37 @@ impl SplitMutation {
         decide(ctx, input, false).await
     }
 
-    /// Records spend on an ACTIVE or ON_HOLD engagement, attributed to the
-    /// funding sources by the split in force on its date.
+    /// Reverses a spend entry: writes its opposite (same date, negated
+    /// amount, the attribution mirrored) linked to it with the reason; both
+    /// are kept. An entry is reversed once; a reversal is not reversed;
+    /// LOCKED unless the engagement is ACTIVE, ON_HOLD or DELIVERED.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
+    async fn reverse_spend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry and why it was wrong.")] input: ReverseSpendInput,
+    ) -> async_graphql::Result<ReverseSpendPayload> {
+        let rc = request(ctx)?;
+        let result = async {
+            let id = node::expect(Kind::SpendEntry, &input.id, &["id"])?;
+            let entry = spend::reverse(&rc.db, &rc.caller, id, &input.reason).await?;
+            let currency = crate::resource::get::<crate::resource::Engagements>(
+                &rc.db,
+                &rc.caller,
+                entry.engagement_id,
+            )
+            .await?
+            .map(|e| e.currency)
+            .ok_or_else(|| crate::resource::vanished("engagement"))?;
+            Ok(SpendEntry(entry, currency))
+        }
+        .await;
+        ReverseSpendPayload::of(result, |e| e)
+    }
+
+    /// Records spend on an ACTIVE, ON_HOLD or DELIVERED engagement (late
+    /// invoices), attributed to the funding sources by the split in force
+    /// on its date.
     #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn record_spend(
         &self,

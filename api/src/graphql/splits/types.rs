@@ -258,6 +258,17 @@ impl SpendEntry {
         self.0.billable
     }
 
+    /// Global id of the entry this one reverses; `null` for an original
+    /// entry.
+    async fn reverses_id(&self) -> Option<ID> {
+        self.0.reverses_id.map(|id| global_id(Kind::SpendEntry, id))
+    }
+
+    /// Why the reversed entry was wrong; `null` for an original entry.
+    async fn reversal_reason(&self) -> Option<&str> {
+        self.0.reversal_reason.as_deref()
+    }
+
     /// How it was charged to each funding source (fixed when recorded).
     async fn attributions(
         &self,
