@@ -13,6 +13,9 @@ pub struct Model {
     pub version: i32,
     pub status: SplitStatus,
     pub value_minor: i64,
+    /// The engagement's value when the split was made; `None` for splits
+    /// made before it was recorded.
+    pub base_value_minor: Option<i64>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,

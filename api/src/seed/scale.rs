@@ -727,6 +727,7 @@ fn generate_client(
                 SplitStatus::Approved
             }),
             value_minor: Set(value),
+            base_value_minor: Set(None),
             created_by: Set(None),
             created_at: Set(decided - d(2)),
             submitted_at: Set(Some(decided - d(1))),

@@ -41,6 +41,7 @@ async fn spend(app: &TestApp, client: &str, rows: &[(&str, NaiveDate, i64)]) {
         version: Set(1),
         status: Set(SplitStatus::Approved),
         value_minor: Set(0),
+        base_value_minor: Set(None),
         created_by: Set(None),
         created_at: Set(Utc::now()),
         submitted_at: Set(None),

@@ -109,6 +109,7 @@ async fn spend(app: &TestApp, client: &str, rows: &[(&str, &str, i64)]) {
         version: Set(1),
         status: Set(SplitStatus::Approved),
         value_minor: Set(0),
+        base_value_minor: Set(None),
         created_by: Set(None),
         created_at: Set(chrono::Utc::now()),
         submitted_at: Set(None),

@@ -437,7 +437,7 @@ async fn a_won_engagement_is_activated_for_its_change_orders_value() {
 }
 
 #[tokio::test]
-async fn a_split_made_before_the_lines_were_locked_never_changes_the_value() {
+async fn a_split_made_before_the_lines_changed_is_refused_and_never_changes_the_value() {
     let j = joint("100000.00", "50000.00").await;
     let e = engagement(&j.app, &j.client, "E1", "2026-03-01").await;
     let add = "mutation($e: ID!, $s: ID!, $q: String!) { addEngagementLine(input: {engagementId: $e, serviceId: $s, quantity: $q}) { userErrors { code } } }";
@@ -460,10 +460,11 @@ async fn a_split_made_before_the_lines_were_locked_never_changes_the_value() {
     j.app
         .data(move_to, json!({ "id": e["id"], "to": "WON" }))
         .await;
-    let approved = j.decide(&j.cmo_token, &split["id"], true, None).await;
+    // Priced for 10000.00, the engagement now worth 11000.00: refused (#12).
+    let refused = j.decide(&j.cmo_token, &split["id"], true, None).await;
     assert_eq!(
-        approved["data"]["approveFundingSplit"]["fundingSplit"]["status"],
-        "APPROVED"
+        refused["data"]["approveFundingSplit"]["userErrors"][0]["code"], "VALUE_CHANGED",
+        "{refused}"
     );
     let f = j.figures(&e).await;
     assert_eq!(
@@ -476,7 +477,7 @@ async fn a_split_made_before_the_lines_were_locked_never_changes_the_value() {
     );
     assert_eq!(
         j.activate(&e).await["userErrors"][0]["code"],
-        "VALUE_CHANGED"
+        "NO_APPROVED_SPLIT"
     );
 }
 

@@ -378,3 +378,65 @@ async fn spend_is_reversed_only_while_the_engagement_takes_spend() {
         json!([{ "field": ["input", "id"], "message": "is not a SpendEntry id", "code": "INVALID" }])
     );
 }
+
+#[tokio::test]
+async fn a_split_priced_for_an_old_value_is_refused_at_submission_and_at_every_approval() {
+    let j = joint("100000.00", "50000.00").await;
+    let add_line = |e: Value| {
+        let app = &j.app;
+        let design = j.design.clone();
+        async move {
+            let p = app
+                .data(
+                    "mutation($e: ID!, $s: ID!) { addEngagementLine(input: {engagementId: $e, serviceId: $s, quantity: \"1\"}) { userErrors { code } } }",
+                    json!({ "e": e["id"], "s": design }),
+                )
+                .await;
+            assert_eq!(p["addEngagementLine"]["userErrors"], json!([]), "{p}");
+        }
+    };
+    let proposed = |code: &'static str| {
+        let app = &j.app;
+        let client = j.client.clone();
+        async move {
+            let e = crate::engagements::engagement(app, &client, code, "2026-03-01").await;
+            for to in ["QUALIFIED", "PROPOSED"] {
+                move_to(app, &e, to).await;
+            }
+            e
+        }
+    };
+    let shares = [(j.marketing.as_str(), 6000), (j.it_run.as_str(), 4000)];
+
+    // Submission: the lines changed after the split was made.
+    let e = proposed("E1").await;
+    add_line(e.clone()).await;
+    let split = j.split(&e, &shares).await["fundingSplit"]["id"].clone();
+    add_line(e.clone()).await;
+    let submitted = j.submit(&split).await;
+    assert_eq!(
+        submitted["userErrors"],
+        json!([{ "code": "VALUE_CHANGED" }]),
+        "{submitted}"
+    );
+
+    // Approval: the lines changed while the split awaited its owners.
+    let e = proposed("E2").await;
+    add_line(e.clone()).await;
+    let split = j.split(&e, &shares).await["fundingSplit"]["id"].clone();
+    assert_eq!(j.submit(&split).await["userErrors"], json!([]));
+    add_line(e.clone()).await;
+    for token in [&j.cmo_token, &j.cio_token] {
+        let refused = j.decide(token, &split, true, None).await;
+        assert_eq!(
+            refused["data"]["approveFundingSplit"]["userErrors"][0]["code"], "VALUE_CHANGED",
+            "{refused}"
+        );
+    }
+    // A stale split can still be rejected, which clears the way.
+    let rejected = j.decide(&j.cmo_token, &split, false, None).await;
+    assert_eq!(
+        rejected["data"]["rejectFundingSplit"]["fundingSplit"]["status"], "REJECTED",
+        "{rejected}"
+    );
+}

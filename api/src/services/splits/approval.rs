@@ -12,7 +12,10 @@ use tandem_entities::{
 };
 use uuid::Uuid;
 
-use super::{changed_meanwhile, engagement_value, get, invalid, not_found, on_field};
+use super::{
+    changed_meanwhile, engagement_value, get, invalid, not_found, on_field,
+    priced_for_current_value,
+};
 use crate::caller::Caller;
 use crate::domain;
 use crate::error::{AppError, AppResult, UserErrorCode};
@@ -64,6 +67,9 @@ pub async fn decide(
     .await?
     .ok_or_else(not_found)?;
     awaiting_approval(&split)?;
+    if approve {
+        priced_for_current_value(&txn, &split).await?;
+    }
     let now = domain::now();
     let recorded = split_approval::Entity::update_many()
         .col_expr(

@@ -11,7 +11,10 @@ use tandem_entities::{
 };
 use uuid::Uuid;
 
-use super::{Share, changed_meanwhile, engagement_value, get, invalid, not_found, source_ids};
+use super::{
+    Share, changed_meanwhile, engagement_value, get, invalid, not_found, priced_for_current_value,
+    source_ids,
+};
 use crate::caller::Caller;
 use crate::domain;
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
@@ -176,10 +179,8 @@ pub async fn create_with_value(
             }
         }
     }
-    let value = match new_value {
-        Some(v) => v,
-        None => engagement_value(db, engagement.id).await?,
-    };
+    let base = engagement_value(db, engagement.id).await?;
+    let value = new_value.unwrap_or(base);
     let txn = db.begin().await?;
     let existing = resource::unscoped::<FundingSplits>(Reason::WithinWrite)
         .filter(funding_split::Column::EngagementId.eq(engagement.id))
@@ -212,6 +213,7 @@ pub async fn create_with_value(
         version: Set(version),
         status: Set(SplitStatus::Draft),
         value_minor: Set(value),
+        base_value_minor: Set(Some(base)),
         created_by: Set(caller.principal().ok().map(|p| p.user_id)),
         created_at: Set(domain::now()),
         submitted_at: Set(None),
@@ -252,6 +254,7 @@ pub async fn submit(
             ),
         ));
     }
+    priced_for_current_value(db, &split).await?;
     let source_ids = source_ids(db, split.id).await?;
     let owners: Vec<Uuid> = resource::unscoped::<FundingSources>(Reason::WithinWrite)
         .filter(funding_source::Column::Id.is_in(source_ids))

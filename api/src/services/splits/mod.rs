@@ -68,6 +68,27 @@ pub(crate) fn changed_meanwhile() -> AppError {
     )
 }
 
+/// Refuses a split priced for a value the engagement no longer has (its
+/// lines changed, or a change order was approved, since it was made):
+/// VALUE_CHANGED, at submission and at every approval.
+pub(crate) async fn priced_for_current_value(
+    db: &impl ConnectionTrait,
+    split: &funding_split::Model,
+) -> AppResult<()> {
+    let Some(base) = split.base_value_minor else {
+        return Ok(());
+    };
+    let current = engagement_value(db, split.engagement_id).await?;
+    if base == current {
+        return Ok(());
+    }
+    Err(invalid(
+        &["id"],
+        UserErrorCode::ValueChanged,
+        "the engagement's value changed since the split was made; make a new split",
+    ))
+}
+
 pub(crate) fn not_found() -> AppError {
     invalid(&["id"], UserErrorCode::NotFound, "no such funding split")
 }
