@@ -108,6 +108,18 @@ pub async fn record(
     .await?
     .ok_or_else(|| AppError::internal("the engagement vanished"))?;
     takes_spend(&engagement)?;
+    // Spend lands in a budgeted year, so that the client's budget figures
+    // and the sum of its engagements' spend always agree.
+    let budgeted = crate::services::budgets::budget_for(&txn, engagement.client_id, input.spent_on)
+        .await?
+        .is_some_and(|b| b.status != tandem_entities::BudgetStatus::Draft);
+    if !budgeted {
+        return Err(AppError::invalid(
+            &["spentOn"],
+            UserErrorCode::NoBudget,
+            format!("no approved budget of the client covers {}", input.spent_on),
+        ));
+    }
     let split = splits::in_force(&txn, engagement.id, input.spent_on)
         .await?
         .ok_or_else(|| {

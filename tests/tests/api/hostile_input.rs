@@ -400,7 +400,27 @@ async fn dates_outside_the_accepted_range_or_the_engagements_dates_are_refused()
             .await;
         assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{day}: {body}");
     }
-    // The engagement runs 2026-03-01 to 2027-12-31, with 90 days of grace.
+    // The engagement runs 2026-03-01 to 2027-12-31, with 90 days of grace;
+    // spend also needs an approved budget for its year (#12).
+    for fy in [2027, 2028] {
+        let made = j
+            .app
+            .data("mutation($c: ID!, $y: Int!) { createBudget(input: {clientId: $c, fiscalYear: $y}) { budget { id } userErrors { code } } }", json!({ "c": j.client, "y": fy }))
+            .await;
+        let budget = made["createBudget"]["budget"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        crate::splits::budget_line(&j.app, &budget, &j.marketing, "1000.00").await;
+        let approved = j
+            .app
+            .data(
+                "mutation($id: ID!) { approveBudget(input: {id: $id}) { userErrors { code } } }",
+                json!({ "id": budget }),
+            )
+            .await;
+        assert_eq!(approved["approveBudget"]["userErrors"], json!([]));
+    }
     for (day, ok) in [
         ("2026-02-28", false),
         ("2026-03-01", true),
