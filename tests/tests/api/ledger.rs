@@ -458,3 +458,37 @@ async fn spend_dated_in_a_year_without_an_approved_budget_is_refused() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn spend_racing_with_cancellation_leaves_exactly_what_was_charged_committed() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j
+        .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    j.activate(&e).await;
+    let spends = (0..16).map(|_| {
+        j.app.gql(
+            SPEND,
+            json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "amount": "10.00", "kind": "LABOR" } }),
+        )
+    });
+    let cancel = j.app.gql(MOVE, json!({ "id": e["id"], "to": "CANCELLED" }));
+    let (answers, cancelled) = tokio::join!(futures_util::future::join_all(spends), cancel);
+    assert_eq!(
+        cancelled["data"]["transitionEngagement"]["userErrors"],
+        json!([]),
+        "{cancelled}"
+    );
+    let mut accepted = 0;
+    for a in &answers {
+        let errors = &a["data"]["recordSpend"]["userErrors"];
+        if errors == &json!([]) {
+            accepted += 1;
+        } else {
+            assert_eq!(errors[0]["code"], "LOCKED", "{a}");
+        }
+    }
+    // Whatever got in before the cancellation stays committed, 60/40; the
+    // rest of the 10000.00 is back on the lines.
+    assert_eq!(j.allocated().await, (accepted * 600, accepted * 400));
+}
