@@ -492,3 +492,77 @@ async fn spend_racing_with_cancellation_leaves_exactly_what_was_charged_committe
     // rest of the 10000.00 is back on the lines.
     assert_eq!(j.allocated().await, (accepted * 600, accepted * 400));
 }
+
+#[tokio::test]
+async fn available_counts_spend_beyond_a_commitment_and_adds_up_from_lines_to_client() {
+    let j = joint("10000.00", "8000.00").await;
+    let e = j
+        .approved("E1", "5", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    j.activate(&e).await;
+    // 5000.00 committed 3000.00 / 2000.00; 7000.00 charged 4200.00 / 2800.00.
+    assert_eq!(
+        spend(&j, &e, "2026-06-01", "7000.00").await["userErrors"],
+        json!([])
+    );
+    let data = j
+        .app
+        .data(
+            "query($b: ID!, $c: ID!) { budget(id: $b) { lines { nodes { fundingSource { name } planned { amount } allocated { amount } remaining { amount } available { amount } } } }
+               client(id: $c) { budgetFigures { available { amount } } fundingSources(first: 10) { nodes { name available { amount } } } } }",
+            json!({ "b": j.budget, "c": j.client }),
+        )
+        .await;
+    let mut lines: Vec<(String, String, String)> = data["budget"]["lines"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["fundingSource"]["name"].as_str().unwrap().to_owned(),
+                l["remaining"]["amount"].as_str().unwrap().to_owned(),
+                l["available"]["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            (
+                "IT run".to_owned(),
+                "6000.00".to_owned(),
+                "5200.00".to_owned()
+            ),
+            (
+                "Marketing".to_owned(),
+                "7000.00".to_owned(),
+                "5800.00".to_owned()
+            ),
+        ],
+        "{data}"
+    );
+    assert_eq!(
+        data["client"]["budgetFigures"][0]["available"]["amount"], "11000.00",
+        "the client's figure is the sum of its lines'"
+    );
+    let mut sources: Vec<(String, String)> = data["client"]["fundingSources"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["available"]["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        [
+            ("IT run".to_owned(), "5200.00".to_owned()),
+            ("Marketing".to_owned(), "5800.00".to_owned())
+        ]
+    );
+}

@@ -45,6 +45,13 @@ impl Figures {
         Ok(money(self.amounts.allocated, self.currency))
     }
 
+    /// What can still be committed or charged: planned minus the larger of
+    /// allocated and spent, line by line (spend beyond a commitment uses up
+    /// the line too).
+    async fn available(&self) -> async_graphql::Result<Money> {
+        Ok(money(self.amounts.available, self.currency))
+    }
+
     /// Money spent inside the lines' periods.
     async fn spent(&self) -> async_graphql::Result<Money> {
         Ok(money(self.amounts.spent, self.currency))

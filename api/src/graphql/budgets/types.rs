@@ -261,6 +261,14 @@ impl BudgetLine {
         ))
     }
 
+    /// What can still be committed or charged: planned minus the larger of
+    /// allocated and spent, line by line (spend beyond a commitment uses up
+    /// the line too).
+    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        Ok(money(extras.amounts.available, extras.currency))
+    }
+
     /// Money spent from its funding source within its period.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;

@@ -125,6 +125,13 @@ impl FundingSource {
         Ok(money(self.amounts(ctx).await?.allocated, self.0.currency))
     }
 
+    /// What can still be committed or charged: planned minus the larger of
+    /// allocated and spent, line by line (spend beyond a commitment uses up
+    /// the line too).
+    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(money(self.amounts(ctx).await?.available, self.0.currency))
+    }
+
     /// Money spent within the periods of its budget lines.
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(self.amounts(ctx).await?.spent, self.0.currency))

@@ -44,6 +44,9 @@ pub struct Amounts {
     pub burn_rate: i64,
     /// The sum of the lines' forecasts at completion.
     pub forecast: i64,
+    /// What the lines can still take: per line, planned minus the larger of
+    /// allocated (committed) and spent (charged), summed.
+    pub available: i64,
 }
 
 impl Amounts {
@@ -59,6 +62,7 @@ impl Amounts {
         self.last_30_days = self.last_30_days.saturating_add(other.last_30_days);
         self.burn_rate = self.burn_rate.saturating_add(other.burn_rate);
         self.forecast = self.forecast.saturating_add(other.forecast);
+        self.available = self.available.saturating_add(other.available);
     }
 }
 
@@ -134,7 +138,8 @@ fn line_spent(backend: DbBackend, filter: &str) -> String {
 
 /// The sums of every row of [`line_sums`]. Each line's burn rate is
 /// [`burn::rate`] computed in SQL (half up by integer division, exact since
-/// spend is never negative), so the sums are sums of rounded line rates.
+/// a line's net spend in a window is never negative: a reversal carries its
+/// original's date), so the sums are sums of rounded line rates.
 fn sums() -> String {
     let half = WINDOW_DAYS / 2;
     format!(
@@ -142,7 +147,9 @@ fn sums() -> String {
          CAST(SUM(bl.allocated_minor) AS BIGINT) AS allocated, \
          CAST(SUM(COALESCE(s.spent, 0)) AS BIGINT) AS spent, \
          CAST(SUM(COALESCE(s.last_30, 0)) AS BIGINT) AS last_30, \
-         CAST(SUM((COALESCE(s.last_30, 0) + {half}) / {WINDOW_DAYS}) AS BIGINT) AS burn"
+         CAST(SUM((COALESCE(s.last_30, 0) + {half}) / {WINDOW_DAYS}) AS BIGINT) AS burn, \
+         CAST(SUM(bl.planned_minor - CASE WHEN bl.allocated_minor > COALESCE(s.spent, 0) \
+           THEN bl.allocated_minor ELSE COALESCE(s.spent, 0) END) AS BIGINT) AS available"
     )
 }
 
@@ -198,6 +205,7 @@ async fn line_sums(
             last_30_days: int(&row, "last_30")?,
             burn_rate,
             forecast: burn::forecast(spent, burn_rate, end, today),
+            available: int(&row, "available")?,
         };
         out.push((row, amounts));
     }
@@ -337,6 +345,7 @@ mod tests {
             last_30_days: 4,
             burn_rate: 5,
             forecast: 6,
+            available: 7,
         };
         a.add(&a.clone());
         assert_eq!(
@@ -348,6 +357,7 @@ mod tests {
                 last_30_days: 8,
                 burn_rate: 10,
                 forecast: 12,
+                available: 14,
             }
         );
         assert_eq!(a.remaining(), -2);
