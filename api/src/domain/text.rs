@@ -120,6 +120,15 @@ pub fn currency(field: &[&str], code: &str) -> Result<super::Currency, FieldErro
     })
 }
 
+/// A currency given as input, or `default` when none is given.
+pub fn currency_or(
+    field: &[&str],
+    given: Option<&str>,
+    default: super::Currency,
+) -> Result<super::Currency, FieldError> {
+    given.map_or(Ok(default), |code| currency(field, code))
+}
+
 /// Collects field errors so that one request reports all of them at once.
 #[derive(Debug, Default)]
 pub struct Errors(pub Vec<FieldError>);

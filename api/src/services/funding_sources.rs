@@ -94,14 +94,11 @@ pub async fn create(
         input.external_ref.as_deref(),
         100,
     ));
-    let currency = errors.check(
-        input
-            .currency
-            .as_deref()
-            .map_or(Ok(client.default_currency), |c| {
-                text::currency(&["currency"], c)
-            }),
-    );
+    let currency = errors.check(text::currency_or(
+        &["currency"],
+        input.currency.as_deref(),
+        client.default_currency,
+    ));
     errors.finish()?;
     let (Some(name), Some(external_ref), Some(currency)) = (name, external_ref, currency) else {
         return Err(AppError::internal(

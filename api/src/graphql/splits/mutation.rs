@@ -141,6 +141,22 @@ async fn decide(
     payload(ctx, result).await
 }
 
+/// A spend entry just written, with its engagement's currency.
+async fn with_currency(
+    rc: &crate::graphql::context::RequestContext,
+    entry: tandem_entities::spend_entry::Model,
+) -> crate::error::AppResult<SpendEntry> {
+    let currency = crate::resource::get::<crate::resource::Engagements>(
+        &rc.db,
+        &rc.caller,
+        entry.engagement_id,
+    )
+    .await?
+    .map(|e| e.currency)
+    .ok_or_else(|| crate::resource::vanished("engagement"))?;
+    Ok(SpendEntry(entry, currency))
+}
+
 #[derive(Default)]
 pub struct SplitMutation;
 
@@ -241,15 +257,7 @@ impl SplitMutation {
         let result = async {
             let id = node::expect(Kind::SpendEntry, &input.id, &["id"])?;
             let entry = spend::reverse(&rc.db, &rc.caller, id, &input.reason).await?;
-            let currency = crate::resource::get::<crate::resource::Engagements>(
-                &rc.db,
-                &rc.caller,
-                entry.engagement_id,
-            )
-            .await?
-            .map(|e| e.currency)
-            .ok_or_else(|| crate::resource::vanished("engagement"))?;
-            Ok(SpendEntry(entry, currency))
+            with_currency(rc, entry).await
         }
         .await;
         ReverseSpendPayload::of(result, |e| e)
@@ -279,21 +287,9 @@ impl SplitMutation {
                 billable: input.billable.unwrap_or(true),
             };
             let entry = spend::record(&rc.db, &rc.caller, new).await?;
-            let currency = crate::resource::get::<crate::resource::Engagements>(
-                &rc.db,
-                &rc.caller,
-                entry.engagement_id,
-            )
-            .await?
-            .map(|e| e.currency)
-            .ok_or_else(|| crate::resource::vanished("engagement"))?;
-            Ok((entry, currency))
+            with_currency(rc, entry).await
         }
         .await;
-        let (entry, user_errors) = split(result)?;
-        Ok(RecordSpendPayload {
-            spend_entry: entry.map(|(e, c)| SpendEntry(e, c)),
-            user_errors,
-        })
+        RecordSpendPayload::of(result, |e| e)
     }
 }

@@ -163,14 +163,11 @@ pub async fn create(
         input.description.as_deref(),
         10_000,
     ));
-    let currency = errors.check(
-        input
-            .currency
-            .as_deref()
-            .map_or(Ok(client.default_currency), |c| {
-                text::currency(&["currency"], c)
-            }),
-    );
+    let currency = errors.check(text::currency_or(
+        &["currency"],
+        input.currency.as_deref(),
+        client.default_currency,
+    ));
     let overridden = input.probability.is_some();
     let probability = errors.check(
         input
