@@ -279,20 +279,34 @@ async fn seed_demo_loads_every_state_with_jointly_approved_splits_and_spend() {
         7_380_000
     );
     // Its CDP: workshop 15,000.00 + 80 days x 1,150.00 (its card, 92% of
-    // 1,250.00) less 5% + 30 days x 1,000.00 = 132,400.00, shared 60/40.
+    // 1,250.00) less 5% + 30 days x 1,000.00 = 132,400.00, shared 60/40,
+    // each share phased over the periods its 240 days reach: the CMO's over
+    // at least two of its quarters.
     assert_eq!(
         pairs(
             &db,
-            "SELECT f.function, CAST(a.amount_minor AS BIGINT) FROM allocations a \
+            "SELECT f.function, CAST(SUM(a.amount_minor) AS BIGINT) FROM allocations a \
              JOIN funding_sources f ON f.id = a.funding_source_id \
              JOIN engagements e ON e.id = a.engagement_id \
-             WHERE e.code = 'NWR-001' ORDER BY f.function"
+             WHERE e.code = 'NWR-001' GROUP BY f.function ORDER BY f.function"
         )
         .await,
         vec![
             ("BUSINESS_TECH".to_owned(), 5_296_000),
             ("MARKETING".to_owned(), 7_944_000)
         ]
+    );
+    assert!(
+        int(
+            &db,
+            "SELECT COUNT(DISTINCT a.budget_line_id) FROM allocations a \
+             JOIN funding_sources f ON f.id = a.funding_source_id \
+             JOIN engagements e ON e.id = a.engagement_id \
+             WHERE e.code = 'NWR-001' AND f.function = 'MARKETING'"
+        )
+        .await
+            >= 2,
+        "the CMO's share is phased over the quarters it spans"
     );
     // Harbor Bank's campaign in dollars: 60 x 1,045.00 + 120 x 154.00.
     assert_eq!(

@@ -5,17 +5,34 @@
 /// leftover units go one by one to the parts with the largest remainders
 /// (ties to the earlier share). The parts always sum to `total`.
 pub fn apportion(total: i64, shares: &[i32]) -> Vec<i64> {
+    let weights: Vec<i64> = shares.iter().map(|bp| i64::from(*bp)).collect();
+    apportion_by(total, &weights)
+}
+
+/// Splits `total` minor units in proportion to `weights` (any non-negative
+/// numbers, such as days), by the same largest-remainder rule as
+/// [`apportion`]: the parts always sum to `total`. With no weight at all,
+/// everything goes to the first part.
+pub fn apportion_by(total: i64, weights: &[i64]) -> Vec<i64> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let sum: i128 = weights.iter().map(|w| i128::from(Ord::max(*w, 0))).sum();
+    if sum == 0 {
+        let mut parts = vec![0; weights.len()];
+        parts[0] = total;
+        return parts;
+    }
     let total_i = i128::from(total);
-    let mut parts: Vec<(usize, i64, i128)> = shares
+    let mut parts: Vec<(usize, i64, i128)> = weights
         .iter()
         .enumerate()
-        .map(|(i, bp)| {
-            let exact = total_i * i128::from(*bp);
-            let floor = exact.div_euclid(10_000);
+        .map(|(i, w)| {
+            let exact = total_i * i128::from(Ord::max(*w, 0));
             (
                 i,
-                i64::try_from(floor).unwrap_or(0),
-                exact.rem_euclid(10_000),
+                i64::try_from(exact.div_euclid(sum)).unwrap_or(0),
+                exact.rem_euclid(sum),
             )
         })
         .collect();
@@ -36,7 +53,21 @@ pub fn apportion(total: i64, shares: &[i32]) -> Vec<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::apportion;
+    use super::{apportion, apportion_by};
+
+    #[test]
+    fn a_share_spread_over_days_sums_exactly_with_the_largest_remainders_rounded_up() {
+        // 100.00 over 31 + 28 + 31 days: 34.44.., 31.11.., 34.44.. -> one
+        // leftover cent to the first of the two largest remainders.
+        assert_eq!(apportion_by(10_000, &[31, 28, 31]), vec![3445, 3111, 3444]);
+        assert_eq!(apportion_by(7, &[1, 1, 1]), vec![3, 2, 2]);
+        assert_eq!(apportion_by(5, &[0, 0]), vec![5, 0]);
+        assert_eq!(apportion_by(0, &[3, 4]), vec![0, 0]);
+        for total in [1, 99, 1_000_003, 9_000_000_000_000_000] {
+            let parts = apportion_by(total, &[92, 91, 92, 90, 1]);
+            assert_eq!(parts.iter().sum::<i64>(), total);
+        }
+    }
 
     #[test]
     fn parts_always_sum_to_the_total() {

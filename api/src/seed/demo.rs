@@ -884,12 +884,14 @@ async fn seed_client(
     })
 }
 
-/// An approved budget for the current fiscal year (the CMO's pot in
-/// quarters, the CIO's two pots for the whole year), and for the previous
-/// one too when the active engagements started in it. Every running
-/// engagement starts the same day, so the CMO's allocations all land in one
-/// quarter: at most about 270,000 (the dollar client), below any quarter's
-/// plan.
+/// An approved budget for every fiscal year the running engagements span
+/// (activation commits each share over every period it reaches): the
+/// current year's with the CMO's pot in quarters and the CIO's two pots for
+/// the whole year; the years before and after it, when the running
+/// engagements reach them, with every pot for the whole year. Every running
+/// engagement starts the same day and is phased pro rata to its days, so no
+/// quarter of the CMO's takes more than about 270,000 (the dollar client),
+/// below any quarter's plan.
 async fn seed_budgets(
     db: &DatabaseConnection,
     admin: &Caller,
@@ -899,12 +901,13 @@ async fn seed_budgets(
 ) -> Result<(), SeedError> {
     let month = plan.fiscal_year_start_month as u32;
     let current = fiscal_year_of(today, month);
-    let mut years = vec![current];
-    let started = fiscal_year_of(active_start(today), month);
-    if started != current {
-        years.insert(0, started);
-    }
-    for year in years {
+    let first = fiscal_year_of(active_start(today), month);
+    let last = [S::Active, S::OnHold, S::Delivered, S::Closed]
+        .into_iter()
+        .map(|status| fiscal_year_of(dates(status, today).1, month))
+        .max()
+        .unwrap_or(current);
+    for year in first..=last {
         let b = budgets::create(db, admin, s.client.id, year)
             .await
             .step(format!("create the FY{year} budget of {}", plan.code))?;

@@ -10,20 +10,25 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use tandem_entities::{
-    BudgetPeriod, BudgetStatus, EngagementStatus, allocation, budget_line, engagement,
+    BudgetPeriod, BudgetStatus, EngagementStatus, allocation, budget, budget_line, engagement,
     funding_split, spend_attribution,
 };
 use uuid::Uuid;
 
-use crate::domain::{self, split::apportion};
+use crate::domain::{
+    self,
+    split::{apportion, apportion_by},
+};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::resource::{self, Allocations, BudgetLines, FundingSources, Reason, SpendAttributions};
+use crate::resource::{
+    self, Allocations, BudgetLines, Budgets, Clients, FundingSources, Reason, SpendAttributions,
+};
 use crate::services::budgets;
 use crate::services::splits::{self, invalid};
 
 /// Before a change order moves allocations, locks every budget line it may
 /// touch (those of the old allocations and those of the new split's sources
-/// in the engagement's budget), in id order. Release and allocation then
+/// in every budget the engagement's dates span), in id order. Release and allocation then
 /// write lines in two passes, and without this a change order releasing
 /// line B then debiting line A could wait on an activation debiting A then
 /// B: a deadlock PostgreSQL would break by failing one of them. SQLite takes
@@ -43,12 +48,17 @@ pub(crate) async fn lock_lines(
         .into_tuple()
         .all(db)
         .await?;
-    if let Some(budget) =
-        budgets::budget_for(db, engagement.client_id, engagement.start_date).await?
-    {
+    let spanned = budgets::spanning(
+        db,
+        engagement.client_id,
+        engagement.start_date,
+        engagement.end_date,
+    )
+    .await?;
+    if !spanned.is_empty() {
         let sources = splits::source_ids(db, split.id).await?;
         let lines: Vec<Uuid> = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
-            .filter(budget_line::Column::BudgetId.eq(budget.id))
+            .filter(budget_line::Column::BudgetId.is_in(spanned.iter().map(|b| b.id)))
             .filter(budget_line::Column::FundingSourceId.is_in(sources))
             .select_only()
             .column(budget_line::Column::Id)
@@ -98,11 +108,12 @@ pub(crate) async fn release(db: &impl ConnectionTrait, engagement_id: Uuid) -> A
 
 /// Hands back to its budget lines what an engagement committed and has not
 /// spent: on CANCELLED (the work stops) and on CLOSED (the commitment
-/// becomes what was charged). Per funding source, the unspent part is its
-/// commitments minus the spend attributed to it, taken from its lines
-/// latest commitment first; each release is kept as a negative allocation
-/// with its reason, so that the commitments and releases of a line still
-/// add up to what the line holds allocated.
+/// becomes what was charged). Line by line, the unspent part is what the
+/// engagement holds committed on the line minus what was charged to the
+/// line's funding source in the line's period (never below zero); each
+/// release is kept as a negative allocation with its reason, so that the
+/// commitments and releases of a line still add up to what the line holds
+/// allocated.
 pub(crate) async fn release_unspent(
     db: &impl ConnectionTrait,
     engagement_id: Uuid,
@@ -110,70 +121,80 @@ pub(crate) async fn release_unspent(
 ) -> AppResult<()> {
     let rows = resource::unscoped::<Allocations>(Reason::WithinWrite)
         .filter(allocation::Column::EngagementId.eq(engagement_id))
-        .order_by_desc(allocation::Column::CreatedAt)
-        .order_by_desc(allocation::Column::Id)
         .all(db)
         .await?;
-    if rows.is_empty() {
+    let Some(split_id) = rows.first().map(|a| a.split_id) else {
         return Ok(());
+    };
+    // What the engagement holds on each line, and for which source.
+    let mut held: BTreeMap<Uuid, (Uuid, i64)> = BTreeMap::new();
+    for a in &rows {
+        held.entry(a.budget_line_id)
+            .or_insert((a.funding_source_id, 0))
+            .1 += a.amount_minor;
     }
-    let spent: Vec<(Uuid, i64)> = resource::unscoped::<SpendAttributions>(Reason::WithinWrite)
-        .filter(spend_attribution::Column::EngagementId.eq(engagement_id))
-        .select_only()
-        .column(spend_attribution::Column::FundingSourceId)
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
-            "spent",
-        )
-        .group_by(spend_attribution::Column::FundingSourceId)
-        .into_tuple()
+    let lines = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
+        .filter(budget_line::Column::Id.is_in(held.keys().copied().collect::<Vec<_>>()))
         .all(db)
         .await?;
-    let spent: BTreeMap<Uuid, i64> = spent.into_iter().collect();
-    // What each source holds committed on each of its lines, latest first.
-    let mut held: BTreeMap<Uuid, Vec<(Uuid, i64)>> = BTreeMap::new();
-    for a in &rows {
-        let lines = held.entry(a.funding_source_id).or_default();
-        match lines.iter_mut().find(|(line, _)| *line == a.budget_line_id) {
-            Some((_, amount)) => *amount += a.amount_minor,
-            None => lines.push((a.budget_line_id, a.amount_minor)),
-        }
-    }
-    let split_id = rows[0].split_id;
+    let budgets: BTreeMap<Uuid, budget::Model> = resource::unscoped::<Budgets>(Reason::WithinWrite)
+        .filter(budget::Column::Id.is_in(lines.iter().map(|l| l.budget_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    // What was charged, per source and day.
+    let charged: Vec<(Uuid, NaiveDate, i64)> =
+        resource::unscoped::<SpendAttributions>(Reason::WithinWrite)
+            .filter(spend_attribution::Column::EngagementId.eq(engagement_id))
+            .select_only()
+            .column(spend_attribution::Column::FundingSourceId)
+            .column(spend_attribution::Column::SpentOn)
+            .column_as(
+                Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
+                "charged",
+            )
+            .group_by(spend_attribution::Column::FundingSourceId)
+            .group_by(spend_attribution::Column::SpentOn)
+            .into_tuple()
+            .all(db)
+            .await?;
     let now = domain::now();
-    let mut releases: BTreeMap<(Uuid, Uuid), i64> = BTreeMap::new();
-    for (source, lines) in &held {
-        let committed: i64 = lines.iter().map(|(_, a)| a).sum();
-        let mut unspent = Ord::max(committed - spent.get(source).copied().unwrap_or(0), 0);
-        for (line, amount) in lines {
-            if unspent == 0 {
-                break;
-            }
-            let part = Ord::min(unspent, Ord::max(*amount, 0));
-            if part > 0 {
-                releases.insert((*line, *source), part);
-                unspent -= part;
-            }
-        }
-    }
     let reason = domain::api_name(&reason);
     // Lines in id order, as every writer of lines takes them.
-    for ((line, source), amount) in releases {
+    for (line_id, (source, amount)) in held {
+        let Some(line) = lines.iter().find(|l| l.id == line_id) else {
+            continue;
+        };
+        let Some(budget) = budgets.get(&line.budget_id) else {
+            continue;
+        };
+        let (from, to) = budgets::period_dates(budget, line.period);
+        let on_line: i64 = charged
+            .iter()
+            .filter(|(s, on, _)| *s == source && from <= *on && *on <= to)
+            .map(|(_, _, c)| c)
+            .sum();
+        let unspent = amount - Ord::max(on_line, 0);
+        if unspent <= 0 {
+            continue;
+        }
         budget_line::Entity::update_many()
             .col_expr(
                 budget_line::Column::AllocatedMinor,
-                Expr::col(budget_line::Column::AllocatedMinor).sub(amount),
+                Expr::col(budget_line::Column::AllocatedMinor).sub(unspent),
             )
-            .filter(budget_line::Column::Id.eq(line))
+            .filter(budget_line::Column::Id.eq(line_id))
             .exec(db)
             .await?;
         allocation::ActiveModel {
             id: Set(Uuid::now_v7()),
             engagement_id: Set(engagement_id),
             split_id: Set(split_id),
-            budget_line_id: Set(line),
+            budget_line_id: Set(line_id),
             funding_source_id: Set(source),
-            amount_minor: Set(-amount),
+            amount_minor: Set(-unspent),
             release_reason: Set(Some(reason.clone())),
             created_at: Set(now),
         }
@@ -183,35 +204,84 @@ pub(crate) async fn release_unspent(
     Ok(())
 }
 
-/// Allocates the split's value to the budget lines of the fiscal year that
-/// contains the engagement's start date, source by source. Rule for each
-/// source: its whole-year (FY) line if it has one, else the quarter line
-/// containing the start date. Each line is debited with a conditional
-/// update (`allocated + x <= planned`), in line order, so concurrent
-/// activations can never overspend; any shortfall fails the whole
-/// transaction with BUDGET_EXCEEDED naming the line and the missing amount.
+/// One debit of a share on a budget line.
+struct Debit {
+    amount: i64,
+    source: Uuid,
+}
+
+/// Commits the split's value to the client's budget lines, phased over the
+/// periods the engagement's dates span. Each share (the split's value
+/// apportioned by the shares' basis points) is spread pro rata to the days
+/// of the engagement falling in each period, by the largest-remainder rule,
+/// so that the parts sum exactly to the share. The periods of a source, in
+/// each fiscal year the engagement touches: its whole-year (FY) line if it
+/// has one, else its quarter lines (Q1..Q4), each taking the days of its
+/// quarter. Every fiscal year touched needs an APPROVED budget, and every
+/// period that takes money a line for the source (NO_BUDGET naming the
+/// year, and the period, otherwise).
+///
+/// Each line is debited with a conditional update (`allocated + x <=
+/// planned`), in line order, so concurrent activations can never overspend;
+/// any shortfall fails the whole transaction with BUDGET_EXCEEDED naming the
+/// line and the missing amount.
 pub async fn allocate(
     db: &impl ConnectionTrait,
     engagement: &engagement::Model,
     split: &funding_split::Model,
 ) -> AppResult<()> {
-    let budget = budgets::budget_for(db, engagement.client_id, engagement.start_date)
-        .await?
-        .filter(|b| b.status == BudgetStatus::Approved)
-        .ok_or_else(|| {
-            invalid(
-                &["to"],
-                UserErrorCode::NoBudget,
-                format!("no approved budget covers {}", engagement.start_date),
+    let debits = phased(db, engagement, split).await?;
+    let now = domain::now();
+    for (line_id, debit) in debits {
+        let done = budget_line::Entity::update_many()
+            .col_expr(
+                budget_line::Column::AllocatedMinor,
+                Expr::col(budget_line::Column::AllocatedMinor).add(debit.amount),
             )
-        })?;
+            .col_expr(budget_line::Column::UpdatedAt, Expr::value(now))
+            .filter(budget_line::Column::Id.eq(line_id))
+            .filter(
+                Expr::col(budget_line::Column::AllocatedMinor)
+                    .add(debit.amount)
+                    .lte(Expr::col(budget_line::Column::PlannedMinor)),
+            )
+            .exec(db)
+            .await?;
+        if done.rows_affected != 1 {
+            return Err(exceeded(db, debit.source, line_id, debit.amount).await?);
+        }
+        allocation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            engagement_id: Set(engagement.id),
+            split_id: Set(split.id),
+            budget_line_id: Set(line_id),
+            funding_source_id: Set(debit.source),
+            amount_minor: Set(debit.amount),
+            release_reason: Set(None),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The debits of [`allocate`], by budget line.
+async fn phased(
+    db: &impl ConnectionTrait,
+    engagement: &engagement::Model,
+    split: &funding_split::Model,
+) -> AppResult<BTreeMap<Uuid, Debit>> {
+    let (start, end) = (engagement.start_date, engagement.end_date);
+    let spanned = budgets::spanning(db, engagement.client_id, start, end).await?;
+    covered(db, engagement, &spanned).await?;
     let shares = splits::shares_within_write(db, split.id).await?;
     let amounts = apportion(
         split.value_minor,
         &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
     );
     let lines = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
-        .filter(budget_line::Column::BudgetId.eq(budget.id))
+        .filter(budget_line::Column::BudgetId.is_in(spanned.iter().map(|b| b.id)))
         .filter(
             budget_line::Column::FundingSourceId.is_in(
                 shares
@@ -222,99 +292,148 @@ pub async fn allocate(
         )
         .all(db)
         .await?;
-    let quarter = quarter_of(&budget, engagement.start_date);
-    let mut debits: BTreeMap<Uuid, (i64, Uuid)> = BTreeMap::new();
+    let line_of = |budget: Uuid, source: Uuid, period: BudgetPeriod| {
+        lines
+            .iter()
+            .find(|l| l.budget_id == budget && l.funding_source_id == source && l.period == period)
+    };
+    let mut debits: BTreeMap<Uuid, Debit> = BTreeMap::new();
     for (share, amount) in shares.iter().zip(amounts) {
         if amount == 0 {
             continue;
         }
-        let line = lines
-            .iter()
-            .find(|l| {
-                l.funding_source_id == share.funding_source_id && l.period == BudgetPeriod::Fy
-            })
-            .or_else(|| {
-                lines.iter().find(|l| {
-                    l.funding_source_id == share.funding_source_id && Some(l.period) == quarter
-                })
-            });
-        let Some(line) = line else {
-            return Err(exceeded(db, share.funding_source_id, None, amount).await?);
-        };
-        debits.insert(line.id, (amount, share.funding_source_id));
-    }
-    let now = domain::now();
-    for (line_id, (amount, source)) in debits {
-        let done = budget_line::Entity::update_many()
-            .col_expr(
-                budget_line::Column::AllocatedMinor,
-                Expr::col(budget_line::Column::AllocatedMinor).add(amount),
-            )
-            .col_expr(budget_line::Column::UpdatedAt, Expr::value(now))
-            .filter(budget_line::Column::Id.eq(line_id))
-            .filter(
-                Expr::col(budget_line::Column::AllocatedMinor)
-                    .add(amount)
-                    .lte(Expr::col(budget_line::Column::PlannedMinor)),
-            )
-            .exec(db)
-            .await?;
-        if done.rows_affected != 1 {
-            return Err(exceeded(db, source, Some(line_id), amount).await?);
+        let source = share.funding_source_id;
+        // (budget, period, days of the engagement in it), in date order.
+        let mut periods: Vec<(&budget::Model, BudgetPeriod, i64)> = Vec::new();
+        for b in &spanned {
+            let candidates: &[BudgetPeriod] = if line_of(b.id, source, BudgetPeriod::Fy).is_some() {
+                &[BudgetPeriod::Fy]
+            } else {
+                &QUARTERS
+            };
+            for period in candidates {
+                let (from, to) = budgets::period_dates(b, *period);
+                let days = overlap_days((start, end), (from, to));
+                if days > 0 {
+                    periods.push((b, *period, days));
+                }
+            }
         }
-        allocation::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            engagement_id: Set(engagement.id),
-            split_id: Set(split.id),
-            budget_line_id: Set(line_id),
-            funding_source_id: Set(source),
-            amount_minor: Set(amount),
-            release_reason: Set(None),
-            created_at: Set(now),
+        let weights: Vec<i64> = periods.iter().map(|p| p.2).collect();
+        for ((b, period, _), part) in periods.iter().zip(apportion_by(amount, &weights)) {
+            if part == 0 {
+                continue;
+            }
+            let Some(line) = line_of(b.id, source, *period) else {
+                let name =
+                    resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, source)
+                        .await?
+                        .map(|s| s.name)
+                        .unwrap_or_default();
+                return Err(no_budget(format!(
+                    "the budget for fiscal year {} has no line for {name} in {} (nor a whole-year line), and the engagement's dates reach it",
+                    b.fiscal_year,
+                    domain::api_name(period)
+                )));
+            };
+            debits.insert(
+                line.id,
+                Debit {
+                    amount: part,
+                    source,
+                },
+            );
         }
-        .insert(db)
-        .await?;
     }
-    Ok(())
+    Ok(debits)
 }
 
-fn quarter_of(budget: &tandem_entities::budget::Model, on: NaiveDate) -> Option<BudgetPeriod> {
-    [
-        BudgetPeriod::Q1,
-        BudgetPeriod::Q2,
-        BudgetPeriod::Q3,
-        BudgetPeriod::Q4,
-    ]
-    .into_iter()
-    .find(|q| {
-        let (from, to) = budgets::period_dates(budget, *q);
-        from <= on && on <= to
-    })
+/// Refuses, with NO_BUDGET naming the fiscal year, an engagement any day of
+/// which falls outside an APPROVED budget of its client.
+async fn covered(
+    db: &impl ConnectionTrait,
+    engagement: &engagement::Model,
+    spanned: &[budget::Model],
+) -> AppResult<()> {
+    let (start, end) = (engagement.start_date, engagement.end_date);
+    let mut cursor = start;
+    for b in spanned {
+        if b.starts_on > cursor {
+            break;
+        }
+        if b.status != BudgetStatus::Approved {
+            return Err(no_budget(format!(
+                "the client's budget for fiscal year {} is {}, not APPROVED, and the engagement's dates reach it",
+                b.fiscal_year,
+                domain::api_name(&b.status)
+            )));
+        }
+        if b.ends_on >= end {
+            return Ok(());
+        }
+        cursor = b.ends_on.succ_opt().unwrap_or(b.ends_on);
+    }
+    let start_month =
+        resource::get_unscoped::<Clients>(db, Reason::WithinWrite, engagement.client_id)
+            .await?
+            .map(|c| u32::try_from(c.fiscal_year_start_month).unwrap_or(1))
+            .unwrap_or(1);
+    Err(no_budget(format!(
+        "no approved budget covers fiscal year {} (from {cursor}), and the engagement's dates reach it",
+        budgets::fiscal_year_of(cursor, start_month)
+    )))
+}
+
+const QUARTERS: [BudgetPeriod; 4] = [
+    BudgetPeriod::Q1,
+    BudgetPeriod::Q2,
+    BudgetPeriod::Q3,
+    BudgetPeriod::Q4,
+];
+
+/// Days (inclusive) two date ranges share.
+fn overlap_days(a: (NaiveDate, NaiveDate), b: (NaiveDate, NaiveDate)) -> i64 {
+    let from = Ord::max(a.0, b.0);
+    let to = Ord::min(a.1, b.1);
+    if to < from {
+        0
+    } else {
+        (to - from).num_days() + 1
+    }
+}
+
+fn no_budget(message: String) -> AppError {
+    invalid(&["to"], UserErrorCode::NoBudget, message)
 }
 
 async fn exceeded(
     db: &impl ConnectionTrait,
     source: Uuid,
-    line: Option<Uuid>,
+    line: Uuid,
     amount: i64,
 ) -> AppResult<AppError> {
-    let name = resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, source)
-        .await?
-        .map(|s| (s.name, Some(s.currency)))
-        .unwrap_or_default();
-    let (room, period) = match line {
-        Some(id) => match resource::get_unscoped::<BudgetLines>(db, Reason::WithinWrite, id).await?
-        {
-            Some(l) => (
-                l.planned_minor - l.allocated_minor,
-                crate::domain::api_name(&l.period),
-            ),
+    let (name, currency) =
+        resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, source)
+            .await?
+            .map(|s| (s.name, Some(s.currency)))
+            .unwrap_or_default();
+    let (room, period) =
+        match resource::get_unscoped::<BudgetLines>(db, Reason::WithinWrite, line).await? {
+            Some(l) => {
+                let year = resource::get_unscoped::<Budgets>(db, Reason::WithinWrite, l.budget_id)
+                    .await?
+                    .map(|b| format!("FY{}", b.fiscal_year))
+                    .unwrap_or_default();
+                let period = match l.period {
+                    BudgetPeriod::Fy => year,
+                    other => format!("{year} {}", domain::api_name(&other)),
+                };
+                (l.planned_minor - l.allocated_minor, period)
+            }
             None => (0, String::new()),
-        },
-        None => (0, "no line".into()),
-    };
+        };
     let fmt = |minor: i64| {
-        name.1
+        currency
             .map(|c| domain::Money::new(minor, c).to_string())
             .unwrap_or_else(|| minor.to_string())
     };
@@ -322,8 +441,7 @@ async fn exceeded(
         &["to"],
         UserErrorCode::BudgetExceeded,
         format!(
-            "budget line {} {period} is short by {} (needs {}, has {} left)",
-            name.0,
+            "budget line {name} {period} is short by {} (needs {}, has {} left)",
             fmt(amount - std::cmp::max(room, 0)),
             fmt(amount),
             fmt(std::cmp::max(room, 0))

@@ -9,7 +9,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use tandem_entities::{BudgetPeriod, BudgetStatus, budget, budget_line, funding_source};
 use uuid::Uuid;
@@ -75,6 +75,23 @@ pub async fn budget_for(
         .filter(budget::Column::StartsOn.lte(on))
         .filter(budget::Column::EndsOn.gte(on))
         .one(db)
+        .await?)
+}
+
+/// The budgets of `client_id` whose dates overlap `from..=to`, earliest
+/// first, for a write already authorised for the client.
+pub async fn spanning(
+    db: &impl ConnectionTrait,
+    client_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<budget::Model>> {
+    Ok(resource::unscoped::<Budgets>(Reason::WithinWrite)
+        .filter(budget::Column::ClientId.eq(client_id))
+        .filter(budget::Column::StartsOn.lte(to))
+        .filter(budget::Column::EndsOn.gte(from))
+        .order_by_asc(budget::Column::StartsOn)
+        .all(db)
         .await?)
 }
 

@@ -108,11 +108,26 @@ async fn catalog(app: &TestApp) -> Catalog {
 
 const ENGAGEMENT: &str = "id code status currency value { amount currency } cost { amount } margin { amount } weightedValue { amount } probability";
 
+/// A TIME_AND_MATERIALS engagement running from `start` to the last day of
+/// its calendar year (one fiscal year of a client whose year starts in
+/// January, so that activation commits only to that year's budget).
 pub async fn engagement(app: &TestApp, client: &str, code: &str, start: &str) -> Value {
+    let end = format!("{}-12-31", &start[..4]);
+    engagement_between(app, client, code, start, &end).await
+}
+
+/// A TIME_AND_MATERIALS engagement running from `start` to `end`.
+pub async fn engagement_between(
+    app: &TestApp,
+    client: &str,
+    code: &str,
+    start: &str,
+    end: &str,
+) -> Value {
     let data = app
         .data(
             &format!("mutation($input: CreateEngagementInput!) {{ createEngagement(input: $input) {{ engagement {{ {ENGAGEMENT} }} userErrors {{ field message code }} }} }}"),
-            json!({ "input": { "clientId": client, "code": code, "name": format!("Engagement {code}"), "commercialModel": "TIME_AND_MATERIALS", "investmentArea": "CUSTOMER_EXPERIENCE", "startDate": start, "endDate": "2027-12-31", "probability": 50 } }),
+            json!({ "input": { "clientId": client, "code": code, "name": format!("Engagement {code}"), "commercialModel": "TIME_AND_MATERIALS", "investmentArea": "CUSTOMER_EXPERIENCE", "startDate": start, "endDate": end, "probability": 50 } }),
         )
         .await;
     assert_eq!(data["createEngagement"]["userErrors"], json!([]), "{data}");

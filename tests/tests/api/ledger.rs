@@ -446,7 +446,8 @@ async fn spend_dated_in_a_year_without_an_approved_budget_is_refused() {
     let j = joint("100000.00", "50000.00").await;
     let e = j.approved("E1", "10", &[(&j.marketing, 10_000)]).await;
     j.activate(&e).await;
-    // The engagement runs to 2027-12-31; only FY2026 is budgeted.
+    // The engagement runs to 2026-12-31, and takes late invoices until
+    // 2027-03-31; only FY2026 is budgeted.
     let refused = spend(&j, &e, "2027-02-01", "100.00").await;
     assert_eq!(refused["userErrors"][0]["code"], "NO_BUDGET", "{refused}");
     assert_eq!(

@@ -27,6 +27,7 @@ mod migrations;
 mod nodes;
 mod pagination;
 mod paging_everywhere;
+mod phasing;
 mod races;
 mod rate_cards;
 mod reports;

@@ -6,7 +6,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tandem_entities::budget_line;
 
-use crate::engagements::{card, engagement, service, version};
+use crate::engagements::{card, engagement_between, service, version};
 use crate::harness::{TestApp, USER_PASSWORD, first_error_code, spawn_app};
 
 /// A client with a CMO and a CIO (each with a portal login), a marketing and
@@ -57,10 +57,21 @@ async fn source(app: &TestApp, client: &str, name: &str, function: &str, owner: 
 }
 
 pub(crate) async fn budget_line(app: &TestApp, budget: &str, source: &str, planned: &str) {
+    budget_line_in(app, budget, source, "FY", planned).await;
+}
+
+/// Sets the line of `source` for `period` in `budget`.
+pub(crate) async fn budget_line_in(
+    app: &TestApp,
+    budget: &str,
+    source: &str,
+    period: &str,
+    planned: &str,
+) {
     let data = app
         .data(
             "mutation($input: SetBudgetLineInput!) { setBudgetLine(input: $input) { userErrors { field message code } } }",
-            json!({ "input": { "budgetId": budget, "fundingSourceId": source, "period": "FY", "planned": planned } }),
+            json!({ "input": { "budgetId": budget, "fundingSourceId": source, "period": period, "planned": planned } }),
         )
         .await;
     assert_eq!(data["setBudgetLine"]["userErrors"], json!([]), "{data}");
@@ -86,8 +97,12 @@ pub(crate) async fn joint(marketing_planned: &str, it_planned: &str) -> Joint {
         .as_str()
         .unwrap()
         .to_owned();
-    budget_line(&app, &budget, &marketing, marketing_planned).await;
-    budget_line(&app, &budget, &it_run, it_planned).await;
+    // An empty plan leaves the source without a whole-year line.
+    for (source, planned) in [(&marketing, marketing_planned), (&it_run, it_planned)] {
+        if !planned.is_empty() {
+            budget_line(&app, &budget, source, planned).await;
+        }
+    }
     let approved = app
         .data(
             "mutation($id: ID!) { approveBudget(input: {id: $id}) { userErrors { code } } }",
@@ -122,9 +137,22 @@ pub(crate) async fn joint(marketing_planned: &str, it_planned: &str) -> Joint {
 pub(crate) const SPLIT: &str = "id version status value { amount } shares { fundingSourceName shareBasisPoints amount { amount } } approvals { owner { name } decision onBehalf comment decidedAt }";
 
 impl Joint {
-    /// A WON engagement worth `days` x 1000.00.
+    /// A WON engagement worth `days` x 1000.00, running from 2026-03-01 to
+    /// 2026-12-31 (inside FY2026).
     pub(crate) async fn won(&self, code: &str, days: &str) -> Value {
-        let e = engagement(&self.app, &self.client, code, "2026-03-01").await;
+        self.won_between(code, days, "2026-03-01", "2026-12-31")
+            .await
+    }
+
+    /// A WON engagement worth `days` x 1000.00, running from `start` to `end`.
+    pub(crate) async fn won_between(
+        &self,
+        code: &str,
+        days: &str,
+        start: &str,
+        end: &str,
+    ) -> Value {
+        let e = engagement_between(&self.app, &self.client, code, start, end).await;
         let line = self
             .app
             .data("mutation($e: ID!, $s: ID!, $q: String!) { addEngagementLine(input: {engagementId: $e, serviceId: $s, quantity: $q}) { userErrors { code } } }", json!({ "e": e["id"], "s": self.design, "q": days }))
@@ -168,9 +196,46 @@ impl Joint {
             .await
     }
 
+    /// An approved budget of the client for fiscal year `year` with
+    /// `lines` (source, period, planned); its id.
+    pub(crate) async fn budget_of_year(&self, year: i32, lines: &[(&str, &str, &str)]) -> String {
+        let made = self
+            .app
+            .data("mutation($c: ID!, $y: Int!) { createBudget(input: {clientId: $c, fiscalYear: $y}) { budget { id } userErrors { code } } }", json!({ "c": self.client, "y": year }))
+            .await;
+        let budget = made["createBudget"]["budget"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for (source, period, planned) in lines {
+            budget_line_in(&self.app, &budget, source, period, planned).await;
+        }
+        let approved = self
+            .app
+            .data(
+                "mutation($id: ID!) { approveBudget(input: {id: $id}) { userErrors { code } } }",
+                json!({ "id": budget }),
+            )
+            .await;
+        assert_eq!(approved["approveBudget"]["userErrors"], json!([]));
+        budget
+    }
+
     /// An engagement with an approved split of `shares`.
     pub(crate) async fn approved(&self, code: &str, days: &str, shares: &[(&str, i32)]) -> Value {
-        let e = self.won(code, days).await;
+        self.approved_between(code, days, ("2026-03-01", "2026-12-31"), shares)
+            .await
+    }
+
+    /// An engagement running over `dates` with an approved split of `shares`.
+    pub(crate) async fn approved_between(
+        &self,
+        code: &str,
+        days: &str,
+        dates: (&str, &str),
+        shares: &[(&str, i32)],
+    ) -> Value {
+        let e = self.won_between(code, days, dates.0, dates.1).await;
         let split = self.split(&e, shares).await["fundingSplit"]["id"].clone();
         self.submit(&split).await;
         for token in [&self.cmo_token, &self.cio_token] {

@@ -1,0 +1,216 @@
+//! Phased commitments (#12): activation commits each share over the budget
+//! periods the engagement's dates span, pro rata to its days in each, in
+//! every fiscal year it touches; closing hands back, line by line, what was
+//! not charged there.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::splits::{Joint, SPEND, budget_line_in, joint};
+
+/// (funding source name, fiscal year, period) -> (allocated, available) of
+/// every line of the client's budgets.
+async fn lines(j: &Joint) -> BTreeMap<(String, i64, String), (String, String)> {
+    let data = j
+        .app
+        .data(
+            "query($id: ID!) { client(id: $id) { budgets(first: 10) { nodes { fiscalYear lines(first: 100) { nodes { period fundingSource { name } allocated { amount } available { amount } } } } } } }",
+            json!({ "id": j.client }),
+        )
+        .await;
+    let mut out = BTreeMap::new();
+    for b in data["client"]["budgets"]["nodes"].as_array().unwrap() {
+        for l in b["lines"]["nodes"].as_array().unwrap() {
+            out.insert(
+                (
+                    l["fundingSource"]["name"].as_str().unwrap().to_owned(),
+                    b["fiscalYear"].as_i64().unwrap(),
+                    l["period"].as_str().unwrap().to_owned(),
+                ),
+                (
+                    l["allocated"]["amount"].as_str().unwrap().to_owned(),
+                    l["available"]["amount"].as_str().unwrap().to_owned(),
+                ),
+            );
+        }
+    }
+    out
+}
+
+fn allocated(
+    lines: &BTreeMap<(String, i64, String), (String, String)>,
+    source: &str,
+    year: i64,
+    period: &str,
+) -> String {
+    lines
+        .get(&(source.to_owned(), year, period.to_owned()))
+        .map(|l| l.0.clone())
+        .unwrap_or_else(|| panic!("no line {source} {year} {period}: {lines:?}"))
+}
+
+/// The joint world with the CMO's FY2026 pot in quarters of `quarter` each
+/// (no whole-year line) and the CIO's for the whole year.
+async fn quarters(quarter: &str) -> Joint {
+    let j = joint("", "50000.00").await;
+    for q in ["Q1", "Q2", "Q3", "Q4"] {
+        budget_line_in(&j.app, &j.budget, &j.marketing, q, quarter).await;
+    }
+    j
+}
+
+const MOVE: &str = "mutation($id: ID!, $to: EngagementStatus!) { transitionEngagement(input: {id: $id, to: $to}) { engagement { status } userErrors { field message code } } }";
+
+async fn move_to(j: &Joint, e: &Value, to: &str) -> Value {
+    j.app.data(MOVE, json!({ "id": e["id"], "to": to })).await["transitionEngagement"].clone()
+}
+
+#[tokio::test]
+async fn a_sixty_forty_split_over_two_quarters_is_committed_pro_rata_to_the_days_in_each() {
+    let j = quarters("20000.00").await;
+    // June (30 days, Q2) and July (31 days, Q3); 10,000.00 shared 60/40.
+    let e = j
+        .approved_between(
+            "E1",
+            "10",
+            ("2026-06-01", "2026-07-31"),
+            &[(&j.marketing, 6000), (&j.it_run, 4000)],
+        )
+        .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let lines = lines(&j).await;
+    // 6,000.00 x 30/61 = 2,950.819.. and x 31/61 = 3,049.180..: the cent
+    // left over goes to the larger remainder, so the parts sum exactly.
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q1"), "0.00");
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q2"), "2950.82");
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q3"), "3049.18");
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q4"), "0.00");
+    assert_eq!(allocated(&lines, "IT run", 2026, "FY"), "4000.00");
+    assert_eq!(j.allocated().await, (600_000, 400_000));
+}
+
+#[tokio::test]
+async fn a_share_larger_than_its_start_quarter_fits_when_spread_over_the_quarters_it_spans() {
+    let j = quarters("5000.00").await;
+    // 8,000.00 of the CMO's money over June and July: all of it on Q2
+    // would be 3,000.00 short; phased, 3,934.43 and 4,065.57 fit.
+    let e = j
+        .approved_between(
+            "E1",
+            "8",
+            ("2026-06-01", "2026-07-31"),
+            &[(&j.marketing, 10_000)],
+        )
+        .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let lines = lines(&j).await;
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q2"), "3934.43");
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q3"), "4065.57");
+    // A second one of the same size no longer fits in either quarter, and
+    // leaves nothing behind.
+    let second = j
+        .approved_between(
+            "E2",
+            "8",
+            ("2026-06-01", "2026-07-31"),
+            &[(&j.marketing, 10_000)],
+        )
+        .await;
+    let refused = j.activate(&second).await;
+    assert_eq!(
+        refused["userErrors"][0]["code"], "BUDGET_EXCEEDED",
+        "{refused}"
+    );
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Marketing FY2026 Q2"),
+        "{refused}"
+    );
+    assert_eq!(j.allocated().await, (800_000, 0));
+}
+
+#[tokio::test]
+async fn an_engagement_reaching_a_year_without_an_approved_budget_is_refused_naming_the_year_then_commits_across_both()
+ {
+    let j = joint("100000.00", "50000.00").await;
+    // November and December 2026 (61 days), January and February 2027 (59).
+    let e = j
+        .approved_between(
+            "X1",
+            "12",
+            ("2026-11-01", "2027-02-28"),
+            &[(&j.marketing, 10_000)],
+        )
+        .await;
+    let refused = j.activate(&e).await;
+    assert_eq!(refused["userErrors"][0]["code"], "NO_BUDGET", "{refused}");
+    assert!(
+        refused["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fiscal year 2027"),
+        "{refused}"
+    );
+    // A 2027 budget without a line for the CMO's pot is refused too.
+    let fy2027 = j
+        .budget_of_year(2027, &[(&j.it_run, "FY", "50000.00")])
+        .await;
+    let refused = j.activate(&e).await;
+    assert_eq!(refused["userErrors"][0]["code"], "NO_BUDGET", "{refused}");
+    let message = refused["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("2027") && message.contains("Marketing"),
+        "{refused}"
+    );
+    assert_eq!(j.allocated().await, (0, 0));
+    budget_line_in(&j.app, &fy2027, &j.marketing, "FY", "100000.00").await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let lines = lines(&j).await;
+    assert_eq!(allocated(&lines, "Marketing", 2026, "FY"), "6100.00");
+    assert_eq!(allocated(&lines, "Marketing", 2027, "FY"), "5900.00");
+}
+
+#[tokio::test]
+async fn closing_hands_back_each_quarter_down_to_what_was_charged_in_it() {
+    let j = quarters("20000.00").await;
+    let e = j
+        .approved_between(
+            "E1",
+            "10",
+            ("2026-06-01", "2026-07-31"),
+            &[(&j.marketing, 10_000)],
+        )
+        .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let before = lines(&j).await;
+    assert_eq!(allocated(&before, "Marketing", 2026, "Q2"), "4918.03");
+    assert_eq!(allocated(&before, "Marketing", 2026, "Q3"), "5081.97");
+    // 1,000.00 charged in June; 6,000.00 in July, beyond July's commitment.
+    for (on, amount) in [("2026-06-15", "1000.00"), ("2026-07-10", "6000.00")] {
+        let p = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": on, "amount": amount, "kind": "LABOR" } })).await;
+        assert_eq!(p["recordSpend"]["userErrors"], json!([]), "{p}");
+    }
+    let charged = lines(&j).await;
+    assert_eq!(
+        charged[&("Marketing".to_owned(), 2026, "Q3".to_owned())].1,
+        "14000.00",
+        "a charge beyond the commitment uses the line up"
+    );
+    assert_eq!(move_to(&j, &e, "DELIVERED").await["userErrors"], json!([]));
+    assert_eq!(lines(&j).await, charged, "delivering releases nothing");
+    assert_eq!(move_to(&j, &e, "CLOSED").await["userErrors"], json!([]));
+    let after = lines(&j).await;
+    // June's commitment becomes what June was charged; July keeps all of
+    // its commitment, and its charge beyond it still uses the line up.
+    assert_eq!(
+        after[&("Marketing".to_owned(), 2026, "Q2".to_owned())],
+        ("1000.00".to_owned(), "19000.00".to_owned())
+    );
+    assert_eq!(
+        after[&("Marketing".to_owned(), 2026, "Q3".to_owned())],
+        ("5081.97".to_owned(), "14000.00".to_owned())
+    );
+}
