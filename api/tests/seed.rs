@@ -5,6 +5,7 @@
 use std::process::{Command, Output};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use tandem_migration::MigratorTrait;
 
 fn tandem() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tandem"));
@@ -141,10 +142,22 @@ async fn assert_invariants(db: &DatabaseConnection) {
               WHERE x.split_id = s.id) <> 10000",
         ),
         (
-            "a spend entry whose attributions do not sum to its amount",
-            "SELECT COUNT(*) FROM spend_entries e WHERE e.amount_minor <> \
+            "a spend entry whose attributions do not sum to its charge",
+            "SELECT COUNT(*) FROM spend_entries e WHERE e.charge_minor <> \
              (SELECT CAST(COALESCE(SUM(a.amount_minor), 0) AS BIGINT) FROM spend_attributions a \
               WHERE a.spend_id = e.id)",
+        ),
+        (
+            "a non-billable spend entry that charges the client",
+            "SELECT COUNT(*) FROM spend_entries WHERE billable = FALSE AND charge_minor <> 0",
+        ),
+        (
+            "a fixed-fee or milestone engagement charged beyond its value",
+            "SELECT COUNT(*) FROM engagements e WHERE e.commercial_model IN ('FIXED_FEE', 'MILESTONE') \
+             AND (SELECT CAST(COALESCE(SUM(x.charge_minor), 0) AS BIGINT) FROM spend_entries x \
+                  WHERE x.engagement_id = e.id) > e.value_adjustment_minor + \
+             (SELECT CAST(COALESCE(SUM(l.value_minor), 0) AS BIGINT) FROM engagement_lines l \
+              WHERE l.engagement_id = e.id)",
         ),
         (
             "an approved split whose value is not its engagement's",
@@ -189,6 +202,84 @@ const ALL_STATUSES: [&str; 10] = [
     "QUALIFIED",
     "WON",
 ];
+
+/// Every budget line's allocated amount, by source, year and period.
+const LINES: &str = "SELECT fs.name || ' ' || CAST(b.fiscal_year AS TEXT) || ' ' || bl.period, \
+     CAST(bl.allocated_minor AS BIGINT) FROM budget_lines bl \
+     JOIN budgets b ON b.id = bl.budget_id JOIN funding_sources fs ON fs.id = bl.funding_source_id \
+     ORDER BY 1, 2";
+
+/// Every release, by engagement and line.
+const RELEASES: &str = "SELECT e.code || ' ' || fs.name || ' ' || CAST(b.fiscal_year AS TEXT) || ' ' || bl.period || ' ' || a.release_reason, \
+     CAST(a.amount_minor AS BIGINT) FROM allocations a \
+     JOIN engagements e ON e.id = a.engagement_id JOIN budget_lines bl ON bl.id = a.budget_line_id \
+     JOIN budgets b ON b.id = bl.budget_id JOIN funding_sources fs ON fs.id = bl.funding_source_id \
+     WHERE a.release_reason IS NOT NULL ORDER BY 1, 2";
+
+/// The demo seeded, then taken back to the ledger of before cost and
+/// charge (#12): the migration rolled back, non-billable spend put back on
+/// the pots and the releases of closed work undone, as the data of that
+/// time was. Migrating forward again gives the figures the ledger keeps
+/// today, line by line.
+#[tokio::test]
+async fn migrating_a_demo_database_from_the_old_ledger_reconciles_every_figure() {
+    let test = TestDb::create().await;
+    ok(&test.seed(&["--demo"]));
+    let db = test.connect().await;
+    let lines = pairs(&db, LINES).await;
+    let releases = pairs(&db, RELEASES).await;
+    assert!(
+        !releases.is_empty(),
+        "the demo closes work that was not charged in full"
+    );
+    let charged = "SELECT CAST(SUM(charge_minor) AS BIGINT) FROM spend_entries";
+    let cost = "SELECT CAST(SUM(cost_minor) AS BIGINT) FROM spend_entries";
+    let (charged_before, cost_before) = (int(&db, charged).await, int(&db, cost).await);
+    assert!(
+        int(
+            &db,
+            "SELECT COUNT(*) FROM spend_entries WHERE billable = FALSE AND cost_minor > 0"
+        )
+        .await
+            > 0,
+        "travel costs the provider and is not billed"
+    );
+
+    tandem_migration::Migrator::down(&db, Some(1))
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE spend_attributions SET amount_minor = \
+           (SELECT se.amount_minor FROM spend_entries se WHERE se.id = spend_attributions.spend_id) \
+         WHERE spend_id IN (SELECT id FROM spend_entries WHERE billable = FALSE)",
+        "UPDATE budget_lines SET allocated_minor = allocated_minor - \
+           (SELECT CAST(COALESCE(SUM(a.amount_minor), 0) AS BIGINT) FROM allocations a \
+            WHERE a.budget_line_id = budget_lines.id AND a.release_reason IS NOT NULL)",
+        "DELETE FROM allocations WHERE release_reason IS NOT NULL",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    assert_ne!(pairs(&db, LINES).await, lines, "the old shape holds more");
+
+    tandem_migration::Migrator::up(&db, None).await.unwrap();
+    assert_eq!(pairs(&db, RELEASES).await, releases);
+    assert_eq!(pairs(&db, LINES).await, lines);
+    // An entry of the old ledger had one amount: what was charged, now
+    // both its charge and its cost; non-billable entries keep their cost.
+    assert_eq!(int(&db, charged).await, charged_before);
+    let not_billed = "SELECT CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT) FROM spend_entries WHERE billable = FALSE";
+    assert_eq!(
+        int(&db, cost).await,
+        charged_before + int(&db, not_billed).await
+    );
+    assert_ne!(
+        cost_before, charged_before,
+        "labour costs less than its price"
+    );
+    assert_invariants(&db).await;
+    db.close().await.ok();
+    test.drop_async().await;
+}
 
 #[tokio::test]
 async fn seed_demo_loads_every_state_with_jointly_approved_splits_and_spend() {
@@ -406,7 +497,7 @@ async fn seed_scale_1_writes_the_documented_rows_and_keeps_every_invariant() {
     assert_invariants(&db).await;
     let spent = int(
         &db,
-        "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM spend_entries",
+        "SELECT CAST(SUM(cost_minor) AS BIGINT) FROM spend_entries",
     )
     .await;
     db.close().await.ok();
@@ -425,7 +516,7 @@ async fn seed_scale_1_writes_the_documented_rows_and_keeps_every_invariant() {
         let db = t.connect().await;
         let n = int(
             &db,
-            "SELECT CAST(SUM(amount_minor) AS BIGINT) FROM spend_entries",
+            "SELECT CAST(SUM(cost_minor) AS BIGINT) FROM spend_entries",
         )
         .await;
         db.close().await.ok();

@@ -1,4 +1,4 @@
-//! Money actually spent delivering an engagement.
+//! Money actually spent delivering an engagement: the provider's cost and the client's charge.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,7 +11,19 @@ pub struct Model {
     pub id: Uuid,
     pub engagement_id: Uuid,
     pub spent_on: Date,
-    pub amount_minor: i64,
+    /// What it cost the provider (provider-only).
+    pub cost_minor: i64,
+    /// What is charged to the client: the part that counts towards the
+    /// client's pots (attributed by the split in force on `spent_on`).
+    pub charge_minor: i64,
+    /// For labour charged at an engagement line's price: the line.
+    pub engagement_line_id: Option<Uuid>,
+    /// For labour charged at a line's price: the quantity in thousandths of
+    /// the line's unit.
+    pub quantity_milli: Option<i64>,
+    /// For pass-through costs: the markup charged on top of the cost, in
+    /// basis points.
+    pub markup_bp: Option<i32>,
     pub kind: SpendKind,
     pub description: Option<String>,
     pub billable: bool,

@@ -13,6 +13,7 @@ mod m20261202_000006_internal_reasons;
 mod m20261202_000007_stage_probability_and_releases;
 mod m20261202_000008_spend_reversals;
 mod m20261202_000009_split_base_value;
+mod m20261202_000010_cost_and_charge;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_stage_probability_and_releases::Migration),
             Box::new(m20261202_000008_spend_reversals::Migration),
             Box::new(m20261202_000009_split_base_value::Migration),
+            Box::new(m20261202_000010_cost_and_charge::Migration),
         ]
     }
 }

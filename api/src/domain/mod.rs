@@ -1,6 +1,7 @@
 //! Domain values parsed at the edge: "parse, don't validate".
 
 pub mod burn;
+pub mod charge;
 pub mod engagement;
 pub mod money;
 pub mod split;

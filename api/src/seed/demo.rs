@@ -13,7 +13,7 @@ use std::fmt;
 use chrono::{NaiveDate, TimeDelta};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use tandem_entities::{
     BudgetPeriod, BudgetStatus, Buyer, CommercialModel, ContactFunction, Discipline,
     EngagementStatus, ExpenseType, FundingFunction, InvestmentArea, Persona, PricingModel, Role,
@@ -1191,68 +1191,117 @@ async fn record_spend(
     let last = Ord::min(e.end_date, today);
     let days = (last - first).num_days().max(0);
     let round = |minor: i64| (minor / 500).max(1) * 500;
-    let mut entries: Vec<(NaiveDate, i64, SpendKind, String, bool, bool)> = Vec::new();
+    // Labour is charged at the engagement's largest line sold by the hour
+    // or the day: about a twenty-eighth of its quantity each week.
+    let labour_line = engagement_line::Entity::find()
+        .filter(engagement_line::Column::EngagementId.eq(e.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|l| matches!(l.unit, ServiceUnit::Hour | ServiceUnit::Day))
+        .max_by_key(|l| (l.value_minor, l.id));
+    struct Entry {
+        on: NaiveDate,
+        cost: Option<i64>,
+        kind: SpendKind,
+        description: String,
+        billable: bool,
+        by_delivery: bool,
+        at_line: Option<(Uuid, i64)>,
+        markup_bp: Option<i32>,
+    }
+    let mut entries: Vec<Entry> = Vec::new();
     for kind in plan.spend {
         match kind {
             SpendKind::Labor => {
                 for week in 0..=days / 7 {
                     let on = first + TimeDelta::days(week * 7);
-                    let amount = round(value / 28 * rng.random_range(80..=120) / 100);
-                    entries.push((
+                    let description = format!("Delivery team, week of {on}");
+                    let (cost, at_line) = match &labour_line {
+                        Some(l) => {
+                            let quantity =
+                                (l.quantity_milli / 28 * rng.random_range(80..=120) / 100 / 500)
+                                    .max(1)
+                                    * 500;
+                            (None, Some((l.id, quantity)))
+                        }
+                        None => (
+                            Some(round(value / 28 * rng.random_range(80..=120) / 100)),
+                            None,
+                        ),
+                    };
+                    entries.push(Entry {
                         on,
-                        amount,
-                        *kind,
-                        format!("Delivery team, week of {on}"),
-                        true,
-                        true,
-                    ));
+                        cost,
+                        kind: *kind,
+                        description,
+                        billable: true,
+                        by_delivery: true,
+                        at_line,
+                        markup_bp: None,
+                    });
                 }
             }
             SpendKind::License => {
                 for month in 0..=days / 30 {
-                    let on = first + TimeDelta::days(month * 30);
-                    entries.push((
-                        on,
-                        round(value / 60),
-                        *kind,
-                        "Platform licences".into(),
-                        true,
-                        false,
-                    ));
+                    entries.push(Entry {
+                        on: first + TimeDelta::days(month * 30),
+                        cost: Some(round(value / 60)),
+                        kind: *kind,
+                        description: "Platform licences, passed through at cost".into(),
+                        billable: true,
+                        by_delivery: false,
+                        at_line: None,
+                        markup_bp: None,
+                    });
                 }
             }
             SpendKind::Media => {
                 for flight in [10, 45] {
-                    let on = first + TimeDelta::days(Ord::min(flight, days));
-                    entries.push((
-                        on,
-                        round(value / 12),
-                        *kind,
-                        "Paid social flight".into(),
-                        true,
-                        false,
-                    ));
+                    entries.push(Entry {
+                        on: first + TimeDelta::days(Ord::min(flight, days)),
+                        cost: Some(round(value / 12)),
+                        kind: *kind,
+                        description: "Paid social flight, 10% handling".into(),
+                        billable: true,
+                        by_delivery: false,
+                        at_line: None,
+                        markup_bp: Some(1_000),
+                    });
                 }
             }
             SpendKind::Expense => {
-                let on = first + TimeDelta::days(days / 2);
-                let amount = 85_000 + rng.random_range(0..20) * 1000;
-                entries.push((on, amount, *kind, "Workshop travel".into(), false, false));
+                entries.push(Entry {
+                    on: first + TimeDelta::days(days / 2),
+                    cost: Some(85_000 + rng.random_range(0..20) * 1000),
+                    kind: *kind,
+                    description: "Workshop travel, not billed".into(),
+                    billable: false,
+                    by_delivery: false,
+                    at_line: None,
+                    markup_bp: None,
+                });
             }
         }
     }
-    for (on, amount, kind, description, billable, by_delivery) in entries {
-        let caller = if by_delivery { &delivery } else { admin };
+    for entry in entries {
+        let caller = if entry.by_delivery { &delivery } else { admin };
         spend::record(
             db,
             caller,
             NewSpend {
                 engagement_id: e.id,
-                spent_on: on,
-                amount: money(amount),
-                kind,
-                description: Some(description),
-                billable,
+                spent_on: entry.on,
+                cost: entry.cost.map(money),
+                cost_field: "cost",
+                kind: entry.kind,
+                description: Some(entry.description),
+                billable: entry.billable,
+                line_id: entry.at_line.map(|l| l.0),
+                quantity: entry
+                    .at_line
+                    .map(|l| crate::domain::engagement::format_quantity(l.1)),
+                markup_bp: entry.markup_bp,
             },
         )
         .await

@@ -790,21 +790,29 @@ fn generate_client(
             };
             let spent_on = first_day + d(rng.random_range(0..=days));
             let spend_id = ids.next();
+            // Expenses are not billed: they cost the provider and charge
+            // the client nothing.
+            let billable = kind != SpendKind::Expense;
+            let charge = if billable { amount } else { 0 };
             batch.spend.push(spend_entry::ActiveModel {
                 id: Set(spend_id),
                 engagement_id: Set(engagement_id),
                 spent_on: Set(spent_on),
-                amount_minor: Set(amount),
+                cost_minor: Set(amount),
+                charge_minor: Set(charge),
+                engagement_line_id: Set(None),
+                quantity_milli: Set(None),
+                markup_bp: Set(None),
                 kind: Set(kind),
                 description: Set(None),
-                billable: Set(kind != SpendKind::Expense),
+                billable: Set(billable),
                 split_id: Set(split_id),
                 created_by: Set(None),
                 reverses_id: Set(None),
                 reversal_reason: Set(None),
                 created_at: Set(at(spent_on, 18)),
             });
-            for ((source, _), part) in shares.iter().zip(apportion(amount, &bps)) {
+            for ((source, _), part) in shares.iter().zip(apportion(charge, &bps)) {
                 batch.attributions.push(spend_attribution::ActiveModel {
                     spend_id: Set(spend_id),
                     funding_source_id: Set(sources[*source].0),

@@ -10,13 +10,17 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DbBackend, PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
-use tandem_entities::{EngagementStatus, Role, SpendKind, spend_attribution, spend_entry};
+use tandem_entities::{
+    EngagementStatus, Role, SpendKind, engagement_line, spend_attribution, spend_entry,
+};
 use uuid::Uuid;
 
 use crate::caller::Caller;
-use crate::domain::{self, Money, burn, split::apportion, text};
+use crate::domain::{self, Money, burn, charge, split::apportion, text};
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::resource::{self, Engagements, Reason, SpendAttributions, SpendEntries};
+use crate::resource::{
+    self, EngagementLines, Engagements, Reason, SpendAttributions, SpendEntries,
+};
 use crate::services::splits;
 
 /// Days after an engagement's end date during which spend may still be
@@ -28,16 +32,151 @@ pub const SPEND_GRACE_DAYS: i64 = 90;
 pub struct NewSpend {
     pub engagement_id: Uuid,
     pub spent_on: NaiveDate,
-    /// An exact decimal string in the engagement's currency.
-    pub amount: String,
+    /// What it cost the provider: an exact decimal string in the
+    /// engagement's currency. May be left out for labour at a line (the
+    /// quantity times the line's unit cost).
+    pub cost: Option<String>,
+    /// The input field `cost` came in (`cost`, or `amount`, its former
+    /// name), for errors.
+    pub cost_field: &'static str,
     pub kind: SpendKind,
     pub description: Option<String>,
     pub billable: bool,
+    /// Labour only: the engagement line whose price it is charged at.
+    pub line_id: Option<Uuid>,
+    /// With `line_id`: how many of the line's units.
+    pub quantity: Option<String>,
+    /// Anything but labour: the markup charged on top of the cost, in basis
+    /// points (0 when left out).
+    pub markup_bp: Option<i32>,
 }
 
-/// Records spend on an ACTIVE or ON_HOLD engagement. DELIVERY users record
-/// spend on what they are staffed on; account managers on their clients';
-/// administrators anywhere.
+/// The checked input of [`record`], before the engagement's row is locked.
+struct Checked {
+    cost: Option<i64>,
+    quantity_milli: Option<i64>,
+    description: Option<String>,
+}
+
+fn field(path: &[&str], message: impl Into<String>) -> crate::error::FieldError {
+    crate::error::FieldError::new(path, UserErrorCode::Invalid, message)
+}
+
+fn check(input: &NewSpend, engagement: &tandem_entities::engagement::Model) -> AppResult<Checked> {
+    let currency = engagement.currency;
+    let mut errors = text::Errors::default();
+    let cost = input.cost.as_deref().and_then(|text| {
+        errors.check(
+            Money::parse_input(text, currency)
+                .filter(|m| m.minor_units > 0)
+                .map(|m| m.minor_units)
+                .ok_or_else(|| {
+                    field(
+                        &[input.cost_field],
+                        format!(
+                            "must be an amount above zero, at most {}, with at most {} decimals",
+                            Money::max_amount(currency),
+                            currency.exponent()
+                        ),
+                    )
+                }),
+        )
+    });
+    let labour = input.kind == SpendKind::Labor;
+    let quantity_milli = match (&input.line_id, input.quantity.as_deref()) {
+        (Some(_), Some(text)) => errors.check(
+            crate::domain::engagement::parse_quantity(text).ok_or_else(|| {
+                field(
+                    &["quantity"],
+                    "must be a number above zero with at most three decimals",
+                )
+            }),
+        ),
+        (Some(_), None) => {
+            errors.push(field(
+                &["quantity"],
+                "is required with a line: how many of its units",
+            ));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(field(
+                &["lineId"],
+                "is required with a quantity: the line whose price it is charged at",
+            ));
+            None
+        }
+        (None, None) => None,
+    };
+    if input.line_id.is_some() && !labour {
+        errors.push(field(
+            &["lineId"],
+            "only labour is charged at a line's price",
+        ));
+    }
+    if labour
+        && input.line_id.is_none()
+        && engagement.commercial_model == tandem_entities::CommercialModel::TimeAndMaterials
+    {
+        errors.push(field(
+            &["lineId"],
+            "labour on a time-and-materials engagement is charged at a line's price: name the line and the quantity",
+        ));
+    }
+    if input.cost.is_none() && input.line_id.is_none() {
+        errors.push(field(&["cost"], "is required (except for labour at a line, which costs its quantity at the line's unit cost)"));
+    }
+    match input.markup_bp {
+        Some(_) if labour => errors.push(field(
+            &["markupBasisPoints"],
+            "labour is charged at its line's price or at cost, without a markup",
+        )),
+        Some(bp) if !(0..=charge::MAX_MARKUP_BP).contains(&bp) => errors.push(field(
+            &["markupBasisPoints"],
+            format!("must be from 0 to {} (1000%)", charge::MAX_MARKUP_BP),
+        )),
+        _ => {}
+    }
+    let description = errors.check(text::optional(
+        &["description"],
+        input.description.as_deref(),
+        2000,
+    ));
+    let latest = engagement.end_date + chrono::TimeDelta::days(SPEND_GRACE_DAYS);
+    if input.spent_on < engagement.start_date || input.spent_on > latest {
+        errors.push(field(
+            &["spentOn"],
+            format!(
+                "must fall within the engagement's dates, {} to {} (its end date plus {SPEND_GRACE_DAYS} days for late invoices)",
+                engagement.start_date, latest
+            ),
+        ));
+    }
+    errors.finish()?;
+    Ok(Checked {
+        cost,
+        quantity_milli,
+        description: description.flatten(),
+    })
+}
+
+fn too_large(path: &[&str]) -> AppError {
+    AppError::invalid(
+        path,
+        UserErrorCode::Invalid,
+        format!(
+            "the entry's amount is too large: at most {} minor units",
+            crate::domain::money::MAX_AMOUNT_MINOR
+        ),
+    )
+}
+
+/// Records spend on an ACTIVE, ON_HOLD or DELIVERED engagement: what it
+/// cost the provider and what it charges the client (see
+/// [`crate::domain::charge`]), the charge attributed to the funding sources
+/// by the split in force on its date. DELIVERY users record spend on what
+/// they are staffed on; account managers on their clients'; administrators
+/// anywhere.
 #[tracing::instrument(skip_all)]
 pub async fn record(
     db: &DatabaseConnection,
@@ -57,48 +196,12 @@ pub async fn record(
     if p.role != Role::Delivery {
         caller.authorize_client_write(engagement.client_id)?;
     }
-    let currency = engagement.currency;
-    let mut errors = text::Errors::default();
-    let amount = errors.check(
-        Money::parse_input(&input.amount, currency)
-            .filter(|m| m.minor_units > 0)
-            .map(|m| m.minor_units)
-            .ok_or_else(|| {
-                crate::error::FieldError::new(
-                    &["amount"],
-                    UserErrorCode::Invalid,
-                    format!(
-                        "must be an amount above zero, at most {}, with at most {} decimals",
-                        Money::max_amount(currency),
-                        currency.exponent()
-                    ),
-                )
-            }),
-    );
-    let description = errors.check(text::optional(
-        &["description"],
-        input.description.as_deref(),
-        2000,
-    ));
-    let latest = engagement.end_date + chrono::TimeDelta::days(SPEND_GRACE_DAYS);
-    if input.spent_on < engagement.start_date || input.spent_on > latest {
-        errors.push(crate::error::FieldError::new(
-            &["spentOn"],
-            UserErrorCode::Invalid,
-            format!(
-                "must fall within the engagement's dates, {} to {} (its end date plus {SPEND_GRACE_DAYS} days for late invoices)",
-                engagement.start_date, latest
-            ),
-        ));
-    }
-    errors.finish()?;
-    let (Some(amount), Some(description)) = (amount, description) else {
-        return Err(AppError::internal("validated spend input incomplete"));
-    };
+    let checked = check(&input, &engagement)?;
     let txn = db.begin().await?;
     // The status is checked on the engagement's row locked for this
     // transaction: a transition racing with this entry either commits
-    // first (and the entry is refused) or waits until it is recorded.
+    // first (and the entry is refused) or waits until it is recorded. The
+    // lock also serialises the entries of a capped engagement.
     let engagement = crate::db::for_update(
         &txn,
         resource::unscoped::<Engagements>(Reason::WithinWrite)
@@ -129,6 +232,59 @@ pub async fn record(
                 "the engagement has no approved split",
             )
         })?;
+    let (cost, pricing) = match (input.line_id, checked.quantity_milli) {
+        (Some(line_id), Some(quantity_milli)) => {
+            let line = resource::unscoped::<EngagementLines>(Reason::WithinWrite)
+                .filter(engagement_line::Column::Id.eq(line_id))
+                .filter(engagement_line::Column::EngagementId.eq(engagement.id))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        &["lineId"],
+                        UserErrorCode::NotFound,
+                        "no such line of this engagement",
+                    )
+                })?;
+            let cost = match checked.cost {
+                Some(cost) => cost,
+                None => {
+                    crate::domain::engagement::line_amount(quantity_milli, line.unit_cost_minor, 0)
+                        .ok_or_else(|| too_large(&["quantity"]))?
+                }
+            };
+            (
+                cost,
+                charge::Pricing::AtLine {
+                    quantity_milli,
+                    unit_price_minor: line.unit_price_minor,
+                    discount_bp: line.discount_bp,
+                },
+            )
+        }
+        _ => (
+            checked
+                .cost
+                .ok_or_else(|| AppError::internal("validated spend has no cost"))?,
+            charge::Pricing::AtCost {
+                markup_bp: input.markup_bp.unwrap_or(0),
+            },
+        ),
+    };
+    let mut amount = charge::charge(input.billable, cost, pricing)
+        .ok_or_else(|| too_large(&["markupBasisPoints"]))?;
+    if charge::capped(engagement.commercial_model) && amount > 0 {
+        let value = crate::services::engagements::totals_within_write(&txn, &[engagement.id])
+            .await?
+            .get(&engagement.id)
+            .map(|t| t.value_minor)
+            .unwrap_or(0);
+        amount = charge::within_value(
+            amount,
+            value,
+            charged_within_write(&txn, engagement.id).await?,
+        );
+    }
     let shares = splits::shares_within_write(&txn, split.id).await?;
     let parts = apportion(
         amount,
@@ -138,9 +294,13 @@ pub async fn record(
         id: Set(Uuid::now_v7()),
         engagement_id: Set(engagement.id),
         spent_on: Set(input.spent_on),
-        amount_minor: Set(amount),
+        cost_minor: Set(cost),
+        charge_minor: Set(amount),
+        engagement_line_id: Set(input.line_id),
+        quantity_milli: Set(checked.quantity_milli),
+        markup_bp: Set(input.markup_bp),
         kind: Set(input.kind),
-        description: Set(description),
+        description: Set(checked.description),
         billable: Set(input.billable),
         split_id: Set(split.id),
         created_by: Set(Some(p.user_id)),
@@ -237,7 +397,11 @@ pub async fn reverse(
         id: Set(Uuid::now_v7()),
         engagement_id: Set(original.engagement_id),
         spent_on: Set(original.spent_on),
-        amount_minor: Set(-original.amount_minor),
+        cost_minor: Set(-original.cost_minor),
+        charge_minor: Set(-original.charge_minor),
+        engagement_line_id: Set(original.engagement_line_id),
+        quantity_milli: Set(original.quantity_milli.map(|q| -q)),
+        markup_bp: Set(original.markup_bp),
         kind: Set(original.kind),
         description: Set(original.description.clone()),
         billable: Set(original.billable),
@@ -319,7 +483,10 @@ pub(crate) async fn check_not_below_charged(
 /// Spend figures of an engagement.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SpendFigures {
+    /// What was charged to the client.
     pub spent_minor: i64,
+    /// What it cost the provider (provider-only).
+    pub cost_minor: i64,
     /// Spend dated in the burn window ending `today` (see [`burn`]).
     pub last_30_days_minor: i64,
 }
@@ -339,17 +506,21 @@ pub async fn figures_for(
     };
     let recent = Expr::cust_with_values(
         format!(
-            "CAST(COALESCE(SUM(CASE WHEN spent_on >= {first} AND spent_on <= {last} THEN amount_minor ELSE 0 END), 0) AS BIGINT)"
+            "CAST(COALESCE(SUM(CASE WHEN spent_on >= {first} AND spent_on <= {last} THEN charge_minor ELSE 0 END), 0) AS BIGINT)"
         ),
         [since, until],
     );
-    let rows: Vec<(Uuid, i64, i64)> = resource::scoped::<SpendEntries>(caller)
+    let rows: Vec<(Uuid, i64, i64, i64)> = resource::scoped::<SpendEntries>(caller)
         .filter(spend_entry::Column::EngagementId.is_in(ids.to_vec()))
         .select_only()
         .column(spend_entry::Column::EngagementId)
         .column_as(
-            Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
+            Expr::cust("CAST(COALESCE(SUM(charge_minor), 0) AS BIGINT)"),
             "s",
+        )
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(cost_minor), 0) AS BIGINT)"),
+            "c",
         )
         .column_as(recent, "r")
         .group_by(spend_entry::Column::EngagementId)
@@ -357,11 +528,12 @@ pub async fn figures_for(
         .all(db)
         .await?;
     let mut out: HashMap<Uuid, SpendFigures> = HashMap::new();
-    for (id, s, r) in rows {
+    for (id, s, c, r) in rows {
         out.insert(
             id,
             SpendFigures {
                 spent_minor: s,
+                cost_minor: c,
                 last_30_days_minor: r,
             },
         );

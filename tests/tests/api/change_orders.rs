@@ -365,7 +365,7 @@ async fn spend_recorded_before_a_change_order_keeps_its_attribution() {
     let j = joint("100000.00", "50000.00").await;
     let e = j.active("E1", "10").await;
     let today = chrono::Utc::now().date_naive().to_string();
-    let first = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": today, "amount": "1000.01", "kind": "LABOR" } })).await;
+    let first = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": today, "cost": "1000.01", "kind": "EXPENSE" } })).await;
     assert_eq!(
         shares_by_name(&first["recordSpend"]["spendEntry"]),
         pair("400.00", "600.01")

@@ -124,10 +124,21 @@ pub async fn engagement_between(
     start: &str,
     end: &str,
 ) -> Value {
+    engagement_as(app, client, code, (start, end), "TIME_AND_MATERIALS").await
+}
+
+/// An engagement sold by `model` running over `dates`.
+pub async fn engagement_as(
+    app: &TestApp,
+    client: &str,
+    code: &str,
+    (start, end): (&str, &str),
+    model: &str,
+) -> Value {
     let data = app
         .data(
             &format!("mutation($input: CreateEngagementInput!) {{ createEngagement(input: $input) {{ engagement {{ {ENGAGEMENT} }} userErrors {{ field message code }} }} }}"),
-            json!({ "input": { "clientId": client, "code": code, "name": format!("Engagement {code}"), "commercialModel": "TIME_AND_MATERIALS", "investmentArea": "CUSTOMER_EXPERIENCE", "startDate": start, "endDate": end, "probability": 50 } }),
+            json!({ "input": { "clientId": client, "code": code, "name": format!("Engagement {code}"), "commercialModel": model, "investmentArea": "CUSTOMER_EXPERIENCE", "startDate": start, "endDate": end, "probability": 50 } }),
         )
         .await;
     assert_eq!(data["createEngagement"]["userErrors"], json!([]), "{data}");

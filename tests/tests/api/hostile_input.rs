@@ -166,18 +166,22 @@ async fn money_past_the_maximum_is_refused_on_every_money_input() {
         "-100000000000.01",
     ];
     for amount in too_much {
-        let spend = j
-            .app
-            .data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "amount": amount, "kind": "LABOR" } }))
-            .await;
-        assert_eq!(
-            spend["recordSpend"]["userErrors"][0]["code"], "INVALID",
-            "{amount}: {spend}"
-        );
-        assert_eq!(
-            spend["recordSpend"]["userErrors"][0]["field"],
-            json!(["input", "amount"])
-        );
+        // `cost`, and `amount`, its deprecated name: the error names the
+        // field that was sent.
+        for field in ["cost", "amount"] {
+            let spend = j
+                .app
+                .data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", field: amount, "kind": "EXPENSE" } }))
+                .await;
+            assert_eq!(
+                spend["recordSpend"]["userErrors"][0]["code"], "INVALID",
+                "{amount}: {spend}"
+            );
+            assert_eq!(
+                spend["recordSpend"]["userErrors"][0]["field"],
+                json!(["input", field])
+            );
+        }
         let line = j
             .app
             .data(
@@ -396,7 +400,7 @@ async fn dates_outside_the_accepted_range_or_the_engagements_dates_are_refused()
     ] {
         let body = j
             .app
-            .gql(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": day, "amount": "1.00", "kind": "LABOR" } }))
+            .gql(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": day, "cost": "1.00", "kind": "EXPENSE" } }))
             .await;
         assert_eq!(first_error_code(&body), "BAD_USER_INPUT", "{day}: {body}");
     }
@@ -429,7 +433,7 @@ async fn dates_outside_the_accepted_range_or_the_engagements_dates_are_refused()
     ] {
         let data = j
             .app
-            .data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": day, "amount": "1.00", "kind": "LABOR" } }))
+            .data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": day, "cost": "1.00", "kind": "EXPENSE" } }))
             .await;
         let errors = &data["recordSpend"]["userErrors"];
         if ok {

@@ -19,7 +19,7 @@ async fn spend(j: &Joint, e: &Value, on: &str, amount: &str) -> Value {
     j.app
         .data(
             SPEND,
-            json!({ "input": { "engagementId": e["id"], "spentOn": on, "amount": amount, "kind": "LABOR" } }),
+            json!({ "input": { "engagementId": e["id"], "spentOn": on, "cost": amount, "kind": "EXPENSE" } }),
         )
         .await["recordSpend"]
         .clone()
@@ -470,7 +470,7 @@ async fn spend_racing_with_cancellation_leaves_exactly_what_was_charged_committe
     let spends = (0..16).map(|_| {
         j.app.gql(
             SPEND,
-            json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "amount": "10.00", "kind": "LABOR" } }),
+            json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "cost": "10.00", "kind": "EXPENSE" } }),
         )
     });
     let cancel = j.app.gql(MOVE, json!({ "id": e["id"], "to": "CANCELLED" }));

@@ -11,6 +11,7 @@ mod budget_figures;
 mod budgets;
 mod catalog;
 mod change_orders;
+mod charges;
 mod clients;
 mod contacts;
 mod engagements;

@@ -190,7 +190,7 @@ async fn closing_hands_back_each_quarter_down_to_what_was_charged_in_it() {
     assert_eq!(allocated(&before, "Marketing", 2026, "Q3"), "5081.97");
     // 1,000.00 charged in June; 6,000.00 in July, beyond July's commitment.
     for (on, amount) in [("2026-06-15", "1000.00"), ("2026-07-10", "6000.00")] {
-        let p = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": on, "amount": amount, "kind": "LABOR" } })).await;
+        let p = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": on, "cost": amount, "kind": "EXPENSE" } })).await;
         assert_eq!(p["recordSpend"]["userErrors"], json!([]), "{p}");
     }
     let charged = lines(&j).await;

@@ -60,7 +60,7 @@ async fn spend_racing_with_closing_is_never_recorded_after_the_engagement_closed
         ).await;
         assert_eq!(delivered["transitionEngagement"]["userErrors"], json!([]));
         let spend = (0..19).map(|_| {
-            j.app.gql(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "amount": "1.00", "kind": "LABOR" } }))
+            j.app.gql(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-06-01", "cost": "1.00", "kind": "EXPENSE" } }))
         });
         let close = j.app.gql(
             "mutation($id: ID!) { transitionEngagement(input: {id: $id, to: CLOSED}) { userErrors { code } } }",

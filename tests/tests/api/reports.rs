@@ -230,7 +230,7 @@ async fn change_order(
 
 async fn spend(app: &TestApp, engagement: &str, on: NaiveDate, amount: &str) {
     let data = app
-        .data("mutation($input: RecordSpendInput!) { recordSpend(input: $input) { userErrors { field message code } } }", json!({ "input": { "engagementId": engagement, "spentOn": on, "amount": amount, "kind": "LABOR" } }))
+        .data("mutation($input: RecordSpendInput!) { recordSpend(input: $input) { userErrors { field message code } } }", json!({ "input": { "engagementId": engagement, "spentOn": on, "cost": amount, "kind": "EXPENSE" } }))
         .await;
     assert_eq!(data["recordSpend"]["userErrors"], json!([]), "{data}");
 }

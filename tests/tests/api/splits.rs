@@ -6,7 +6,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tandem_entities::budget_line;
 
-use crate::engagements::{card, engagement_between, service, version};
+use crate::engagements::{card, engagement_as, service, version};
 use crate::harness::{TestApp, USER_PASSWORD, first_error_code, spawn_app};
 
 /// A client with a CMO and a CIO (each with a portal login), a marketing and
@@ -152,7 +152,19 @@ impl Joint {
         start: &str,
         end: &str,
     ) -> Value {
-        let e = engagement_between(&self.app, &self.client, code, start, end).await;
+        self.won_as(code, days, (start, end), "TIME_AND_MATERIALS")
+            .await
+    }
+
+    /// A WON engagement sold by `model`, worth `days` x 1000.00.
+    pub(crate) async fn won_as(
+        &self,
+        code: &str,
+        days: &str,
+        dates: (&str, &str),
+        model: &str,
+    ) -> Value {
+        let e = engagement_as(&self.app, &self.client, code, dates, model).await;
         let line = self
             .app
             .data("mutation($e: ID!, $s: ID!, $q: String!) { addEngagementLine(input: {engagementId: $e, serviceId: $s, quantity: $q}) { userErrors { code } } }", json!({ "e": e["id"], "s": self.design, "q": days }))
@@ -235,7 +247,20 @@ impl Joint {
         dates: (&str, &str),
         shares: &[(&str, i32)],
     ) -> Value {
-        let e = self.won_between(code, days, dates.0, dates.1).await;
+        self.approved_as(code, days, dates, "TIME_AND_MATERIALS", shares)
+            .await
+    }
+
+    /// An engagement sold by `model` with an approved split of `shares`.
+    pub(crate) async fn approved_as(
+        &self,
+        code: &str,
+        days: &str,
+        dates: (&str, &str),
+        model: &str,
+        shares: &[(&str, i32)],
+    ) -> Value {
+        let e = self.won_as(code, days, dates, model).await;
         let split = self.split(&e, shares).await["fundingSplit"]["id"].clone();
         self.submit(&split).await;
         for token in [&self.cmo_token, &self.cio_token] {
@@ -536,14 +561,14 @@ async fn spend_is_attributed_by_the_split_in_force_and_a_change_order_never_rewr
     let e = j
         .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
         .await;
-    let locked = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-03-02", "amount": "100.00", "kind": "LABOR" } })).await;
+    let locked = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-03-02", "cost": "100.00", "kind": "EXPENSE" } })).await;
     assert_eq!(
         locked["recordSpend"]["userErrors"][0]["code"], "LOCKED",
         "no spend before activation"
     );
     j.activate(&e).await;
     let today = chrono::Utc::now().date_naive().to_string();
-    let first = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": today, "amount": "1000.01", "kind": "LABOR", "description": "sprint 1" } })).await;
+    let first = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": today, "cost": "1000.01", "kind": "EXPENSE", "description": "sprint 1" } })).await;
     assert_eq!(first["recordSpend"]["userErrors"], json!([]), "{first}");
     assert_eq!(
         shares_by_name(&first["recordSpend"]["spendEntry"]),
@@ -629,7 +654,7 @@ async fn engagement_figures_follow_spend() {
     let today = chrono::Utc::now().date_naive();
     for (days_ago, amount) in [(0, "300.00"), (10, "600.00"), (45, "1000.00")] {
         let on = (today - chrono::TimeDelta::days(days_ago)).to_string();
-        let p = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": on, "amount": amount, "kind": "LABOR" } })).await;
+        let p = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": on, "cost": amount, "kind": "EXPENSE" } })).await;
         assert_eq!(p["recordSpend"]["userErrors"], json!([]), "{p}");
     }
     let data = j.app.data("query($id: ID!) { engagement(id: $id) { value { amount } spent { amount } remaining { amount } burnRate { amount } forecastAtCompletion { amount } endDate } }", json!({ "id": e["id"] })).await;
@@ -660,7 +685,7 @@ async fn portal_users_see_their_splits_but_nobody_records_spend_for_them() {
     j.activate(&e).await;
     let data = j.app.data_as(&j.cmo_token, "query($id: ID!) { engagement(id: $id) { approvedSplit { status shares { shareBasisPoints } } } }", json!({ "id": e["id"] })).await;
     assert_eq!(data["engagement"]["approvedSplit"]["status"], "APPROVED");
-    let body = j.app.gql_as(&j.cmo_token, SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-03-02", "amount": "1.00", "kind": "LABOR" } })).await;
+    let body = j.app.gql_as(&j.cmo_token, SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": "2026-03-02", "cost": "1.00", "kind": "EXPENSE" } })).await;
     assert_eq!(first_error_code(&body), "FORBIDDEN");
     let _ = (&j.budget, &j.cio);
 }

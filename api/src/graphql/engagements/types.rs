@@ -335,8 +335,17 @@ impl Engagement {
         .await
     }
 
-    /// Total spend recorded.
+    /// What the spend so far charged the client (the same as `charged`).
+    #[graphql(deprecation = "Use `charged` (the client's side) or `actualCost` (the provider's).")]
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        self.charged(ctx).await
+    }
+
+    /// What the spend so far charged the client: what counts towards the
+    /// client's pots (labour at its lines' prices, pass-through costs with
+    /// their markup, nothing for non-billable spend, and on FIXED_FEE and
+    /// MILESTONE engagements never more than the value).
+    async fn charged(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let f = loaders(ctx)?
             .spend
             .load_one(self.0.id)
@@ -345,7 +354,35 @@ impl Engagement {
         self.in_currency(f.spent_minor)
     }
 
-    /// Value not yet spent (value - spent; negative when overspent).
+    /// Provider-only: what the spend so far cost the provider; `null` for
+    /// client-portal users.
+    async fn actual_cost(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        let f = loaders(ctx)?
+            .spend
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(Some(self.in_currency(f.cost_minor)?))
+    }
+
+    /// Provider-only: charged minus actual cost, the margin made so far
+    /// (next to `margin`, the planned one); `null` for client-portal users.
+    async fn actual_margin(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        if !provider(ctx)? {
+            return Ok(None);
+        }
+        let f = loaders(ctx)?
+            .spend
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(Some(self.in_currency(f.spent_minor - f.cost_minor)?))
+    }
+
+    /// Value not yet charged (value - charged; negative when overspent).
     async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let f = loaders(ctx)?
             .spend

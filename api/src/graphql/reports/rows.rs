@@ -337,10 +337,19 @@ report_row! {
         value: Money = money,
         /// Cost of the lines.
         cost: Money = money,
-        /// Value minus cost.
+        /// Value minus cost: the planned margin.
         margin: Money = money,
         /// Margin / value in percent, two decimals; `null` without value.
         margin_percent: Option<String> = opt_text,
+        /// What the spend so far charged the client.
+        charged: Money = money,
+        /// What the spend so far cost the provider.
+        actual_cost: Money = money,
+        /// Charged minus actual cost: the margin made so far.
+        actual_margin: Money = money,
+        /// Actual margin / charged in percent, two decimals; `null` before
+        /// any charge.
+        actual_margin_percent: Option<String> = opt_text,
     }
 }
 

@@ -53,22 +53,41 @@ pub struct DecideFundingSplitInput {
     pub on_behalf_of: Option<ID>,
 }
 
-/// Spend to record.
+/// Spend to record: what it cost the provider, and how it is charged to
+/// the client (labour at a line's price, anything else at cost plus an
+/// optional markup; non-billable entries charge nothing; on FIXED_FEE and
+/// MILESTONE engagements the charges stop at the engagement's value).
 #[derive(InputObject)]
 pub struct RecordSpendInput {
     /// The engagement's global id (ACTIVE, ON_HOLD or DELIVERED).
     pub engagement_id: ID,
     /// The day the money was spent.
     pub spent_on: Date,
-    /// Amount above zero, an exact decimal string in the engagement's
-    /// currency.
-    pub amount: String,
+    /// What it cost the provider: above zero, an exact decimal string in
+    /// the engagement's currency. Required, except for labour at a line
+    /// (then the quantity times the line's unit cost when left out).
+    pub cost: Option<String>,
+    /// The former name of `cost`; give one of the two.
+    #[graphql(
+        deprecation = "Use `cost`: spend now records the provider's cost and the client's charge apart."
+    )]
+    pub amount: Option<String>,
     /// What it was spent on.
     pub kind: SpendKind,
     /// Free text.
     pub description: Option<String>,
-    /// Whether it is billed to the client; true when omitted.
+    /// Whether it is billed to the client; true when omitted. A
+    /// non-billable entry charges nothing.
     pub billable: Option<bool>,
+    /// Labour only: the global id of the engagement line whose price it is
+    /// charged at (required for labour on TIME_AND_MATERIALS engagements).
+    pub line_id: Option<ID>,
+    /// With `lineId`: how many of the line's units (above zero, at most
+    /// three decimals).
+    pub quantity: Option<String>,
+    /// Anything but labour: the markup charged on top of the cost, in basis
+    /// points (0 to 100000); 0 when omitted.
+    pub markup_basis_points: Option<i32>,
 }
 
 /// A spend entry to reverse.
@@ -274,6 +293,13 @@ impl SplitMutation {
     ) -> async_graphql::Result<RecordSpendPayload> {
         let rc = request(ctx)?;
         let result = async {
+            if input.cost.is_some() && input.amount.is_some() {
+                return Err(AppError::invalid(
+                    &["amount"],
+                    crate::error::UserErrorCode::Invalid,
+                    "give `cost` only (`amount` is its former name)",
+                ));
+            }
             let new = NewSpend {
                 engagement_id: node::expect(
                     Kind::Engagement,
@@ -281,10 +307,22 @@ impl SplitMutation {
                     &["engagementId"],
                 )?,
                 spent_on: input.spent_on.into(),
-                amount: input.amount,
+                cost_field: if input.amount.is_some() {
+                    "amount"
+                } else {
+                    "cost"
+                },
+                cost: input.cost.or(input.amount),
                 kind: input.kind.into(),
                 description: input.description,
                 billable: input.billable.unwrap_or(true),
+                line_id: input
+                    .line_id
+                    .as_ref()
+                    .map(|id| node::expect(Kind::EngagementLine, id, &["lineId"]))
+                    .transpose()?,
+                quantity: input.quantity,
+                markup_bp: input.markup_basis_points,
             };
             let entry = spend::record(&rc.db, &rc.caller, new).await?;
             with_currency(rc, entry).await

@@ -9,6 +9,7 @@ use tandem_entities::{
 use crate::domain::split::apportion;
 use crate::error::AppError;
 use crate::graphql::contacts::Contact;
+use crate::graphql::context::provider;
 use crate::graphql::engagements::Engagement;
 use crate::graphql::money::Money;
 use crate::graphql::money::money;
@@ -238,9 +239,51 @@ impl SpendEntry {
         self.0.spent_on.into()
     }
 
-    /// The amount, in the engagement's currency.
-    async fn amount(&self) -> async_graphql::Result<Money> {
-        Ok(money(self.0.amount_minor, self.1))
+    /// What is charged to the client (the same as `charge`).
+    #[graphql(
+        deprecation = "Use `charge` (what the client is charged) or `cost` (what it cost the provider)."
+    )]
+    async fn amount(&self) -> Money {
+        money(self.0.charge_minor, self.1)
+    }
+
+    /// What is charged to the client, in the engagement's currency: the
+    /// part that counts towards the client's pots (negative on a reversal).
+    async fn charge(&self) -> Money {
+        money(self.0.charge_minor, self.1)
+    }
+
+    /// Provider-only: what it cost the provider; `null` for client-portal
+    /// users.
+    async fn cost(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Money>> {
+        Ok(provider(ctx)?.then(|| money(self.0.cost_minor, self.1)))
+    }
+
+    /// Global id of the engagement line whose price labour was charged at;
+    /// `null` otherwise.
+    async fn line_id(&self) -> Option<ID> {
+        self.0
+            .engagement_line_id
+            .map(|id| global_id(Kind::EngagementLine, id))
+    }
+
+    /// With `lineId`: how many of the line's units (negative on a
+    /// reversal); `null` otherwise.
+    async fn quantity(&self) -> Option<String> {
+        self.0.quantity_milli.map(|q| {
+            let text = crate::domain::engagement::format_quantity(q.abs());
+            if q < 0 { format!("-{text}") } else { text }
+        })
+    }
+
+    /// Provider-only: the markup charged on top of the cost, in basis
+    /// points; `null` for labour at a line and for client-portal users.
+    async fn markup_basis_points(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        Ok(if provider(ctx)? {
+            self.0.markup_bp
+        } else {
+            None
+        })
     }
 
     /// What it was spent on.

@@ -27,8 +27,8 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
         "SELECT c.id AS client_id, c.code AS client_code, e.id AS engagement_id, \
            e.code AS engagement_code, e.name AS engagement_name, e.status AS status, \
            e.end_date AS end_date, e.currency AS currency, {ENGAGEMENT_VALUE} AS value, \
-           CAST(COALESCE((SELECT SUM(se.amount_minor) FROM spend_entries se WHERE se.engagement_id = e.id), 0) AS BIGINT) AS spent, \
-           CAST(COALESCE((SELECT SUM(se.amount_minor) FROM spend_entries se WHERE se.engagement_id = e.id AND se.spent_on >= "
+           CAST(COALESCE((SELECT SUM(se.charge_minor) FROM spend_entries se WHERE se.engagement_id = e.id), 0) AS BIGINT) AS spent, \
+           CAST(COALESCE((SELECT SUM(se.charge_minor) FROM spend_entries se WHERE se.engagement_id = e.id AND se.spent_on >= "
     ))
     .bind(burn::window(ctx.today).0)
     .push(" AND se.spent_on <= ")

@@ -180,6 +180,10 @@ impl Report {
                 "cost",
                 "margin",
                 "margin_percent",
+                "charged",
+                "actual_cost",
+                "actual_margin",
+                "actual_margin_percent",
             ],
             Report::ProfitabilityByService => &[
                 "service_id",

@@ -3,6 +3,10 @@
 //! the engagements that were sold: WON, ACTIVE, ON_HOLD, DELIVERED and
 //! CLOSED. By engagement, or by service and currency (change-order
 //! adjustments, which belong to no service, in a row with no service).
+//!
+//! By engagement, the actual margin stands next to the planned one: what
+//! the spend charged the client, what it cost the provider, their
+//! difference and its percentage of the charge (`null` before any charge).
 
 use sea_orm::{ActiveEnum, QueryResult};
 use tandem_entities::EngagementStatus;
@@ -30,7 +34,9 @@ pub(super) fn build_engagement(q: &mut Sql, ctx: &Ctx) {
         "SELECT c.id AS client_id, c.code AS client_code, e.id AS engagement_id, \
            e.code AS engagement_code, e.name AS engagement_name, e.status AS status, \
            e.currency AS currency, {ENGAGEMENT_VALUE} AS value, \
-           CAST(COALESCE((SELECT SUM(l.cost_minor) FROM engagement_lines l WHERE l.engagement_id = e.id), 0) AS BIGINT) AS cost \
+           CAST(COALESCE((SELECT SUM(l.cost_minor) FROM engagement_lines l WHERE l.engagement_id = e.id), 0) AS BIGINT) AS cost, \
+           CAST(COALESCE((SELECT SUM(se.charge_minor) FROM spend_entries se WHERE se.engagement_id = e.id), 0) AS BIGINT) AS charged, \
+           CAST(COALESCE((SELECT SUM(se.cost_minor) FROM spend_entries se WHERE se.engagement_id = e.id), 0) AS BIGINT) AS actual_cost \
          FROM engagements e \
          JOIN clients c ON c.id = e.client_id \
          WHERE 1 = 1"
@@ -82,6 +88,14 @@ pub(super) fn decode_engagement(row: &QueryResult) -> AppResult<Vec<Cell>> {
         Cell::Text(currency.code().to_owned()),
     ];
     figures(row, &mut out)?;
+    let charged = sql::int(row, "charged")?;
+    let actual_cost = sql::int(row, "actual_cost")?;
+    out.extend([
+        sql::money(charged, currency),
+        sql::money(actual_cost, currency),
+        sql::money(charged - actual_cost, currency),
+        sql::percent(charged - actual_cost, charged),
+    ]);
     Ok(out)
 }
 
