@@ -204,6 +204,31 @@ pub(crate) async fn release_unspent(
     Ok(())
 }
 
+/// What each engagement among `ids` holds committed on the budget lines the
+/// caller may read (its commitments less its releases), in one statement.
+pub async fn committed_for(
+    db: &impl ConnectionTrait,
+    caller: &crate::caller::Caller,
+    ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, i64>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, i64)> = resource::scoped::<Allocations>(caller)
+        .filter(allocation::Column::EngagementId.is_in(ids.to_vec()))
+        .select_only()
+        .column(allocation::Column::EngagementId)
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT)"),
+            "held",
+        )
+        .group_by(allocation::Column::EngagementId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// One debit of a share on a budget line.
 struct Debit {
     amount: i64,
@@ -276,11 +301,7 @@ async fn phased(
     let spanned = budgets::spanning(db, engagement.client_id, start, end).await?;
     covered(db, engagement, &spanned).await?;
     let shares = splits::shares_within_write(db, split.id).await?;
-    let amounts = apportion(
-        split.value_minor,
-        &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
-    );
-    let lines = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
+    let lines: Vec<PhaseLine> = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
         .filter(budget_line::Column::BudgetId.is_in(spanned.iter().map(|b| b.id)))
         .filter(
             budget_line::Column::FundingSourceId.is_in(
@@ -291,29 +312,123 @@ async fn phased(
             ),
         )
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|l| PhaseLine {
+            id: l.id,
+            budget_id: l.budget_id,
+            source: l.funding_source_id,
+            period: l.period,
+        })
+        .collect();
+    let shares: Vec<(Uuid, i32)> = shares
+        .iter()
+        .map(|s| (s.funding_source_id, s.share_bp))
+        .collect();
+    let spanned: Vec<PhaseBudget> = spanned.iter().map(PhaseBudget::of).collect();
+    let mut debits: BTreeMap<Uuid, Debit> = BTreeMap::new();
+    for part in phase((start, end), &spanned, &lines, &shares, split.value_minor) {
+        let Some(line) = part.line else {
+            let name =
+                resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, part.source)
+                    .await?
+                    .map(|s| s.name)
+                    .unwrap_or_default();
+            return Err(no_budget(format!(
+                "the budget for fiscal year {} has no line for {name} in {} (nor a whole-year line), and the engagement's dates reach it",
+                part.fiscal_year,
+                domain::api_name(&part.period)
+            )));
+        };
+        debits.insert(
+            line,
+            Debit {
+                amount: part.amount,
+                source: part.source,
+            },
+        );
+    }
+    Ok(debits)
+}
+
+/// A budget as phasing sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhaseBudget {
+    pub id: Uuid,
+    pub fiscal_year: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl PhaseBudget {
+    fn of(b: &budget::Model) -> Self {
+        Self {
+            id: b.id,
+            fiscal_year: b.fiscal_year,
+            starts_on: b.starts_on,
+            ends_on: b.ends_on,
+        }
+    }
+}
+
+/// A budget line as phasing sees it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PhaseLine {
+    pub id: Uuid,
+    pub budget_id: Uuid,
+    pub source: Uuid,
+    pub period: BudgetPeriod,
+}
+
+/// One part of a share, for one period of one budget.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Part {
+    pub source: Uuid,
+    pub fiscal_year: i32,
+    pub period: BudgetPeriod,
+    /// The line that takes it; `None` when the budget has none for the
+    /// source in that period.
+    pub line: Option<Uuid>,
+    pub amount: i64,
+}
+
+/// The phasing rule, without the database: `value` apportioned over
+/// `shares` (funding source, basis points, in the split's share order) by
+/// the largest remainder, then each share pro rata to the days of `dates`
+/// falling in each period of the budgets `spanned` (in date order): a
+/// source's FY line where its budget has one, else the quarters. Parts of
+/// zero are left out.
+pub(crate) fn phase(
+    dates: (NaiveDate, NaiveDate),
+    spanned: &[PhaseBudget],
+    lines: &[PhaseLine],
+    shares: &[(Uuid, i32)],
+    value: i64,
+) -> Vec<Part> {
     let line_of = |budget: Uuid, source: Uuid, period: BudgetPeriod| {
         lines
             .iter()
-            .find(|l| l.budget_id == budget && l.funding_source_id == source && l.period == period)
+            .find(|l| l.budget_id == budget && l.source == source && l.period == period)
+            .map(|l| l.id)
     };
-    let mut debits: BTreeMap<Uuid, Debit> = BTreeMap::new();
-    for (share, amount) in shares.iter().zip(amounts) {
+    let amounts = apportion(value, &shares.iter().map(|s| s.1).collect::<Vec<_>>());
+    let mut out = Vec::new();
+    for ((source, _), amount) in shares.iter().zip(amounts) {
         if amount == 0 {
             continue;
         }
-        let source = share.funding_source_id;
         // (budget, period, days of the engagement in it), in date order.
-        let mut periods: Vec<(&budget::Model, BudgetPeriod, i64)> = Vec::new();
-        for b in &spanned {
-            let candidates: &[BudgetPeriod] = if line_of(b.id, source, BudgetPeriod::Fy).is_some() {
+        let mut periods: Vec<(&PhaseBudget, BudgetPeriod, i64)> = Vec::new();
+        for b in spanned {
+            let candidates: &[BudgetPeriod] = if line_of(b.id, *source, BudgetPeriod::Fy).is_some()
+            {
                 &[BudgetPeriod::Fy]
             } else {
                 &QUARTERS
             };
             for period in candidates {
-                let (from, to) = budgets::period_dates(b, *period);
-                let days = overlap_days((start, end), (from, to));
+                let bounds = budgets::period_bounds(b.starts_on, b.ends_on, *period);
+                let days = overlap_days(dates, bounds);
                 if days > 0 {
                     periods.push((b, *period, days));
                 }
@@ -321,31 +436,18 @@ async fn phased(
         }
         let weights: Vec<i64> = periods.iter().map(|p| p.2).collect();
         for ((b, period, _), part) in periods.iter().zip(apportion_by(amount, &weights)) {
-            if part == 0 {
-                continue;
-            }
-            let Some(line) = line_of(b.id, source, *period) else {
-                let name =
-                    resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, source)
-                        .await?
-                        .map(|s| s.name)
-                        .unwrap_or_default();
-                return Err(no_budget(format!(
-                    "the budget for fiscal year {} has no line for {name} in {} (nor a whole-year line), and the engagement's dates reach it",
-                    b.fiscal_year,
-                    domain::api_name(period)
-                )));
-            };
-            debits.insert(
-                line.id,
-                Debit {
+            if part != 0 {
+                out.push(Part {
+                    source: *source,
+                    fiscal_year: b.fiscal_year,
+                    period: *period,
+                    line: line_of(b.id, *source, *period),
                     amount: part,
-                    source,
-                },
-            );
+                });
+            }
         }
     }
-    Ok(debits)
+    out
 }
 
 /// Refuses, with NO_BUDGET naming the fiscal year, an engagement any day of

@@ -409,24 +409,29 @@ pub async fn remove_line(
     Ok(line)
 }
 
-/// The currency of each funding source among `ids` (for lines' amounts).
+/// The currency and client of each funding source among `ids` (for lines'
+/// amounts and pending demand).
 pub async fn currencies(
     db: &impl ConnectionTrait,
     caller: &Caller,
     ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Currency>> {
+) -> AppResult<HashMap<Uuid, (Currency, Uuid)>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(Uuid, Currency)> = resource::scoped::<FundingSources>(caller)
+    let rows: Vec<(Uuid, Currency, Uuid)> = resource::scoped::<FundingSources>(caller)
         .filter(funding_source::Column::Id.is_in(ids.to_vec()))
         .select_only()
         .column(funding_source::Column::Id)
         .column(funding_source::Column::Currency)
+        .column(funding_source::Column::ClientId)
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, c, client)| (id, (c, client)))
+        .collect())
 }
 
 /// The fiscal year of a date for a client whose year starts in

@@ -16,7 +16,7 @@ use crate::services::budgets::figures;
 
 pub use crate::resource::{FundingSourceFilter, FundingSourceOrder};
 
-/// Planned, allocated and spent money, burn rate and forecast of each
+/// Planned, committed and charged money, burn rate and forecast of each
 /// funding source across all its budget lines (in the source's currency),
 /// in one statement; see [`figures`] for the rules.
 pub async fn figures_for(
@@ -195,7 +195,10 @@ pub async fn archive(
     Ok(model.update(db).await?)
 }
 
-/// Planned, allocated and spent money, burn rate and forecast of each
+/// A client's figures in one currency, with the funding sources counted.
+pub type ClientFigures = (Currency, figures::Amounts, Vec<Uuid>);
+
+/// Planned, committed and charged money, burn rate and forecast of each
 /// visible client across all its funding sources (as of today, UTC), one
 /// entry per currency (never added across currencies). The sums come from
 /// SQL aggregates per source; only the per-source totals are folded here.
@@ -203,7 +206,7 @@ pub async fn figures_for_clients(
     db: &impl ConnectionTrait,
     caller: &Caller,
     client_ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, Vec<(Currency, crate::services::budgets::figures::Amounts)>>> {
+) -> AppResult<HashMap<Uuid, Vec<ClientFigures>>> {
     let sources: Vec<(Uuid, Uuid, Currency)> = resource::scoped::<FundingSources>(caller)
         .filter(funding_source::Column::ClientId.is_in(client_ids.to_vec()))
         .select_only()
@@ -219,18 +222,17 @@ pub async fn figures_for_clients(
         crate::domain::burn::today(),
     )
     .await?;
-    let mut folded: HashMap<
-        Uuid,
-        std::collections::BTreeMap<Currency, crate::services::budgets::figures::Amounts>,
-    > = HashMap::new();
+    type Folded = std::collections::BTreeMap<Currency, (figures::Amounts, Vec<Uuid>)>;
+    let mut folded: HashMap<Uuid, Folded> = HashMap::new();
     for (source, client, currency) in sources {
         if let Some(a) = amounts.get(&source) {
-            folded
+            let sum = folded
                 .entry(client)
                 .or_default()
                 .entry(currency)
-                .or_default()
-                .add(a);
+                .or_default();
+            sum.0.add(a);
+            sum.1.push(source);
         }
     }
     Ok(client_ids
@@ -240,7 +242,7 @@ pub async fn figures_for_clients(
                 *id,
                 folded
                     .remove(id)
-                    .map(|m| m.into_iter().collect())
+                    .map(|m| m.into_iter().map(|(c, (a, s))| (c, a, s)).collect())
                     .unwrap_or_default(),
             )
         })

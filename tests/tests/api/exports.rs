@@ -153,7 +153,7 @@ async fn a_budget_position_csv_has_a_header_rfc4180_quoting_and_exact_decimals()
     let rows = parse_csv(&body);
     assert_eq!(
         rows[0].join(","),
-        "client_id,client_code,client_name,fiscal_year,funding_source_id,funding_source_name,function,currency,planned,allocated,spent,remaining,utilisation"
+        "client_id,client_code,client_name,fiscal_year,funding_source_id,funding_source_name,function,currency,planned,allocated,spent,remaining,utilisation,committed,charged,available"
     );
     assert_eq!(rows.len(), 4, "a header and three budget lines: {rows:?}");
     let brand = row_where(&rows, "funding_source_name", "Brand, Media");
@@ -165,6 +165,7 @@ async fn a_budget_position_csv_has_a_header_rfc4180_quoting_and_exact_decimals()
     assert_eq!(cell(&brand, "planned"), "1234.56");
     assert_eq!(cell(&brand, "allocated"), "0.00");
     assert_eq!(cell(&brand, "remaining"), "1234.56");
+    assert_eq!(cell(&brand, "available"), "1234.56");
     let tokyo = row_where(&rows, "funding_source_name", "Tokyo IT");
     assert_eq!(cell(&tokyo, "currency"), "JPY");
     assert_eq!(cell(&tokyo, "planned"), "150000", "yen have no minor unit");

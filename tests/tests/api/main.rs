@@ -17,6 +17,7 @@ mod contacts;
 mod engagements;
 mod every_kind;
 mod exports;
+mod figures;
 mod funding_sources;
 mod harness;
 mod hostile_input;

@@ -657,10 +657,12 @@ async fn engagement_figures_follow_spend() {
         let p = j.app.data(SPEND, json!({ "input": { "engagementId": e["id"], "spentOn": on, "cost": amount, "kind": "EXPENSE" } })).await;
         assert_eq!(p["recordSpend"]["userErrors"], json!([]), "{p}");
     }
-    let data = j.app.data("query($id: ID!) { engagement(id: $id) { value { amount } spent { amount } remaining { amount } burnRate { amount } forecastAtCompletion { amount } endDate } }", json!({ "id": e["id"] })).await;
+    let data = j.app.data("query($id: ID!) { engagement(id: $id) { value { amount } charged { amount } committed { amount } utilisation remaining { amount } burnRate { amount } forecastAtCompletion { amount } endDate } }", json!({ "id": e["id"] })).await;
     let eng = &data["engagement"];
     assert_eq!(eng["value"]["amount"], "10000.00");
-    assert_eq!(eng["spent"]["amount"], "1900.00");
+    assert_eq!(eng["charged"]["amount"], "1900.00");
+    assert_eq!(eng["committed"]["amount"], "10000.00");
+    assert_eq!(eng["utilisation"], "19.00");
     assert_eq!(eng["remaining"]["amount"], "8100.00");
     assert_eq!(
         eng["burnRate"]["amount"], "30.00",
@@ -669,7 +671,9 @@ async fn engagement_figures_follow_spend() {
     let end =
         chrono::NaiveDate::parse_from_str(eng["endDate"].as_str().unwrap(), "%Y-%m-%d").unwrap();
     let days_left = (end - today).num_days().max(0);
-    let forecast = 190_000 + 3_000 * days_left;
+    // What it holds committed is still to be paid, unless the burn
+    // outruns it.
+    let forecast = Ord::max(1_000_000, 190_000 + 3_000 * days_left);
     assert_eq!(
         eng["forecastAtCompletion"]["amount"],
         format!("{}.{:02}", forecast / 100, forecast % 100)

@@ -135,7 +135,7 @@ impl Budget {
     #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn totals(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Figures>> {
         let groups = self.groups(ctx).await?;
-        Ok(grouped(&groups, |_| ())
+        Ok(grouped(self.0.client_id, &groups, |_| ())
             .into_iter()
             .map(|(_, f)| f)
             .collect())
@@ -146,10 +146,12 @@ impl Budget {
     #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn by_function(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FunctionFigures>> {
         let groups = self.groups(ctx).await?;
-        Ok(grouped(&groups, |g| FundingFunction::from(g.function))
-            .into_iter()
-            .map(|(function, figures)| FunctionFigures { function, figures })
-            .collect())
+        Ok(grouped(self.0.client_id, &groups, |g| {
+            FundingFunction::from(g.function)
+        })
+        .into_iter()
+        .map(|(function, figures)| FunctionFigures { function, figures })
+        .collect())
     }
 
     /// The figures per owner of the funding sources, one entry per owner and
@@ -157,7 +159,7 @@ impl Budget {
     #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn by_owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OwnerFigures>> {
         let groups = self.groups(ctx).await?;
-        Ok(grouped(&groups, |g| g.owner_contact_id)
+        Ok(grouped(self.0.client_id, &groups, |g| g.owner_contact_id)
             .into_iter()
             .map(|(owner_id, figures)| OwnerFigures { owner_id, figures })
             .collect())
@@ -168,10 +170,12 @@ impl Budget {
     #[graphql(complexity = "crate::graphql::cost::FIGURES + child_complexity")]
     async fn by_period(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PeriodFigures>> {
         let groups = self.groups(ctx).await?;
-        Ok(grouped(&groups, |g| BudgetPeriod::from(g.period))
-            .into_iter()
-            .map(|(period, figures)| PeriodFigures { period, figures })
-            .collect())
+        Ok(
+            grouped(self.0.client_id, &groups, |g| BudgetPeriod::from(g.period))
+                .into_iter()
+                .map(|(period, figures)| PeriodFigures { period, figures })
+                .collect(),
+        )
     }
 
     /// When it was created (UTC).
@@ -209,7 +213,8 @@ impl BudgetLine {
 }
 
 /// Planned money of one funding source for one period of a budget, in the
-/// source's currency, with what is allocated to engagements and spent.
+/// source's currency, with what is committed to engagements, charged and
+/// still available.
 #[Object]
 impl BudgetLine {
     /// Opaque global id.
@@ -253,7 +258,48 @@ impl BudgetLine {
         ))
     }
 
-    /// Money allocated to active engagements; never above `planned`.
+    /// Money committed to engagements on this line: what their activations
+    /// and change orders hold here, phased pro rata to the days of each
+    /// engagement in its period, less what cancelling or closing them
+    /// released; never above `planned`.
+    async fn committed(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(money(
+            self.0.allocated_minor,
+            self.extras(ctx).await?.currency,
+        ))
+    }
+
+    /// Money charged (actuals) to its funding source within its period:
+    /// the charge of spend, never the provider's cost.
+    async fn charged(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        Ok(money(extras.amounts.charged, extras.currency))
+    }
+
+    /// What can still be committed or charged: planned minus the larger of
+    /// committed and charged (charges beyond a commitment use up the line
+    /// too); negative when charges passed the plan.
+    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        Ok(money(extras.amounts.available, extras.currency))
+    }
+
+    /// What submitted, not yet approved funding splits would add to this
+    /// line's commitment if approved: each split phased as its activation
+    /// would phase it, less what its engagement already holds here (a
+    /// change order adds only its difference). When it exceeds `available`
+    /// the pending work does not all fit.
+    async fn pending_demand(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let extras = self.extras(ctx).await?;
+        let demand = Demand {
+            client: extras.client,
+            of: DemandOf::Lines(vec![self.0.id]),
+        };
+        Ok(money(demand.load(ctx).await?, extras.currency))
+    }
+
+    /// Money committed on this line (the same as `committed`).
+    #[graphql(deprecation = "Use `committed`.")]
     async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(
             self.0.allocated_minor,
@@ -261,21 +307,15 @@ impl BudgetLine {
         ))
     }
 
-    /// What can still be committed or charged: planned minus the larger of
-    /// allocated and spent, line by line (spend beyond a commitment uses up
-    /// the line too).
-    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        let extras = self.extras(ctx).await?;
-        Ok(money(extras.amounts.available, extras.currency))
-    }
-
-    /// Money spent from its funding source within its period.
+    /// Money charged within its period (the same as `charged`).
+    #[graphql(deprecation = "Use `charged`.")]
     async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;
-        Ok(money(extras.amounts.spent, extras.currency))
+        Ok(money(extras.amounts.charged, extras.currency))
     }
 
-    /// Planned minus allocated.
+    /// Planned minus committed.
+    #[graphql(deprecation = "Use `available`, which counts charges beyond a commitment.")]
     async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(
             self.0.planned_minor.saturating_sub(self.0.allocated_minor),
@@ -283,17 +323,17 @@ impl BudgetLine {
         ))
     }
 
-    /// Spent as a percentage of planned, an exact decimal string with two
+    /// Charged as a percentage of planned, an exact decimal string with two
     /// decimals (e.g. `"12.50"`); `null` when nothing is planned.
     async fn utilisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let extras = self.extras(ctx).await?;
         Ok(figures::utilisation(
-            extras.amounts.spent,
+            extras.amounts.charged,
             self.0.planned_minor,
         ))
     }
 
-    /// Burn rate: spend per day, as for engagements: the money spent from
+    /// Burn rate: charges per day, as for engagements: the money charged to
     /// its funding source within its period and dated in the 30 days up to
     /// and including today (UTC), divided by 30 and rounded half up to a
     /// minor unit. Zero for a period that is over or not begun.
@@ -302,9 +342,10 @@ impl BudgetLine {
         Ok(money(extras.amounts.burn_rate, extras.currency))
     }
 
-    /// Forecast at completion: `spent` plus `burnRate` for each day left
-    /// after today until the last day of its period (`endsOn`); just
-    /// `spent` once the period is over.
+    /// Forecast at completion: the larger of `committed` (what engagements
+    /// hold here is still to be paid) and `charged` plus `burnRate` for each
+    /// day left after today until the last day of its period (`endsOn`;
+    /// none once the period is over).
     async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let extras = self.extras(ctx).await?;
         Ok(money(extras.amounts.forecast, extras.currency))

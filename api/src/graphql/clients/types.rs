@@ -110,7 +110,7 @@ impl Client {
     }
 
     /// The client's money across all its funding sources and budgets:
-    /// planned, allocated, spent and remaining, one entry per currency. Its
+    /// planned, committed, charged and available, one entry per currency. Its
     /// burn rate and forecast at completion are the sums of those of every
     /// budget line of its funding sources (each line forecast to the end of
     /// its own period), so they match the sum of its sources' figures.
@@ -127,7 +127,16 @@ impl Client {
             .unwrap_or_default();
         Ok(rows
             .into_iter()
-            .map(|(currency, amounts)| crate::graphql::budgets::Figures { currency, amounts })
+            .map(
+                |(currency, amounts, sources)| crate::graphql::budgets::Figures {
+                    currency,
+                    amounts,
+                    demand: crate::graphql::budgets::Demand {
+                        client: self.0.id,
+                        of: crate::graphql::budgets::DemandOf::Sources(sources),
+                    },
+                },
+            )
             .collect())
     }
 

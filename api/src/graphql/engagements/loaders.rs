@@ -13,6 +13,10 @@ pub struct EngagementFigures {
     pub totals: DataLoader<MapLoader<Totals>>,
     pub spend: DataLoader<MapLoader<SpendFigures>>,
     pub user_names: DataLoader<MapLoader<String>>,
+    /// What each engagement holds committed on the client's budget lines.
+    pub committed: DataLoader<MapLoader<i64>>,
+    /// What each engagement's pending split would add to the commitments.
+    pub pending_demand: DataLoader<MapLoader<i64>>,
 }
 
 impl Area for EngagementFigures {
@@ -28,6 +32,21 @@ impl Area for EngagementFigures {
             }),
             user_names: map_loader(ctx, |c, ids| {
                 Box::pin(async move { users::names(&c.db, &ids).await })
+            }),
+            committed: map_loader(ctx, |c, ids| {
+                Box::pin(async move {
+                    crate::services::allocation::committed_for(&c.db, &c.caller, &ids).await
+                })
+            }),
+            pending_demand: map_loader(ctx, |c, ids| {
+                Box::pin(async move {
+                    let ids = crate::resource::readable::<crate::resource::Engagements>(
+                        &c.db, &c.caller, &ids,
+                    )
+                    .await?;
+                    crate::services::budgets::figures::pending_demand_of_engagements(&c.db, &ids)
+                        .await
+                })
             }),
         }
     }

@@ -404,20 +404,58 @@ impl Engagement {
         self.in_currency(burn::rate(f.last_30_days_minor))
     }
 
-    /// Forecast at completion: spent + burn rate x days left until the end
-    /// date (none once it has passed).
+    /// Forecast at completion: the larger of `committed` (what it holds on
+    /// the client's budget lines is money the client expects to pay) and
+    /// `charged` plus the burn rate for every day left until the end date
+    /// (none once it has passed).
     async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let l = loaders(ctx)?;
+        let f = l.spend.load_one(self.0.id).await?.unwrap_or_default();
+        let committed = l.committed.load_one(self.0.id).await?.unwrap_or(0);
+        let rate = burn::rate(f.last_30_days_minor);
+        self.in_currency(Ord::max(
+            committed,
+            burn::forecast(f.spent_minor, rate, self.0.end_date, burn::today()),
+        ))
+    }
+
+    /// What it holds committed on the client's budget lines: its split's
+    /// shares phased over the periods it spans at activation (or its last
+    /// change order), less what cancelling or closing it released. Zero
+    /// before it is ACTIVE.
+    async fn committed(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let held = loaders(ctx)?
+            .committed
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0);
+        self.in_currency(held)
+    }
+
+    /// What its submitted, not yet approved funding split would add to the
+    /// client's budget lines if approved (line by line, beyond what it
+    /// already holds there); zero without one.
+    async fn pending_demand(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let demand = loaders(ctx)?
+            .pending_demand
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or(0);
+        self.in_currency(demand)
+    }
+
+    /// Charged as a percentage of its value, an exact decimal string with
+    /// two decimals (e.g. `"12.50"`); `null` when its value is zero.
+    async fn utilisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let f = loaders(ctx)?
             .spend
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let rate = burn::rate(f.last_30_days_minor);
-        self.in_currency(burn::forecast(
+        let totals = self.totals(ctx).await?;
+        Ok(crate::services::budgets::figures::utilisation(
             f.spent_minor,
-            rate,
-            self.0.end_date,
-            burn::today(),
+            totals.value_minor,
         ))
     }
 }

@@ -120,40 +120,76 @@ impl FundingSource {
         Ok(money(self.amounts(ctx).await?.planned, self.0.currency))
     }
 
-    /// Money allocated to engagements across all its budget lines.
-    async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        Ok(money(self.amounts(ctx).await?.allocated, self.0.currency))
+    /// Money committed to engagements across all its budget lines (see
+    /// `Figures.committed`).
+    async fn committed(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(money(self.amounts(ctx).await?.committed, self.0.currency))
+    }
+
+    /// Money charged to it (actuals) within the periods of its budget
+    /// lines: the charge of spend, never the provider's cost.
+    async fn charged(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(money(self.amounts(ctx).await?.charged, self.0.currency))
     }
 
     /// What can still be committed or charged: planned minus the larger of
-    /// allocated and spent, line by line (spend beyond a commitment uses up
-    /// the line too).
+    /// committed and charged, line by line (charges beyond a commitment use
+    /// up the line too).
     async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(self.amounts(ctx).await?.available, self.0.currency))
     }
 
-    /// Money spent within the periods of its budget lines.
-    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
-        Ok(money(self.amounts(ctx).await?.spent, self.0.currency))
+    /// What submitted, not yet approved funding splits would add to the
+    /// commitments of its budget lines (see `Figures.pendingDemand`).
+    async fn pending_demand(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        let demand = crate::graphql::budgets::Demand {
+            client: self.0.client_id,
+            of: crate::graphql::budgets::DemandOf::Sources(vec![self.0.id]),
+        };
+        Ok(money(demand.load(ctx).await?, self.0.currency))
     }
 
-    /// Planned minus allocated, across all its budget lines.
+    /// Charged as a percentage of planned across all its budget lines, an
+    /// exact decimal string with two decimals; `null` when nothing is
+    /// planned.
+    async fn utilisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let a = self.amounts(ctx).await?;
+        Ok(crate::services::budgets::figures::utilisation(
+            a.charged, a.planned,
+        ))
+    }
+
+    /// Money committed across all its budget lines (the same as
+    /// `committed`).
+    #[graphql(deprecation = "Use `committed`.")]
+    async fn allocated(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(money(self.amounts(ctx).await?.committed, self.0.currency))
+    }
+
+    /// Money charged within the periods of its budget lines (the same as
+    /// `charged`).
+    #[graphql(deprecation = "Use `charged`.")]
+    async fn spent(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
+        Ok(money(self.amounts(ctx).await?.charged, self.0.currency))
+    }
+
+    /// Planned minus committed, across all its budget lines.
+    #[graphql(deprecation = "Use `available`, which counts charges beyond a commitment.")]
     async fn remaining(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(self.amounts(ctx).await?.remaining(), self.0.currency))
     }
 
-    /// Spend per day: the sum of the burn rates of all its budget lines
-    /// (see `BudgetLine.burnRate`), so spend dated in the last 30 days
+    /// Charges per day: the sum of the burn rates of all its budget lines
+    /// (see `BudgetLine.burnRate`), so charges dated in the last 30 days
     /// (today, UTC, included) inside a line's period, over 30.
     async fn burn_rate(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(self.amounts(ctx).await?.burn_rate, self.0.currency))
     }
 
     /// Forecast at completion: the sum of the forecasts of all its budget
-    /// lines (see `BudgetLine.forecastAtCompletion`), so each line's spend
-    /// plus its burn rate for every day left until the end of its period.
-    /// For a source with one FY line per year this is its spend plus its
-    /// burn rate until the end of the fiscal year containing today.
+    /// lines (see `BudgetLine.forecastAtCompletion`), so for each line the
+    /// larger of its commitment and its charges plus its burn rate for
+    /// every day left until the end of its period.
     async fn forecast_at_completion(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         Ok(money(self.amounts(ctx).await?.forecast, self.0.currency))
     }

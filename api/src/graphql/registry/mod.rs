@@ -41,10 +41,28 @@ pub trait Area: Any + Send + Sync {
     fn new(ctx: &Ctx) -> Self;
 }
 
-/// Every loader of one request.
+/// Every loader of one request, one set per root field of the operation.
+///
+/// Root fields never share a batch: the fields of a query resolve
+/// concurrently, and a batch that two of them could feed would be one batch
+/// or two depending on how their resolvers happened to interleave, so the
+/// statements a request costs would depend on timing. Apart, each root
+/// field's batches depend only on its own selection. The mutations of a
+/// document run one after the other, so apart their payloads also never
+/// read a batch loaded before an earlier mutation changed the data.
 pub struct Registry {
     ctx: Ctx,
-    made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+    made: Mutex<HashMap<(Arc<str>, TypeId), Made>>,
+}
+
+/// One loader (or area of loaders), type-erased.
+type Made = Arc<dyn Any + Send + Sync>;
+
+/// The loaders of one root field of a request.
+pub struct Loaders<'a> {
+    registry: &'a Registry,
+    root: Arc<str>,
+    pub ctx: &'a Ctx,
 }
 
 impl Registry {
@@ -58,28 +76,47 @@ impl Registry {
         }
     }
 
-    /// The request's registry.
-    pub fn of<'a>(ctx: &Context<'a>) -> AppResult<&'a Registry> {
-        ctx.data::<Arc<Registry>>()
+    /// The loaders of the root field `ctx` is resolving within.
+    pub fn of<'a>(ctx: &Context<'a>) -> AppResult<Loaders<'a>> {
+        let registry = ctx
+            .data::<Arc<Registry>>()
             .map(|r| r.as_ref())
-            .map_err(|_| AppError::internal("the loader registry is missing"))
+            .map_err(|_| AppError::internal("the loader registry is missing"))?;
+        Ok(Loaders {
+            registry,
+            root: root_field(ctx),
+            ctx: &registry.ctx,
+        })
     }
+}
 
+/// The response key of the root field being resolved ("" at the root).
+fn root_field(ctx: &Context<'_>) -> Arc<str> {
+    let mut node = ctx.path_node.as_ref();
+    let mut name = "";
+    while let Some(n) = node {
+        if let async_graphql::QueryPathSegment::Name(s) = n.segment {
+            name = s;
+        }
+        node = n.parent;
+    }
+    Arc::from(name)
+}
+
+impl Loaders<'_> {
     fn get<T: Any + Send + Sync>(&self, make: impl FnOnce(&Ctx) -> T) -> Arc<T> {
-        let mut made = match self.made.lock() {
+        let mut made = match self.registry.made.lock() {
             Ok(made) => made,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if let Some(found) = made.get(&TypeId::of::<T>())
+        let key = (Arc::clone(&self.root), TypeId::of::<T>());
+        if let Some(found) = made.get(&key)
             && let Ok(loader) = Arc::clone(found).downcast::<T>()
         {
             return loader;
         }
-        let loader = Arc::new(make(&self.ctx));
-        made.insert(
-            TypeId::of::<T>(),
-            Arc::clone(&loader) as Arc<dyn Any + Send + Sync>,
-        );
+        let loader = Arc::new(make(self.ctx));
+        made.insert(key, Arc::clone(&loader) as Arc<dyn Any + Send + Sync>);
         loader
     }
 

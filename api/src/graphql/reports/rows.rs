@@ -207,9 +207,16 @@ report_row! {
         spent: Money = money,
         /// Planned minus allocated.
         remaining: Money = money,
-        /// Spent / planned in percent, two decimals; `null` when nothing is
-        /// planned.
+        /// Charged / planned in percent, two decimals; `null` when nothing
+        /// is planned.
         utilisation: Option<String> = opt_text,
+        /// Committed to engagements (the same as `allocated`).
+        committed: Money = money,
+        /// Charged to the source in its lines' periods (the same as
+        /// `spent`).
+        charged: Money = money,
+        /// Planned minus the larger of committed and charged, line by line.
+        available: Money = money,
     }
 }
 

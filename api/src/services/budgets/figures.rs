@@ -11,9 +11,16 @@
 //! by line:
 //! - a line's burn rate is its spend dated in the 30 days up to and
 //!   including today, divided by 30 and rounded half up to a minor unit;
-//! - a line's forecast at completion is its spend plus its burn rate times
-//!   the days left from today until the last day of its period (none once
-//!   the period is over).
+//! - a line's forecast at completion is the larger of what is committed on
+//!   it and its charges plus its burn rate times the days left from today
+//!   until the last day of its period (none once the period is over): a
+//!   commitment not yet charged is still money the line will pay.
+//!
+//! A line's pending demand is what the submitted, not yet approved splits
+//! drawing on its funding source would commit to it, phased by the rule
+//! activation uses (see [`crate::services::allocation::phase`]), less what
+//! the engagement already holds on the line (a change order only adds its
+//! difference), never below zero.
 //!
 //! Any other set of figures (a budget's totals, a function, an owner or a
 //! period of it, a funding source, a client) is the sum of its lines'
@@ -27,17 +34,20 @@ use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult, Statement, Va
 use tandem_entities::{BudgetPeriod, FundingFunction};
 use uuid::Uuid;
 
-use crate::domain::burn::{self, WINDOW_DAYS};
+use crate::domain::burn;
 use crate::error::{AppError, AppResult};
+use crate::services::allocation::{PhaseBudget, PhaseLine, phase};
 
-/// Planned, allocated and spent money, in minor units of one currency, with
-/// the burn rate and the forecast at completion.
+/// Planned, committed and charged money, in minor units of one currency,
+/// with the burn rate and the forecast at completion.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Amounts {
     pub planned: i64,
-    pub allocated: i64,
-    pub spent: i64,
-    /// The part of `spent` dated in the [`WINDOW_DAYS`] days up to and
+    /// Held for engagements (the lines' `allocated`), releases deducted.
+    pub committed: i64,
+    /// Charged to the client (the charge of spend, attributed).
+    pub charged: i64,
+    /// The part of `charged` dated in the [`WINDOW_DAYS`] days up to and
     /// including today.
     pub last_30_days: i64,
     /// Minor units per day: the sum of the lines' burn rates.
@@ -45,20 +55,42 @@ pub struct Amounts {
     /// The sum of the lines' forecasts at completion.
     pub forecast: i64,
     /// What the lines can still take: per line, planned minus the larger of
-    /// allocated (committed) and spent (charged), summed.
+    /// committed and charged, summed.
     pub available: i64,
 }
 
 impl Amounts {
-    /// Planned minus allocated.
+    /// Planned minus committed.
     pub fn remaining(&self) -> i64 {
-        self.planned.saturating_sub(self.allocated)
+        self.planned.saturating_sub(self.committed)
+    }
+
+    /// One line's figures from its sums: its burn rate, forecast and what
+    /// it has available follow.
+    pub fn of_line(
+        planned: i64,
+        committed: i64,
+        charged: i64,
+        last_30_days: i64,
+        end: NaiveDate,
+        today: NaiveDate,
+    ) -> Self {
+        let burn_rate = burn::rate(last_30_days);
+        Self {
+            planned,
+            committed,
+            charged,
+            last_30_days,
+            burn_rate,
+            forecast: Ord::max(committed, burn::forecast(charged, burn_rate, end, today)),
+            available: planned.saturating_sub(Ord::max(committed, charged)),
+        }
     }
 
     pub fn add(&mut self, other: &Amounts) {
         self.planned = self.planned.saturating_add(other.planned);
-        self.allocated = self.allocated.saturating_add(other.allocated);
-        self.spent = self.spent.saturating_add(other.spent);
+        self.committed = self.committed.saturating_add(other.committed);
+        self.charged = self.charged.saturating_add(other.charged);
         self.last_30_days = self.last_30_days.saturating_add(other.last_30_days);
         self.burn_rate = self.burn_rate.saturating_add(other.burn_rate);
         self.forecast = self.forecast.saturating_add(other.forecast);
@@ -80,7 +112,8 @@ pub fn utilisation(spent: i64, planned: i64) -> Option<String> {
     Some(format!("{sign}{}.{:02}", abs / 100, abs % 100))
 }
 
-/// One group of a budget's lines: same currency, function, owner and period.
+/// One line of a budget, with what its figures are grouped by: currency,
+/// function, owner and period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub currency: crate::domain::Currency,
@@ -88,6 +121,8 @@ pub struct Group {
     pub owner_contact_id: Uuid,
     pub period: BudgetPeriod,
     pub amounts: Amounts,
+    /// The line counted, with its funding source.
+    pub line: (Uuid, Uuid),
 }
 
 /// The month number (year * 12 + month) of a date column, per backend.
@@ -136,27 +171,10 @@ fn line_spent(backend: DbBackend, filter: &str) -> String {
     )
 }
 
-/// The sums of every row of [`line_sums`]. Each line's burn rate is
-/// [`burn::rate`] computed in SQL (half up by integer division, exact since
-/// a line's net spend in a window is never negative: a reversal carries its
-/// original's date), so the sums are sums of rounded line rates.
-fn sums() -> String {
-    let half = WINDOW_DAYS / 2;
-    format!(
-        "CAST(SUM(bl.planned_minor) AS BIGINT) AS planned, \
-         CAST(SUM(bl.allocated_minor) AS BIGINT) AS allocated, \
-         CAST(SUM(COALESCE(s.spent, 0)) AS BIGINT) AS spent, \
-         CAST(SUM(COALESCE(s.last_30, 0)) AS BIGINT) AS last_30, \
-         CAST(SUM((COALESCE(s.last_30, 0) + {half}) / {WINDOW_DAYS}) AS BIGINT) AS burn, \
-         CAST(SUM(bl.planned_minor - CASE WHEN bl.allocated_minor > COALESCE(s.spent, 0) \
-           THEN bl.allocated_minor ELSE COALESCE(s.spent, 0) END) AS BIGINT) AS available"
-    )
-}
-
-/// The figures of the lines matching `filter` on `ids`, summed per
-/// `keys` (`(expression, alias)` pairs) and per budget period, in one
-/// statement. Each row comes with its amounts, its forecast reckoned to the
-/// end of its period; the caller reads its keys.
+/// The figures of each line matching `filter` on `ids`, one row per line
+/// in one statement (the sums of its spend by SQL), with `keys`
+/// (`(expression, alias)` pairs) selected beside them for the caller to
+/// read.
 async fn line_sums(
     db: &impl ConnectionTrait,
     keys: &[(&str, &str)],
@@ -167,24 +185,23 @@ async fn line_sums(
 ) -> AppResult<Vec<(QueryResult, Amounts)>> {
     let backend = db.get_database_backend();
     let select: Vec<String> = keys.iter().map(|(e, a)| format!("{e} AS {a}")).collect();
-    let group: Vec<&str> = keys.iter().map(|(e, _)| *e).collect();
     let sources = if with_sources {
         "JOIN funding_sources fs ON fs.id = bl.funding_source_id "
     } else {
         ""
     };
     let sql = format!(
-        "SELECT {}, bl.period AS period, b.starts_on AS starts_on, b.ends_on AS ends_on, {} \
+        "SELECT {}, bl.id AS line_id_, bl.funding_source_id AS source_id_, \
+           bl.period AS period, b.starts_on AS starts_on, b.ends_on AS ends_on, \
+           CAST(bl.planned_minor AS BIGINT) AS planned, CAST(bl.allocated_minor AS BIGINT) AS committed, \
+           CAST(COALESCE(s.spent, 0) AS BIGINT) AS charged, CAST(COALESCE(s.last_30, 0) AS BIGINT) AS last_30 \
          FROM budget_lines bl \
          JOIN budgets b ON b.id = bl.budget_id \
          {sources}\
          LEFT JOIN ({}) s ON s.line_id = bl.id \
-         WHERE {filter} \
-         GROUP BY {}, bl.period, b.starts_on, b.ends_on",
+         WHERE {filter}",
         select.join(", "),
-        sums(),
         line_spent(backend, filter),
-        group.join(", "),
     );
     let (since, until) = burn::window(today);
     let mut values = vec![Value::from(since), Value::from(until)];
@@ -196,18 +213,230 @@ async fn line_sums(
         let starts_on: NaiveDate = row.try_get("", "starts_on")?;
         let ends_on: NaiveDate = row.try_get("", "ends_on")?;
         let (_, end) = super::period_bounds(starts_on, ends_on, period);
-        let spent = int(&row, "spent")?;
-        let burn_rate = int(&row, "burn")?;
-        let amounts = Amounts {
-            planned: int(&row, "planned")?,
-            allocated: int(&row, "allocated")?,
-            spent,
-            last_30_days: int(&row, "last_30")?,
-            burn_rate,
-            forecast: burn::forecast(spent, burn_rate, end, today),
-            available: int(&row, "available")?,
-        };
-        out.push((row, amounts));
+        let line = Amounts::of_line(
+            int(&row, "planned")?,
+            int(&row, "committed")?,
+            int(&row, "charged")?,
+            int(&row, "last_30")?,
+            end,
+            today,
+        );
+        out.push((row, line));
+    }
+    Ok(out)
+}
+
+/// What pending splits would add to one budget line's commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineDemand {
+    pub source: Uuid,
+    pub line: Uuid,
+    pub amount: i64,
+}
+
+/// What the submitted, not yet approved splits of each client among
+/// `clients` would add to the commitments of its budget lines, line by
+/// line; see [`pending_parts`]. One statement when no such split exists,
+/// three otherwise, whatever the number of clients, splits or lines.
+pub async fn pending_demand(
+    db: &impl ConnectionTrait,
+    clients: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<LineDemand>>> {
+    let mut out: HashMap<Uuid, Vec<LineDemand>> =
+        clients.iter().map(|c| (*c, Vec::new())).collect();
+    if clients.is_empty() {
+        return Ok(out);
+    }
+    let filter = format!("e.client_id IN ({})", marks(clients.len()));
+    let mut sums: HashMap<(Uuid, Uuid, Uuid), i64> = HashMap::new();
+    for part in pending_parts(db, &filter, uuids(clients)).await? {
+        *sums
+            .entry((part.client, part.source, part.line))
+            .or_default() += part.amount;
+    }
+    for ((client, source, line), amount) in sums {
+        out.entry(client).or_default().push(LineDemand {
+            source,
+            line,
+            amount,
+        });
+    }
+    Ok(out)
+}
+
+/// What the submitted, not yet approved splits of each engagement among
+/// `ids` would add to the commitments of the client's lines, summed; see
+/// [`pending_parts`].
+pub async fn pending_demand_of_engagements(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, i64>> {
+    let mut out: HashMap<Uuid, i64> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let filter = format!("s.engagement_id IN ({})", marks(ids.len()));
+    for part in pending_parts(db, &filter, uuids(ids)).await? {
+        *out.entry(part.engagement).or_default() += part.amount;
+    }
+    Ok(out)
+}
+
+/// What one submitted split would add to one line's commitment.
+struct Demand {
+    engagement: Uuid,
+    client: Uuid,
+    source: Uuid,
+    line: Uuid,
+    amount: i64,
+}
+
+/// What each submitted split matching
+/// `filter` (on the split `s`, with its `values`) would add to a line's
+/// commitment, phased as its activation or last approval would phase it,
+/// less what its engagement already holds on the line (a change order adds
+/// only its difference), never below zero. Parts that would land where the
+/// budget has no line are left out (approving would fail with NO_BUDGET).
+/// Splits of LOST, CANCELLED and CLOSED engagements demand nothing.
+async fn pending_parts(
+    db: &impl ConnectionTrait,
+    filter: &str,
+    values: Vec<Value>,
+) -> AppResult<Vec<Demand>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    let sql = format!(
+        "SELECT s.id AS split_id, CAST(s.value_minor AS BIGINT) AS value, s.engagement_id AS engagement_id, \
+           e.client_id AS client_id, e.start_date AS start_date, e.end_date AS end_date, \
+           sh.funding_source_id AS source, sh.share_bp AS bp \
+         FROM funding_splits s \
+         JOIN engagements e ON e.id = s.engagement_id \
+         JOIN funding_split_shares sh ON sh.split_id = s.id \
+         WHERE s.status = 'PENDING_APPROVAL' AND e.status NOT IN ('LOST', 'CANCELLED', 'CLOSED') \
+           AND {filter} \
+         ORDER BY s.id, sh.funding_source_id"
+    );
+    struct Pending {
+        value: i64,
+        engagement: Uuid,
+        client: Uuid,
+        dates: (NaiveDate, NaiveDate),
+        shares: Vec<(Uuid, i32)>,
+    }
+    let mut splits: Vec<(Uuid, Pending)> = Vec::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let id: Uuid = row.try_get("", "split_id")?;
+        let share = (
+            row.try_get::<Uuid>("", "source")?,
+            row.try_get::<i32>("", "bp")?,
+        );
+        match splits.last_mut() {
+            Some((last, p)) if *last == id => p.shares.push(share),
+            _ => splits.push((
+                id,
+                Pending {
+                    value: int(&row, "value")?,
+                    engagement: row.try_get("", "engagement_id")?,
+                    client: row.try_get("", "client_id")?,
+                    dates: (row.try_get("", "start_date")?, row.try_get("", "end_date")?),
+                    shares: vec![share],
+                },
+            )),
+        }
+    }
+    if splits.is_empty() {
+        return Ok(out);
+    }
+    // The clients' budgets, with their lines for the splits' sources.
+    let mut sources: Vec<Uuid> = splits
+        .iter()
+        .flat_map(|s| s.1.shares.iter().map(|sh| sh.0))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    let mut clients: Vec<Uuid> = splits.iter().map(|s| s.1.client).collect();
+    clients.sort();
+    clients.dedup();
+    let sql = format!(
+        "SELECT b.id AS budget_id, b.client_id AS client_id, b.fiscal_year AS fiscal_year, \
+           b.starts_on AS starts_on, b.ends_on AS ends_on, \
+           bl.id AS line_id, bl.funding_source_id AS source, bl.period AS period \
+         FROM budgets b \
+         LEFT JOIN budget_lines bl ON bl.budget_id = b.id AND bl.funding_source_id IN ({}) \
+         WHERE b.client_id IN ({}) \
+         ORDER BY b.starts_on, b.id",
+        marks(sources.len()),
+        marks(clients.len())
+    );
+    let mut values = uuids(&sources);
+    values.extend(uuids(&clients));
+    let mut budgets: Vec<(Uuid, PhaseBudget)> = Vec::new();
+    let mut phase_lines: Vec<PhaseLine> = Vec::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let id: Uuid = row.try_get("", "budget_id")?;
+        if budgets.last().is_none_or(|b| b.1.id != id) {
+            budgets.push((
+                row.try_get("", "client_id")?,
+                PhaseBudget {
+                    id,
+                    fiscal_year: row.try_get("", "fiscal_year")?,
+                    starts_on: row.try_get("", "starts_on")?,
+                    ends_on: row.try_get("", "ends_on")?,
+                },
+            ));
+        }
+        if let Some(line) = row.try_get::<Option<Uuid>>("", "line_id")? {
+            phase_lines.push(PhaseLine {
+                id: line,
+                budget_id: id,
+                source: row.try_get("", "source")?,
+                period: stored::<BudgetPeriod>(row.try_get("", "period")?)?,
+            });
+        }
+    }
+    // What each engagement holds on each line now.
+    let mut engagements: Vec<Uuid> = splits.iter().map(|s| s.1.engagement).collect();
+    engagements.sort();
+    engagements.dedup();
+    let sql = format!(
+        "SELECT engagement_id, budget_line_id, CAST(SUM(amount_minor) AS BIGINT) AS held \
+         FROM allocations WHERE engagement_id IN ({}) GROUP BY engagement_id, budget_line_id",
+        marks(engagements.len())
+    );
+    let mut held: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for row in db
+        .query_all_raw(statement(backend, &sql, uuids(&engagements)))
+        .await?
+    {
+        held.insert(
+            (
+                row.try_get("", "engagement_id")?,
+                row.try_get("", "budget_line_id")?,
+            ),
+            int(&row, "held")?,
+        );
+    }
+    for (_, p) in &splits {
+        let spanned: Vec<PhaseBudget> = budgets
+            .iter()
+            .filter(|(c, b)| *c == p.client && b.starts_on <= p.dates.1 && b.ends_on >= p.dates.0)
+            .map(|(_, b)| *b)
+            .collect();
+        for part in phase(p.dates, &spanned, &phase_lines, &p.shares, p.value) {
+            let Some(line) = part.line else {
+                continue;
+            };
+            let more = part.amount - held.get(&(p.engagement, line)).copied().unwrap_or(0);
+            if more > 0 {
+                out.push(Demand {
+                    engagement: p.engagement,
+                    client: p.client,
+                    source: part.source,
+                    line,
+                    amount: more,
+                });
+            }
+        }
     }
     Ok(out)
 }
@@ -293,6 +522,7 @@ pub async fn groups_for_budgets(
             owner_contact_id: row.try_get("", "owner_contact_id")?,
             period: stored::<BudgetPeriod>(row.try_get("", "period")?)?,
             amounts,
+            line: (row.try_get("", "line_id_")?, row.try_get("", "source_id_")?),
         };
         out.entry(budget_id).or_default().push(group);
     }
@@ -340,8 +570,8 @@ mod tests {
     fn amounts_add_up_every_figure() {
         let mut a = Amounts {
             planned: 1,
-            allocated: 2,
-            spent: 3,
+            committed: 2,
+            charged: 3,
             last_30_days: 4,
             burn_rate: 5,
             forecast: 6,
@@ -352,8 +582,8 @@ mod tests {
             a,
             Amounts {
                 planned: 2,
-                allocated: 4,
-                spent: 6,
+                committed: 4,
+                charged: 6,
                 last_30_days: 8,
                 burn_rate: 10,
                 forecast: 12,
@@ -361,5 +591,23 @@ mod tests {
             }
         );
         assert_eq!(a.remaining(), -2);
+    }
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_line_forecasts_its_commitment_until_charges_and_burn_pass_it() {
+        // 300 charged in the window: 10 a day, 20 days left.
+        let line = Amounts::of_line(1_000, 800, 300, 300, d(6, 30), d(6, 10));
+        assert_eq!(line.burn_rate, 10);
+        assert_eq!(line.forecast, 800, "the commitment is still to be paid");
+        assert_eq!(line.available, 200);
+        let burning = Amounts::of_line(1_000, 400, 300, 3_000, d(6, 30), d(6, 10));
+        assert_eq!(burning.forecast, 300 + 100 * 20);
+        let over = Amounts::of_line(1_000, 400, 1_200, 0, d(6, 30), d(7, 10));
+        assert_eq!(over.forecast, 1_200);
+        assert_eq!(over.available, -200, "charges beyond the plan show");
     }
 }

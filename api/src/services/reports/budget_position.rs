@@ -1,7 +1,10 @@
 //! Budget position: per client, fiscal year and funding source (so per
-//! function and currency), the planned, allocated and spent money of the
-//! source's budget lines, what remains (planned - allocated) and the
-//! utilisation (spent / planned in percent).
+//! function and currency), the planned, committed (`allocated`) and charged
+//! (`spent`) money of the source's budget lines, what remains (planned -
+//! committed), the utilisation (charged / planned in percent) and what is
+//! available (planned - the larger of committed and charged, line by
+//! line). `committed` and `charged` repeat `allocated` and `spent` under the
+//! ledger's names.
 //!
 //! Spend counts towards a line as in `services::budgets::figures`: attributed
 //! to the line's source and dated inside the line's period (the fiscal year
@@ -23,7 +26,8 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
            fs.function AS function, fs.currency AS currency, \
            CAST(SUM(x.planned_minor) AS BIGINT) AS planned, \
            CAST(SUM(x.allocated_minor) AS BIGINT) AS allocated, \
-           CAST(SUM(x.spent) AS BIGINT) AS spent \
+           CAST(SUM(x.spent) AS BIGINT) AS spent, \
+           CAST(SUM(x.planned_minor - CASE WHEN x.allocated_minor > x.spent THEN x.allocated_minor ELSE x.spent END) AS BIGINT) AS available \
          FROM (SELECT bl.budget_id AS budget_id, bl.funding_source_id AS funding_source_id, \
                  bl.planned_minor AS planned_minor, bl.allocated_minor AS allocated_minor, \
                  COALESCE((SELECT SUM(sa.amount_minor) FROM spend_attributions sa \
@@ -73,6 +77,7 @@ pub(super) fn decode(row: &QueryResult) -> AppResult<Vec<Cell>> {
     let planned = sql::int(row, "planned")?;
     let allocated = sql::int(row, "allocated")?;
     let spent = sql::int(row, "spent")?;
+    let available = sql::int(row, "available")?;
     Ok(vec![
         sql::id(row, "client_id", Kind::Client)?,
         sql::text(row, "client_code")?,
@@ -87,5 +92,8 @@ pub(super) fn decode(row: &QueryResult) -> AppResult<Vec<Cell>> {
         sql::money(spent, currency),
         sql::money(planned - allocated, currency),
         sql::percent(spent, planned),
+        sql::money(allocated, currency),
+        sql::money(spent, currency),
+        sql::money(available, currency),
     ])
 }

@@ -117,6 +117,9 @@ impl Report {
                 "spent",
                 "remaining",
                 "utilisation",
+                "committed",
+                "charged",
+                "available",
             ],
             Report::Burn => &[
                 "client_id",
