@@ -421,3 +421,70 @@ async fn each_mutation_of_a_document_reads_the_pending_demand_as_it_left_it() {
         .sum();
     assert_eq!(by_source, 400_000);
 }
+
+/// The client's whole pending demand, as `token` sees it.
+async fn client_demand_as(j: &Joint, token: &str) -> i64 {
+    let data = j
+        .app
+        .data_as(
+            token,
+            "query($id: ID!) { client(id: $id) { budgetFigures { pendingDemand { amount } } } }",
+            json!({ "id": j.client }),
+        )
+        .await;
+    figure(&data["client"]["budgetFigures"][0], "pendingDemand")
+}
+
+#[tokio::test]
+async fn a_portal_user_sees_no_demand_from_work_not_yet_proposed_to_them() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = crate::engagements::engagement_as(
+        &j.app,
+        &j.client,
+        "LEAD1",
+        ("2026-03-01", "2026-12-31"),
+        "TIME_AND_MATERIALS",
+    )
+    .await;
+    let line = j
+        .app
+        .data("mutation($e: ID!, $s: ID!) { addEngagementLine(input: {engagementId: $e, serviceId: $s, quantity: \"4\"}) { userErrors { code } } }", json!({ "e": e["id"], "s": j.design }))
+        .await;
+    assert_eq!(line["addEngagementLine"]["userErrors"], json!([]));
+    let split = j.split(&e, &[(&j.marketing, 10_000)]).await["fundingSplit"]["id"].clone();
+    let submitted = j.submit(&split).await;
+    assert_eq!(submitted["userErrors"], json!([]), "{submitted}");
+    assert_eq!(client_demand_as(&j, &j.app.admin_token).await, 400_000);
+    assert_eq!(
+        client_demand_as(&j, &j.cmo_token).await,
+        0,
+        "a lead is the provider's pipeline, not the client's"
+    );
+}
+
+#[tokio::test]
+async fn a_split_reaching_a_year_without_an_approved_budget_demands_nothing() {
+    let j = joint("100000.00", "50000.00").await;
+    // December 2026 to February 2027: FY2027 has no budget, so approving
+    // would fail with NO_BUDGET.
+    let e = j.won_between("E1", "5", "2026-12-01", "2027-02-28").await;
+    let split = j.split(&e, &[(&j.marketing, 10_000)]).await["fundingSplit"]["id"].clone();
+    j.submit(&split).await;
+    assert_eq!(client_demand_as(&j, &j.app.admin_token).await, 0);
+    assert_eq!(
+        figure(&engagement_figures(&j, &e).await, "pendingDemand"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_change_order_left_pending_on_delivered_work_demands_nothing() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.approved("E1", "10", &[(&j.marketing, 10_000)]).await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let shares = json!([{ "fundingSourceId": j.marketing, "shareBasisPoints": 10000 }]);
+    submit_change_order(&j, &e, shares, "12000.00").await;
+    assert_eq!(client_demand_as(&j, &j.app.admin_token).await, 200_000);
+    move_to(&j, &e, "DELIVERED").await;
+    assert_eq!(client_demand_as(&j, &j.app.admin_token).await, 0);
+}

@@ -59,7 +59,7 @@ impl Loader<DemandKey> for DemandLoader {
             clients.sort();
             clients.dedup();
             let readable = resource::readable::<Clients>(&c.db, &c.caller, &clients).await?;
-            let found = figures::pending_demand(&c.db, &readable).await?;
+            let found = figures::pending_demand(&c.db, &c.caller, &readable).await?;
             for key in missing {
                 let lines = found.get(key).cloned().unwrap_or_default();
                 done.insert(*key, Arc::new(lines));

@@ -44,8 +44,10 @@ impl Area for EngagementFigures {
                         &c.db, &c.caller, &ids,
                     )
                     .await?;
-                    crate::services::budgets::figures::pending_demand_of_engagements(&c.db, &ids)
-                        .await
+                    crate::services::budgets::figures::pending_demand_of_engagements(
+                        &c.db, &c.caller, &ids,
+                    )
+                    .await
                 })
             }),
         }

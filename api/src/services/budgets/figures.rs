@@ -31,11 +31,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::{ActiveEnum, ConnectionTrait, DbBackend, QueryResult, Statement, Value};
-use tandem_entities::{BudgetPeriod, FundingFunction};
+use tandem_entities::{BudgetPeriod, BudgetStatus, FundingFunction};
 use uuid::Uuid;
 
+use crate::caller::Caller;
 use crate::domain::burn;
 use crate::error::{AppError, AppResult};
+use crate::resource::{self, BudgetLines, Engagements};
 use crate::services::allocation::{PhaseBudget, PhaseLine, phase};
 
 /// Planned, committed and charged money, in minor units of one currency,
@@ -238,8 +240,10 @@ pub struct LineDemand {
 /// `clients` would add to the commitments of its budget lines, line by
 /// line; see [`pending_parts`]. One statement when no such split exists,
 /// three otherwise, whatever the number of clients, splits or lines.
+/// Only splits `caller` may read count.
 pub async fn pending_demand(
     db: &impl ConnectionTrait,
+    caller: &Caller,
     clients: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<LineDemand>>> {
     let mut out: HashMap<Uuid, Vec<LineDemand>> =
@@ -249,7 +253,7 @@ pub async fn pending_demand(
     }
     let filter = format!("e.client_id IN ({})", marks(clients.len()));
     let mut sums: HashMap<(Uuid, Uuid, Uuid), i64> = HashMap::new();
-    for part in pending_parts(db, &filter, uuids(clients)).await? {
+    for part in pending_parts(db, caller, &filter, uuids(clients)).await? {
         *sums
             .entry((part.client, part.source, part.line))
             .or_default() += part.amount;
@@ -269,6 +273,7 @@ pub async fn pending_demand(
 /// [`pending_parts`].
 pub async fn pending_demand_of_engagements(
     db: &impl ConnectionTrait,
+    caller: &Caller,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, i64>> {
     let mut out: HashMap<Uuid, i64> = HashMap::new();
@@ -276,7 +281,17 @@ pub async fn pending_demand_of_engagements(
         return Ok(out);
     }
     let filter = format!("s.engagement_id IN ({})", marks(ids.len()));
-    for part in pending_parts(db, &filter, uuids(ids)).await? {
+    let parts = pending_parts(db, caller, &filter, uuids(ids)).await?;
+    // Only on lines the caller may read (a DELIVERY user reads none).
+    let mut lines: Vec<Uuid> = parts.iter().map(|p| p.line).collect();
+    lines.sort();
+    lines.dedup();
+    let readable: std::collections::HashSet<Uuid> =
+        resource::readable::<BudgetLines>(db, caller, &lines)
+            .await?
+            .into_iter()
+            .collect();
+    for part in parts.iter().filter(|p| readable.contains(&p.line)) {
         *out.entry(part.engagement).or_default() += part.amount;
     }
     Ok(out)
@@ -296,15 +311,31 @@ struct Demand {
 /// commitment, phased as its activation or last approval would phase it,
 /// less what its engagement already holds on the line (a change order adds
 /// only its difference), never below zero. Parts that would land where the
-/// budget has no line are left out (approving would fail with NO_BUDGET).
-/// Splits of LOST, CANCELLED and CLOSED engagements demand nothing.
+/// budget has no line are left out, and so are splits whose dates reach a
+/// fiscal year without an APPROVED budget (approving would fail with
+/// NO_BUDGET). Splits of DELIVERED, LOST, CANCELLED and CLOSED engagements
+/// demand nothing (approving commits nothing there), nor do splits the
+/// caller may not read.
 async fn pending_parts(
     db: &impl ConnectionTrait,
+    caller: &Caller,
     filter: &str,
     values: Vec<Value>,
 ) -> AppResult<Vec<Demand>> {
     let backend = db.get_database_backend();
     let mut out = Vec::new();
+    // Which splits: submitted, of work that can still be committed, that
+    // the caller may read, matching `filter`; the same condition selects
+    // the budgets, lines and holdings below, so no list of ids is sent.
+    let mut pending = format!(
+        "s.status = 'PENDING_APPROVAL' \
+         AND e.status NOT IN ('LOST', 'CANCELLED', 'DELIVERED', 'CLOSED') AND {filter}"
+    );
+    let mut values = values;
+    if let Some((readable, more)) = resource::readable_ids_sql::<Engagements>(caller) {
+        pending.push_str(&format!(" AND s.engagement_id IN ({readable})"));
+        values.extend(more);
+    }
     let sql = format!(
         "SELECT s.id AS split_id, CAST(s.value_minor AS BIGINT) AS value, s.engagement_id AS engagement_id, \
            e.client_id AS client_id, e.start_date AS start_date, e.end_date AS end_date, \
@@ -312,8 +343,7 @@ async fn pending_parts(
          FROM funding_splits s \
          JOIN engagements e ON e.id = s.engagement_id \
          JOIN funding_split_shares sh ON sh.split_id = s.id \
-         WHERE s.status = 'PENDING_APPROVAL' AND e.status NOT IN ('LOST', 'CANCELLED', 'CLOSED') \
-           AND {filter} \
+         WHERE {pending} \
          ORDER BY s.id, sh.funding_source_id"
     );
     struct Pending {
@@ -324,7 +354,10 @@ async fn pending_parts(
         shares: Vec<(Uuid, i32)>,
     }
     let mut splits: Vec<(Uuid, Pending)> = Vec::new();
-    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in db
+        .query_all_raw(statement(backend, &sql, values.clone()))
+        .await?
+    {
         let id: Uuid = row.try_get("", "split_id")?;
         let share = (
             row.try_get::<Uuid>("", "source")?,
@@ -348,33 +381,26 @@ async fn pending_parts(
         return Ok(out);
     }
     // The clients' budgets, with their lines for the splits' sources.
-    let mut sources: Vec<Uuid> = splits
-        .iter()
-        .flat_map(|s| s.1.shares.iter().map(|sh| sh.0))
-        .collect();
-    sources.sort();
-    sources.dedup();
-    let mut clients: Vec<Uuid> = splits.iter().map(|s| s.1.client).collect();
-    clients.sort();
-    clients.dedup();
+    let from = "FROM funding_splits s JOIN engagements e ON e.id = s.engagement_id";
     let sql = format!(
         "SELECT b.id AS budget_id, b.client_id AS client_id, b.fiscal_year AS fiscal_year, \
-           b.starts_on AS starts_on, b.ends_on AS ends_on, \
+           b.starts_on AS starts_on, b.ends_on AS ends_on, b.status AS status, \
            bl.id AS line_id, bl.funding_source_id AS source, bl.period AS period \
          FROM budgets b \
-         LEFT JOIN budget_lines bl ON bl.budget_id = b.id AND bl.funding_source_id IN ({}) \
-         WHERE b.client_id IN ({}) \
-         ORDER BY b.starts_on, b.id",
-        marks(sources.len()),
-        marks(clients.len())
+         LEFT JOIN budget_lines bl ON bl.budget_id = b.id AND bl.funding_source_id IN \
+           (SELECT sh.funding_source_id {from} JOIN funding_split_shares sh ON sh.split_id = s.id WHERE {pending}) \
+         WHERE b.client_id IN (SELECT e.client_id {from} WHERE {pending}) \
+         ORDER BY b.starts_on, b.id"
     );
-    let mut values = uuids(&sources);
-    values.extend(uuids(&clients));
-    let mut budgets: Vec<(Uuid, PhaseBudget)> = Vec::new();
+    let mut twice = values.clone();
+    twice.extend(values.clone());
+    // (client, budget, approved)
+    let mut budgets: Vec<(Uuid, PhaseBudget, bool)> = Vec::new();
     let mut phase_lines: Vec<PhaseLine> = Vec::new();
-    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+    for row in db.query_all_raw(statement(backend, &sql, twice)).await? {
         let id: Uuid = row.try_get("", "budget_id")?;
         if budgets.last().is_none_or(|b| b.1.id != id) {
+            let status = stored::<BudgetStatus>(row.try_get("", "status")?)?;
             budgets.push((
                 row.try_get("", "client_id")?,
                 PhaseBudget {
@@ -383,6 +409,7 @@ async fn pending_parts(
                     starts_on: row.try_get("", "starts_on")?,
                     ends_on: row.try_get("", "ends_on")?,
                 },
+                status == BudgetStatus::Approved,
             ));
         }
         if let Some(line) = row.try_get::<Option<Uuid>>("", "line_id")? {
@@ -395,19 +422,13 @@ async fn pending_parts(
         }
     }
     // What each engagement holds on each line now.
-    let mut engagements: Vec<Uuid> = splits.iter().map(|s| s.1.engagement).collect();
-    engagements.sort();
-    engagements.dedup();
     let sql = format!(
         "SELECT engagement_id, budget_line_id, CAST(SUM(amount_minor) AS BIGINT) AS held \
-         FROM allocations WHERE engagement_id IN ({}) GROUP BY engagement_id, budget_line_id",
-        marks(engagements.len())
+         FROM allocations WHERE engagement_id IN (SELECT s.engagement_id {from} WHERE {pending}) \
+         GROUP BY engagement_id, budget_line_id"
     );
     let mut held: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for row in db
-        .query_all_raw(statement(backend, &sql, uuids(&engagements)))
-        .await?
-    {
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
         held.insert(
             (
                 row.try_get("", "engagement_id")?,
@@ -417,11 +438,19 @@ async fn pending_parts(
         );
     }
     for (_, p) in &splits {
-        let spanned: Vec<PhaseBudget> = budgets
+        let spanned: Vec<(PhaseBudget, bool)> = budgets
             .iter()
-            .filter(|(c, b)| *c == p.client && b.starts_on <= p.dates.1 && b.ends_on >= p.dates.0)
-            .map(|(_, b)| *b)
+            .filter(|(c, b, _)| {
+                *c == p.client && b.starts_on <= p.dates.1 && b.ends_on >= p.dates.0
+            })
+            .map(|(_, b, approved)| (*b, *approved))
             .collect();
+        // A split its approval could not commit (a year without an approved
+        // budget) demands nothing.
+        if !covers(&spanned, p.dates) {
+            continue;
+        }
+        let spanned: Vec<PhaseBudget> = spanned.into_iter().map(|(b, _)| b).collect();
         for part in phase(p.dates, &spanned, &phase_lines, &p.shares, p.value) {
             let Some(line) = part.line else {
                 continue;
@@ -439,6 +468,22 @@ async fn pending_parts(
         }
     }
     Ok(out)
+}
+
+/// Whether APPROVED budgets (`spanned`, in date order, with whether each is
+/// approved) cover every day of `dates`, as activation requires.
+fn covers(spanned: &[(PhaseBudget, bool)], dates: (NaiveDate, NaiveDate)) -> bool {
+    let mut cursor = dates.0;
+    for (b, approved) in spanned {
+        if b.starts_on > cursor || !approved {
+            return false;
+        }
+        if b.ends_on >= dates.1 {
+            return true;
+        }
+        cursor = b.ends_on.succ_opt().unwrap_or(b.ends_on);
+    }
+    false
 }
 
 /// `?, ?, ?` for `n` values.
