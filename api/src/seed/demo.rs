@@ -1160,6 +1160,46 @@ async fn approve_split(
         };
         result.step(format!("decide the split of {what}"))?;
     }
+    if matches!(decide, Decide::Owners | Decide::OnBehalf) {
+        date_decision(db, split.id, engagement_id)
+            .await
+            .step(format!("date the approval of {what}"))?;
+    }
+    Ok(())
+}
+
+/// Dates an approved split's submission and decisions on the morning its
+/// engagement started (or now, for work that starts later), as if the
+/// owners had signed off when the work began: spend is attributed by the
+/// split in force on its date, and the demo's spend reaches back months.
+async fn date_decision(
+    db: &DatabaseConnection,
+    split_id: Uuid,
+    engagement_id: Uuid,
+) -> crate::error::AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    let Some(e) = engagement::Entity::find_by_id(engagement_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let Some(morning) = e.start_date.and_hms_opt(9, 0, 0).map(|t| t.and_utc()) else {
+        return Ok(());
+    };
+    let at = Ord::min(morning, crate::domain::now());
+    funding_split::Entity::update_many()
+        .col_expr(funding_split::Column::CreatedAt, Expr::value(at))
+        .col_expr(funding_split::Column::SubmittedAt, Expr::value(Some(at)))
+        .col_expr(funding_split::Column::DecidedAt, Expr::value(Some(at)))
+        .filter(funding_split::Column::Id.eq(split_id))
+        .exec(db)
+        .await?;
+    split_approval::Entity::update_many()
+        .col_expr(split_approval::Column::DecidedAt, Expr::value(Some(at)))
+        .filter(split_approval::Column::SplitId.eq(split_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

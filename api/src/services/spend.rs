@@ -223,15 +223,26 @@ pub async fn record(
             format!("no approved budget of the client covers {}", input.spent_on),
         ));
     }
-    let split = splits::in_force(&txn, engagement.id, input.spent_on)
-        .await?
-        .ok_or_else(|| {
-            AppError::invalid(
+    let split = match splits::in_force(&txn, engagement.id, input.spent_on).await? {
+        splits::InForce::Split(split) => split,
+        splits::InForce::NotYet(first) => {
+            return Err(AppError::invalid(
+                &["spentOn"],
+                UserErrorCode::NoApprovedSplit,
+                format!(
+                    "no split of the engagement was approved by {}: the first was approved on {first}",
+                    input.spent_on
+                ),
+            ));
+        }
+        splits::InForce::Never => {
+            return Err(AppError::invalid(
                 &["engagementId"],
                 UserErrorCode::NoApprovedSplit,
                 "the engagement has no approved split",
-            )
-        })?;
+            ));
+        }
+    };
     let (cost, pricing) = match (input.line_id, checked.quantity_milli) {
         (Some(line_id), Some(quantity_milli)) => {
             let line = resource::unscoped::<EngagementLines>(Reason::WithinWrite)

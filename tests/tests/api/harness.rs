@@ -537,3 +537,33 @@ pub fn raw_id(global: &str) -> uuid::Uuid {
     let text = String::from_utf8(raw).expect("utf-8");
     uuid::Uuid::parse_str(text.split_once(':').expect("Kind:uuid").1).expect("a uuid")
 }
+
+/// Dates the approval of `split` (a global id) on the morning `day`, as if
+/// its owners had signed off then: spend is attributed by the split in
+/// force on its date and refused before the first approval, while the API
+/// stamps decisions with the moment they are made and the tests' work runs
+/// over fixed or past dates. `None` dates it on its engagement's start.
+pub async fn approved_on(app: &TestApp, split: &str, day: Option<chrono::NaiveDate>) {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use tandem_entities::{engagement, funding_split};
+    let row = funding_split::Entity::find_by_id(raw_id(split))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the split");
+    let day = match day {
+        Some(day) => day,
+        None => {
+            engagement::Entity::find_by_id(row.engagement_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .expect("its engagement")
+                .start_date
+        }
+    };
+    let at = day.and_hms_opt(9, 0, 0).unwrap().and_utc();
+    let mut row: funding_split::ActiveModel = row.into();
+    row.decided_at = Set(Some(at));
+    row.update(&app.db).await.unwrap();
+}

@@ -461,6 +461,54 @@ async fn spend_dated_in_a_year_without_an_approved_budget_is_refused() {
 }
 
 #[tokio::test]
+async fn spend_dated_before_the_first_approval_is_refused_not_given_a_later_split() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.won("E1", "10").await;
+    let split = j
+        .split(&e, &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await["fundingSplit"]["id"]
+        .clone();
+    j.submit(&split).await;
+    for token in [&j.cmo_token, &j.cio_token] {
+        j.decide(token, &split, true, None).await;
+    }
+    // The engagement runs from 2026-03-01; its owners signed off on 1 June.
+    j.approved_on(&split, "2026-06-01").await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+
+    let refused = spend(&j, &e, "2026-05-31", "100.00").await;
+    assert_eq!(
+        refused["userErrors"][0]["code"], "NO_APPROVED_SPLIT",
+        "{refused}"
+    );
+    assert_eq!(
+        refused["userErrors"][0]["field"],
+        json!(["input", "spentOn"])
+    );
+    let message = refused["userErrors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("2026-06-01"), "{message}");
+    assert_eq!(
+        spend(&j, &e, "2026-06-01", "100.00").await["userErrors"],
+        json!([])
+    );
+    let charged = j
+        .app
+        .data(
+            "query($id: ID!) { engagement(id: $id) { charged { amount } spend { totalCount } } }",
+            json!({ "id": e["id"] }),
+        )
+        .await;
+    assert_eq!(
+        (
+            charged["engagement"]["charged"]["amount"].as_str(),
+            charged["engagement"]["spend"]["totalCount"].as_i64()
+        ),
+        (Some("100.00"), Some(1)),
+        "the refused entry left nothing behind"
+    );
+}
+
+#[tokio::test]
 async fn spend_racing_with_cancellation_leaves_exactly_what_was_charged_committed() {
     let j = joint("100000.00", "50000.00").await;
     let e = j

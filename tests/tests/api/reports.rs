@@ -185,8 +185,10 @@ async fn transition(app: &TestApp, id: &str, to: &str) {
 }
 
 /// Creates, submits and has each owner approve a split.
+/// The first split is dated as approved on the engagement's start.
 async fn split(app: &TestApp, engagement: &str, shares: &[(&str, i32)], owners: &[&str]) {
-    change_order(app, engagement, shares, None, owners).await;
+    let split = change_order(app, engagement, shares, None, owners).await;
+    crate::harness::approved_on(app, &split, None).await;
 }
 
 /// Creates, submits and has each owner approve a split with a new value
@@ -197,7 +199,7 @@ async fn change_order(
     shares: &[(&str, i32)],
     value: Option<&str>,
     owners: &[&str],
-) {
+) -> String {
     let shares: Vec<Value> = shares
         .iter()
         .map(|(s, bp)| json!({ "fundingSourceId": s, "shareBasisPoints": bp }))
@@ -226,6 +228,7 @@ async fn change_order(
             "{data}"
         );
     }
+    split
 }
 
 async fn spend(app: &TestApp, engagement: &str, on: NaiveDate, amount: &str) {

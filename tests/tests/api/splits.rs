@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tandem_entities::budget_line;
 
 use crate::engagements::{card, engagement_as, service, version};
-use crate::harness::{TestApp, USER_PASSWORD, first_error_code, spawn_app};
+use crate::harness::{TestApp, USER_PASSWORD, approved_on, first_error_code, spawn_app};
 
 /// A client with a CMO and a CIO (each with a portal login), a marketing and
 /// an IT funding source, an approved FY2026 budget and a priced catalog.
@@ -266,7 +266,14 @@ impl Joint {
         for token in [&self.cmo_token, &self.cio_token] {
             self.decide(token, &split, true, None).await;
         }
+        self.approved_on(&split, dates.0).await;
         e
+    }
+
+    /// Dates the approval of `split` on `day` (see [`approved_on`]).
+    pub(crate) async fn approved_on(&self, split: &Value, day: &str) {
+        let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        approved_on(&self.app, split.as_str().unwrap(), Some(day)).await;
     }
 
     pub(crate) async fn activate(&self, e: &Value) -> Value {

@@ -145,13 +145,25 @@ pub(crate) async fn shares_within_write(
         .await?)
 }
 
-/// The split in force on `on`: the latest approved one decided by that day,
-/// else the first approved one (for spend dated before any approval).
+/// Which split governs a day of an engagement.
+pub enum InForce {
+    /// The latest approved split decided by that day.
+    Split(funding_split::Model),
+    /// No split was approved by that day; the first approval came later, on
+    /// the day given.
+    NotYet(NaiveDate),
+    /// No split of the engagement was ever approved.
+    Never,
+}
+
+/// The split in force on `on`: the latest approved one decided by that day.
+/// Spend dated before the first approval has no split in force and is
+/// refused, never given a later split silently.
 pub async fn in_force(
     db: &impl ConnectionTrait,
     engagement_id: Uuid,
     on: NaiveDate,
-) -> AppResult<Option<funding_split::Model>> {
+) -> AppResult<InForce> {
     let decided: Vec<funding_split::Model> =
         resource::unscoped::<FundingSplits>(Reason::WithinWrite)
             .filter(funding_split::Column::EngagementId.eq(engagement_id))
@@ -166,7 +178,11 @@ pub async fn in_force(
         .iter()
         .rev()
         .find(|s| s.decided_at.is_some_and(|d| d.date_naive() <= on));
-    Ok(by_day.or(decided.first()).cloned())
+    Ok(match (by_day, decided.iter().find_map(|s| s.decided_at)) {
+        (Some(split), _) => InForce::Split(split.clone()),
+        (None, Some(first)) => InForce::NotYet(first.date_naive()),
+        (None, None) => InForce::Never,
+    })
 }
 
 /// Splits awaiting the caller's decision: for a portal user, those asking
