@@ -96,6 +96,9 @@ macro_rules! with_user_error_codes {
             CurrencyMismatch,
             /// Shares of a funding split must sum to exactly 10000 basis points.
             SharesSum,
+            /// The explicit phasing of a share must sum to exactly the share's
+            /// amount; the message names both.
+            PhasingSum,
             /// An engagement becomes ACTIVE only with an approved funding split.
             NoApprovedSplit,
             /// The engagement's value changed since its split was approved.

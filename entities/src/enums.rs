@@ -271,6 +271,8 @@ pub enum SplitStatus {
     Rejected,
     #[sea_orm(string_value = "SUPERSEDED")]
     Superseded,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
 }
 
 /// An owner's decision on a split.

@@ -19,7 +19,12 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
+    /// When it was approved, rejected or withdrawn.
     pub decided_at: Option<DateTimeUtc>,
+    /// The user who withdrew it, for a WITHDRAWN split.
+    pub withdrawn_by: Option<Uuid>,
+    /// Why it was withdrawn, when a reason was given.
+    pub withdrawn_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

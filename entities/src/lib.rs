@@ -17,6 +17,7 @@ pub mod engagement_transition;
 pub mod enums;
 pub mod funding_source;
 pub mod funding_split;
+pub mod funding_split_phase;
 pub mod funding_split_share;
 pub mod login_throttle;
 pub mod rate_card;

@@ -16,6 +16,11 @@ pub struct Model {
     pub on_behalf: bool,
     pub comment: Option<String>,
     pub decided_at: Option<DateTimeUtc>,
+    /// The owner this decision was asked of before the funding source
+    /// changed owner while the split was pending.
+    pub rerouted_from: Option<Uuid>,
+    /// When it was re-routed to this owner.
+    pub rerouted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,8 @@ mod m20261202_000007_stage_probability_and_releases;
 mod m20261202_000008_spend_reversals;
 mod m20261202_000009_split_base_value;
 mod m20261202_000010_cost_and_charge;
+mod m20261203_000011_split_phasing;
+mod m20261203_000012_withdrawal_and_rerouting;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_spend_reversals::Migration),
             Box::new(m20261202_000009_split_base_value::Migration),
             Box::new(m20261202_000010_cost_and_charge::Migration),
+            Box::new(m20261203_000011_split_phasing::Migration),
+            Box::new(m20261203_000012_withdrawal_and_rerouting::Migration),
         ]
     }
 }

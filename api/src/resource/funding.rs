@@ -5,8 +5,8 @@
 use sea_orm::{ColumnTrait, Condition};
 use tandem_entities::{
     BudgetStatus, ExpenseType, FundingFunction, Role, SplitStatus, allocation, budget, budget_line,
-    funding_source, funding_split, funding_split_share, spend_attribution, spend_entry,
-    split_approval,
+    funding_source, funding_split, funding_split_phase, funding_split_share, spend_attribution,
+    spend_entry, split_approval,
 };
 
 use super::{Engagements, Ordering, Resource, Scope, by_client_money};
@@ -188,6 +188,26 @@ impl SplitShares {
     }
 }
 
+/// The explicit phasing of the splits the caller may read: what each
+/// period takes of a share.
+pub struct SplitPhases;
+
+impl Resource for SplitPhases {
+    type Entity = funding_split_phase::Entity;
+    const ID: funding_split_phase::Column = funding_split_phase::Column::Id;
+
+    fn scope(caller: &Caller) -> Scope {
+        Scope::under::<FundingSplits>(caller, funding_split_phase::Column::SplitId)
+    }
+}
+
+impl SplitPhases {
+    /// In the order they were given (UUID v7 ids).
+    pub fn ordering() -> Ordering<funding_split_phase::Entity> {
+        Ordering::by_id("GIVEN", false, funding_split_phase::Column::Id)
+    }
+}
+
 /// The owners' decisions on the splits the caller may read.
 pub struct SplitApprovals;
 
@@ -203,6 +223,21 @@ impl Resource for SplitApprovals {
 impl SplitApprovals {
     pub fn ordering() -> Ordering<split_approval::Entity> {
         Ordering::by_id("OWNER", false, split_approval::Column::OwnerContactId)
+    }
+
+    /// Across splits: by split (oldest first, UUID v7 ids), then owner;
+    /// the cursor holds both, which together identify a decision.
+    pub fn by_split(descending: bool) -> Ordering<split_approval::Entity> {
+        Ordering::by(
+            if descending {
+                "SPLIT_DESC"
+            } else {
+                "SPLIT_ASC"
+            },
+            split_approval::Column::SplitId,
+            descending,
+            split_approval::Column::OwnerContactId,
+        )
     }
 }
 

@@ -1109,6 +1109,7 @@ async fn approve_split(
             .map(|(pot, bp)| Share {
                 funding_source_id: s.pot(*pot),
                 share_bp: *bp,
+                phasing: Vec::new(),
             })
             .collect(),
     )

@@ -732,6 +732,8 @@ fn generate_client(
             created_at: Set(decided - d(2)),
             submitted_at: Set(Some(decided - d(1))),
             decided_at: Set((!pending).then_some(decided)),
+            withdrawn_by: Set(None),
+            withdrawn_reason: Set(None),
         });
         for (source, bp) in &shares {
             batch.shares.push(funding_split_share::ActiveModel {
@@ -749,6 +751,8 @@ fn generate_client(
                 }),
                 decided_by: Set(None),
                 on_behalf: Set(false),
+                rerouted_from: Set(None),
+                rerouted_at: Set(None),
                 comment: Set(None),
                 decided_at: Set((!pending).then_some(decided)),
             });

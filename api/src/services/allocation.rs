@@ -326,8 +326,25 @@ async fn phased(
         .map(|s| (s.funding_source_id, s.share_bp))
         .collect();
     let spanned: Vec<PhaseBudget> = spanned.iter().map(PhaseBudget::of).collect();
+    let explicit: Vec<Explicit> = splits::phases_within_write(db, split.id)
+        .await?
+        .into_iter()
+        .map(|p| Explicit {
+            source: p.funding_source_id,
+            fiscal_year: p.fiscal_year,
+            period: p.period,
+            amount: p.amount_minor,
+        })
+        .collect();
     let mut debits: BTreeMap<Uuid, Debit> = BTreeMap::new();
-    for part in phase((start, end), &spanned, &lines, &shares, split.value_minor) {
+    for part in phase(
+        (start, end),
+        &spanned,
+        &lines,
+        &shares,
+        &explicit,
+        split.value_minor,
+    ) {
         let Some(line) = part.line else {
             let name =
                 resource::get_unscoped::<FundingSources>(db, Reason::WithinWrite, part.source)
@@ -380,6 +397,15 @@ pub(crate) struct PhaseLine {
     pub period: BudgetPeriod,
 }
 
+/// A part of a share phased explicitly on the split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Explicit {
+    pub source: Uuid,
+    pub fiscal_year: i32,
+    pub period: BudgetPeriod,
+    pub amount: i64,
+}
+
 /// One part of a share, for one period of one budget.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Part {
@@ -396,13 +422,16 @@ pub(crate) struct Part {
 /// `shares` (funding source, basis points, in the split's share order) by
 /// the largest remainder, then each share pro rata to the days of `dates`
 /// falling in each period of the budgets `spanned` (in date order): a
-/// source's FY line where its budget has one, else the quarters. Parts of
-/// zero are left out.
+/// source's FY line where its budget has one, else the quarters. A share
+/// phased explicitly (`explicit` names its source) takes its given parts
+/// instead, each on the line of its source for that period of that fiscal
+/// year. Parts of zero are left out.
 pub(crate) fn phase(
     dates: (NaiveDate, NaiveDate),
     spanned: &[PhaseBudget],
     lines: &[PhaseLine],
     shares: &[(Uuid, i32)],
+    explicit: &[Explicit],
     value: i64,
 ) -> Vec<Part> {
     let line_of = |budget: Uuid, source: Uuid, period: BudgetPeriod| {
@@ -415,6 +444,22 @@ pub(crate) fn phase(
     let mut out = Vec::new();
     for ((source, _), amount) in shares.iter().zip(amounts) {
         if amount == 0 {
+            continue;
+        }
+        if explicit.iter().any(|e| e.source == *source) {
+            for e in explicit.iter().filter(|e| e.source == *source) {
+                let line = spanned
+                    .iter()
+                    .find(|b| b.fiscal_year == e.fiscal_year)
+                    .and_then(|b| line_of(b.id, *source, e.period));
+                out.push(Part {
+                    source: *source,
+                    fiscal_year: e.fiscal_year,
+                    period: e.period,
+                    line,
+                    amount: e.amount,
+                });
+            }
             continue;
         }
         // (budget, period, days of the engagement in it), in date order.
@@ -508,7 +553,7 @@ fn no_budget(message: String) -> AppError {
     invalid(&["to"], UserErrorCode::NoBudget, message)
 }
 
-async fn exceeded(
+pub(crate) async fn exceeded(
     db: &impl ConnectionTrait,
     source: Uuid,
     line: Uuid,

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
 };
 use tandem_entities::{ClientStatus, ExpenseType, FundingFunction, contact, funding_source};
 use uuid::Uuid;
@@ -141,7 +142,7 @@ async fn writable(
 
 #[tracing::instrument(skip_all, fields(funding_source_id = %id))]
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     patch: FundingSourcePatch,
@@ -174,7 +175,19 @@ pub async fn update(
         model.active = Set(v);
     }
     model.updated_at = Set(domain::now());
-    Ok(model.update(db).await?)
+    // A new owner takes over the decisions the source's pending splits ask
+    // of the old one, in the same transaction.
+    let txn = db.begin().await?;
+    let updated = model.update(&txn).await?;
+    crate::services::splits::reroute(
+        &txn,
+        updated.id,
+        current.owner_contact_id,
+        updated.owner_contact_id,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// Deactivates a funding source: it stays readable, keeps its budget lines,

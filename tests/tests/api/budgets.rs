@@ -114,6 +114,8 @@ async fn spend(app: &TestApp, client: &str, rows: &[(&str, &str, i64)]) {
         created_at: Set(chrono::Utc::now()),
         submitted_at: Set(None),
         decided_at: Set(None),
+        withdrawn_by: Set(None),
+        withdrawn_reason: Set(None),
     }
     .insert(&app.db)
     .await

@@ -204,10 +204,11 @@ async fn an_increase_approved_by_the_cmo_and_the_cio_moves_the_allocations_exact
 
 #[tokio::test]
 async fn a_decrease_on_hold_releases_budget_that_another_engagement_can_use() {
-    // Room for exactly E1 (6000.00 + 4000.00).
+    // Room for exactly E1 (6000.00 + 4000.00). E2's split was approved
+    // while there was room; E1 took it first.
     let j = joint("6000.00", "4000.00").await;
-    let e1 = j.active("E1", "10").await;
     let e2 = j.approved("E2", "1", &[(&j.marketing, 10_000)]).await;
+    let e1 = j.active("E1", "10").await;
     assert_eq!(
         j.activate(&e2).await["userErrors"][0]["code"],
         "BUDGET_EXCEEDED"
@@ -247,8 +248,10 @@ async fn a_decrease_on_hold_releases_budget_that_another_engagement_can_use() {
 
 #[tokio::test]
 async fn a_change_order_past_a_lines_room_fails_on_the_last_approval_and_changes_nothing() {
-    let j = joint("100000.00", "5000.00").await;
+    let j = joint("100000.00", "6000.00").await;
     let e = j.active("E1", "10").await;
+    // IT run holds 4000.00 of 6000.00; the change order needs 2000.00 more
+    // there, and fits when it is submitted and when the CMO approves it.
     let split = j
         .change_order(
             &e,
@@ -257,8 +260,16 @@ async fn a_change_order_past_a_lines_room_fails_on_the_last_approval_and_changes
         )
         .await["fundingSplit"]["id"]
         .clone();
-    j.submit(&split).await;
-    j.decide(&j.cmo_token, &split, true, None).await;
+    assert_eq!(j.submit(&split).await["userErrors"], json!([]));
+    let cmo = j.decide(&j.cmo_token, &split, true, None).await;
+    assert_eq!(
+        cmo["data"]["approveFundingSplit"]["userErrors"],
+        json!([]),
+        "{cmo}"
+    );
+    // Meanwhile other work takes 1000.00 of the CIO's line.
+    let other = j.approved("E2", "1", &[(&j.it_run, 10_000)]).await;
+    assert_eq!(j.activate(&other).await["userErrors"], json!([]));
     let refused = j.decide(&j.cio_token, &split, true, None).await;
     let errors = &refused["data"]["approveFundingSplit"]["userErrors"];
     assert_eq!(errors[0]["code"], "BUDGET_EXCEEDED", "{refused}");
@@ -266,10 +277,10 @@ async fn a_change_order_past_a_lines_room_fails_on_the_last_approval_and_changes
     let message = errors[0]["message"].as_str().unwrap();
     assert!(
         message.contains("IT run") && message.contains("1000.00"),
-        "IT run needs 6000.00 of a 5000.00 line: {message}"
+        "IT run needs 2000.00 more of the 1000.00 left: {message}"
     );
 
-    assert_eq!(j.allocated().await, (600_000, 400_000));
+    assert_eq!(j.allocated().await, (600_000, 500_000));
     let f = j.figures(&e).await;
     assert_eq!(
         (
@@ -308,13 +319,13 @@ async fn a_change_order_past_a_lines_room_fails_on_the_last_approval_and_changes
     );
 
     // Once the IT line has room, the CIO approves again and everything moves.
-    budget_line(&j.app, &j.budget, &j.it_run, "6000.00").await;
+    budget_line(&j.app, &j.budget, &j.it_run, "7000.00").await;
     let retried = j.decide(&j.cio_token, &split, true, None).await;
     assert_eq!(
         retried["data"]["approveFundingSplit"]["fundingSplit"]["status"], "APPROVED",
         "{retried}"
     );
-    assert_eq!(j.allocated().await, (900_000, 600_000));
+    assert_eq!(j.allocated().await, (900_000, 700_000));
     assert_eq!(j.figures(&e).await["value"]["amount"], "15000.00");
 }
 

@@ -6,6 +6,7 @@
     reason = "tests check the database directly, past any caller"
 )]
 
+mod approvals;
 mod auth;
 mod budget_figures;
 mod budgets;

@@ -103,12 +103,7 @@ async fn a_share_larger_than_its_start_quarter_fits_when_spread_over_the_quarter
             &[(&j.marketing, 10_000)],
         )
         .await;
-    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
-    let lines = lines(&j).await;
-    assert_eq!(allocated(&lines, "Marketing", 2026, "Q2"), "3934.43");
-    assert_eq!(allocated(&lines, "Marketing", 2026, "Q3"), "4065.57");
-    // A second one of the same size no longer fits in either quarter, and
-    // leaves nothing behind.
+    // A second one of the same size, approved while the room was there.
     let second = j
         .approved_between(
             "E2",
@@ -117,6 +112,11 @@ async fn a_share_larger_than_its_start_quarter_fits_when_spread_over_the_quarter
             &[(&j.marketing, 10_000)],
         )
         .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let lines = lines(&j).await;
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q2"), "3934.43");
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q3"), "4065.57");
+    // It no longer fits in either quarter, and leaves nothing behind.
     let refused = j.activate(&second).await;
     assert_eq!(
         refused["userErrors"][0]["code"], "BUDGET_EXCEEDED",
@@ -213,4 +213,210 @@ async fn closing_hands_back_each_quarter_down_to_what_was_charged_in_it() {
         after[&("Marketing".to_owned(), 2026, "Q3".to_owned())],
         ("5081.97".to_owned(), "14000.00".to_owned())
     );
+}
+
+/// Creates a split of `e` with raw share inputs (phasing included).
+async fn phased_split(j: &Joint, e: &Value, shares: Value) -> Value {
+    j.app
+        .data(
+            "mutation($input: CreateFundingSplitInput!) { createFundingSplit(input: $input) { fundingSplit { id shares { fundingSourceName amount { amount } phasing { fiscalYear period amount { amount } } } } userErrors { field message code } } }",
+            json!({ "input": { "engagementId": e["id"], "shares": shares } }),
+        )
+        .await["createFundingSplit"]
+        .clone()
+}
+
+fn part(year: i32, period: &str, amount: &str) -> Value {
+    json!({ "fiscalYear": year, "period": period, "amount": amount })
+}
+
+#[tokio::test]
+async fn a_share_phased_explicitly_is_committed_and_demanded_as_given_not_pro_rata() {
+    let j = quarters("20000.00").await;
+    // June (Q2) and July (Q3); of the CMO's 6,000.00 the team expects most
+    // of the work in July. The CIO's share keeps the default phasing.
+    let e = j.won_between("E1", "10", "2026-06-01", "2026-07-31").await;
+    let created = phased_split(
+        &j,
+        &e,
+        json!([
+            { "fundingSourceId": j.marketing, "shareBasisPoints": 6000,
+              "phasing": [part(2026, "Q3", "5000.00"), part(2026, "Q2", "1000.00")] },
+            { "fundingSourceId": j.it_run, "shareBasisPoints": 4000 },
+        ]),
+    )
+    .await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    let shares = &created["fundingSplit"]["shares"];
+    let marketing = shares
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["fundingSourceName"] == "Marketing")
+        .unwrap();
+    assert_eq!(
+        marketing["phasing"],
+        json!([
+            { "fiscalYear": 2026, "period": "Q2", "amount": { "amount": "1000.00" } },
+            { "fiscalYear": 2026, "period": "Q3", "amount": { "amount": "5000.00" } },
+        ]),
+        "by fiscal year and period"
+    );
+    let split = created["fundingSplit"]["id"].clone();
+    j.submit(&split).await;
+
+    // While pending, each line's pending demand is what approval would
+    // commit there.
+    let demand = j
+        .app
+        .data(
+            "query($id: ID!) { client(id: $id) { budgets(first: 1) { nodes { lines(first: 100) { nodes { period fundingSource { name } pendingDemand { amount } } } } } } }",
+            json!({ "id": j.client }),
+        )
+        .await;
+    let mut pending = BTreeMap::new();
+    for l in demand["client"]["budgets"]["nodes"][0]["lines"]["nodes"]
+        .as_array()
+        .unwrap()
+    {
+        pending.insert(
+            format!(
+                "{} {}",
+                l["fundingSource"]["name"].as_str().unwrap(),
+                l["period"].as_str().unwrap()
+            ),
+            l["pendingDemand"]["amount"].as_str().unwrap().to_owned(),
+        );
+    }
+    assert_eq!(pending["Marketing Q2"], "1000.00", "{pending:?}");
+    assert_eq!(pending["Marketing Q3"], "5000.00", "{pending:?}");
+    assert_eq!(pending["IT run FY"], "4000.00", "{pending:?}");
+
+    for token in [&j.cmo_token, &j.cio_token] {
+        j.decide(token, &split, true, None).await;
+    }
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let lines = lines(&j).await;
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q2"), "1000.00");
+    assert_eq!(allocated(&lines, "Marketing", 2026, "Q3"), "5000.00");
+    assert_eq!(allocated(&lines, "IT run", 2026, "FY"), "4000.00");
+    assert_eq!(j.allocated().await, (600_000, 400_000));
+}
+
+#[tokio::test]
+async fn a_phasing_that_does_not_sum_to_its_share_or_names_a_period_it_cannot_take_is_refused() {
+    let j = quarters("20000.00").await;
+    let e = j.won_between("E1", "10", "2026-06-01", "2026-07-31").await;
+    let with = |phasing: Value| json!([{ "fundingSourceId": j.marketing, "shareBasisPoints": 10000, "phasing": phasing }]);
+    let cases = [
+        (
+            with(json!([
+                part(2026, "Q2", "4000.00"),
+                part(2026, "Q3", "5999.99")
+            ])),
+            "PHASING_SUM",
+            "sums to 9999.99, not its share of 10000.00",
+        ),
+        (
+            with(json!([
+                part(2026, "Q1", "4000.00"),
+                part(2026, "Q3", "6000.00")
+            ])),
+            "INVALID",
+            "FY2026 Q1 lies outside the engagement's dates",
+        ),
+        (
+            with(json!([
+                part(2026, "Q2", "4000.00"),
+                part(2026, "Q2", "6000.00")
+            ])),
+            "INVALID",
+            "names FY2026 Q2 twice",
+        ),
+        (
+            with(json!([
+                part(2026, "FY", "4000.00"),
+                part(2026, "Q3", "6000.00")
+            ])),
+            "INVALID",
+            "both whole and by quarter",
+        ),
+        (
+            with(json!([
+                part(2026, "Q2", "0.00"),
+                part(2026, "Q3", "10000.00")
+            ])),
+            "INVALID",
+            "above zero",
+        ),
+        (
+            with(json!([part(2026, "Q2", "10000.001")])),
+            "INVALID",
+            "at most 2 decimals",
+        ),
+        (
+            with(json!([part(i32::MAX, "Q2", "10000.00")])),
+            "INVALID",
+            "lies outside the engagement's dates",
+        ),
+        (
+            with(json!(
+                (0..41)
+                    .map(|_| part(2026, "Q2", "1.00"))
+                    .collect::<Vec<_>>()
+            )),
+            "INVALID",
+            "more than 40 periods",
+        ),
+    ];
+    for (shares, code, says) in cases {
+        let refused = phased_split(&j, &e, shares.clone()).await;
+        assert_eq!(
+            refused["userErrors"][0]["code"], code,
+            "{shares}: {refused}"
+        );
+        assert_eq!(
+            refused["userErrors"][0]["field"],
+            json!(["input", "shares"])
+        );
+        let message = refused["userErrors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+    }
+    let fine = phased_split(
+        &j,
+        &e,
+        with(json!([
+            part(2026, "Q2", "4000.00"),
+            part(2026, "Q3", "6000.00")
+        ])),
+    )
+    .await;
+    assert_eq!(fine["userErrors"], json!([]), "{fine}");
+}
+
+#[tokio::test]
+async fn a_phasing_on_a_period_without_a_line_is_refused_at_activation_and_commits_nothing() {
+    // The CMO's pot is budgeted by quarter; a phasing on the whole year
+    // finds no line to take it.
+    let j = quarters("20000.00").await;
+    let e = j.won_between("E1", "10", "2026-06-01", "2026-07-31").await;
+    let created = phased_split(
+        &j,
+        &e,
+        json!([{ "fundingSourceId": j.marketing, "shareBasisPoints": 10000,
+                 "phasing": [part(2026, "FY", "10000.00")] }]),
+    )
+    .await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    let split = created["fundingSplit"]["id"].clone();
+    j.submit(&split).await;
+    j.decide(&j.cmo_token, &split, true, None).await;
+    let refused = j.activate(&e).await;
+    assert_eq!(refused["userErrors"][0]["code"], "NO_BUDGET", "{refused}");
+    let message = refused["userErrors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("fiscal year 2026") && message.contains("FY"),
+        "{message}"
+    );
+    assert_eq!(j.allocated().await, (0, 0));
 }

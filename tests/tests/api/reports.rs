@@ -576,7 +576,7 @@ async fn burn_reports_rate_runway_forecast_and_flags_of_running_engagements() {
     assert_eq!(it, json!([{ "engagementCode": "ACME-CX" }]));
 }
 
-const SPLIT_RECONCILIATION: &str = "clientCode engagementId engagementCode fundingSourceId fundingSourceName function currency agreedShareBasisPoints attributed { amount currency } totalSpent { amount } actualShare difference { amount }";
+const SPLIT_RECONCILIATION: &str = "clientCode engagementId engagementCode fundingSourceId fundingSourceName function currency agreedShareBasisPoints attributed { amount currency } totalSpent { amount } actualShare difference { amount } committed { amount } beyondCommitment { amount }";
 
 #[tokio::test]
 async fn split_reconciliation_compares_attributed_spend_with_the_agreed_share() {
@@ -600,20 +600,38 @@ async fn split_reconciliation_compares_attributed_spend_with_the_agreed_share() 
                 "fundingSourceName": "IT run", "function": "IT_RUN", "currency": "EUR", "agreedShareBasisPoints": 4000,
                 "attributed": { "amount": "1600.00", "currency": "EUR" }, "totalSpent": { "amount": "4000.02" },
                 "actualShare": "40.00", "difference": { "amount": "-0.01" },
+                "committed": { "amount": "6800.00" }, "beyondCommitment": { "amount": "0.00" },
             },
             {
                 "clientCode": "ACME", "engagementId": w.e1, "engagementCode": "ACME-CX", "fundingSourceId": w.marketing,
                 "fundingSourceName": "Marketing", "function": "MARKETING", "currency": "EUR", "agreedShareBasisPoints": 6000,
                 "attributed": { "amount": "2400.02", "currency": "EUR" }, "totalSpent": { "amount": "4000.02" },
                 "actualShare": "60.00", "difference": { "amount": "0.01" },
+                "committed": { "amount": "10200.00" }, "beyondCommitment": { "amount": "0.00" },
             },
             {
                 "clientCode": "GLOBEX", "engagementId": w.g1, "engagementCode": "GLX-WEB", "fundingSourceId": w.globex_marketing,
                 "fundingSourceName": "Globex marketing", "function": "MARKETING", "currency": "USD", "agreedShareBasisPoints": 10000,
                 "attributed": { "amount": "7000.00", "currency": "USD" }, "totalSpent": { "amount": "7000.00" },
                 "actualShare": "100.00", "difference": { "amount": "0.00" },
+                "committed": { "amount": "8000.00" }, "beyondCommitment": { "amount": "0.00" },
             },
         ])
+    );
+
+    // Time-and-materials work charged past its value: the source pays
+    // beyond what it committed.
+    spend(&app, &w.g1, w.today, "1500.00").await;
+    let globex = admin_report(
+        &app,
+        "splitReconciliation",
+        "attributed { amount } committed { amount } beyondCommitment { amount }",
+        json!({ "clientId": w.globex }),
+    )
+    .await;
+    assert_eq!(
+        globex,
+        json!([{ "attributed": { "amount": "8500.00" }, "committed": { "amount": "8000.00" }, "beyondCommitment": { "amount": "500.00" } }])
     );
 
     // A period counts only the spend dated in it: the last 30 days.

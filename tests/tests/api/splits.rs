@@ -24,7 +24,7 @@ pub(crate) struct Joint {
     pub(crate) budget: String,
 }
 
-async fn portal_user(app: &TestApp, client: &str, contact: &str, email: &str) -> String {
+pub(crate) async fn portal_user(app: &TestApp, client: &str, contact: &str, email: &str) -> String {
     let data = app
         .data(
             "mutation($input: CreateUserInput!) { createUser(input: $input) { userErrors { field code } } }",
@@ -38,7 +38,13 @@ async fn portal_user(app: &TestApp, client: &str, contact: &str, email: &str) ->
         .to_owned()
 }
 
-async fn source(app: &TestApp, client: &str, name: &str, function: &str, owner: &str) -> String {
+pub(crate) async fn source(
+    app: &TestApp,
+    client: &str,
+    name: &str,
+    function: &str,
+    owner: &str,
+) -> String {
     let data = app
         .data(
             "mutation($input: CreateFundingSourceInput!) { createFundingSource(input: $input) { fundingSource { id } userErrors { field message code } } }",
@@ -490,10 +496,16 @@ async fn activation_needs_an_approved_split_and_allocates_each_share() {
 
 #[tokio::test]
 async fn an_activation_that_would_overspend_a_line_fails_and_allocates_nothing() {
-    let j = joint("100000.00", "3000.00").await;
+    // Both splits fit when approved (IT run needs 2000.00 and 4000.00 of
+    // 5000.00); the first activation leaves too little for the second.
+    let j = joint("100000.00", "5000.00").await;
+    let first = j
+        .approved("E0", "5", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
     let e = j
         .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
         .await;
+    assert_eq!(j.activate(&first).await["userErrors"], json!([]));
     let failed = j.activate(&e).await;
     assert_eq!(failed["userErrors"][0]["code"], "BUDGET_EXCEEDED");
     let message = failed["userErrors"][0]["message"].as_str().unwrap();
@@ -501,7 +513,11 @@ async fn an_activation_that_would_overspend_a_line_fails_and_allocates_nothing()
         message.contains("IT run") && message.contains("1000.00"),
         "names the line and the shortfall: {message}"
     );
-    assert_eq!(j.allocated().await, (0, 0), "nothing is allocated");
+    assert_eq!(
+        j.allocated().await,
+        (300_000, 200_000),
+        "nothing of the second is allocated"
+    );
     let data = j
         .app
         .data(
@@ -643,11 +659,12 @@ async fn a_change_order_that_would_overspend_is_refused_and_nothing_moves() {
         .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
         .await;
     j.activate(&e).await;
+    // All on IT run: 6000.00 more of the 2000.00 left. Refused when
+    // submitted, before anyone is asked.
     let split = j.split(&e, &[(&j.it_run, 10_000)]).await["fundingSplit"]["id"].clone();
-    j.submit(&split).await;
-    let refused = j.decide(&j.cio_token, &split, true, None).await;
+    let refused = j.submit(&split).await;
     assert_eq!(
-        refused["data"]["approveFundingSplit"]["userErrors"][0]["code"], "BUDGET_EXCEEDED",
+        refused["userErrors"][0]["code"], "BUDGET_EXCEEDED",
         "{refused}"
     );
     assert_eq!(j.allocated().await, (600_000, 400_000));

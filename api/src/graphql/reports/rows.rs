@@ -284,9 +284,9 @@ report_row! {
         /// The source's share in the split in force today, in basis points (0
         /// when only an older split drew on it).
         agreed_share_basis_points: i64 = int,
-        /// Spend attributed to the source.
+        /// The charge attributed to the source.
         attributed: Money = money,
-        /// All spend of the engagement.
+        /// All the engagement's charge.
         total_spent: Money = money,
         /// Attributed / total spent in percent, two decimals; `null` without
         /// spend.
@@ -294,6 +294,12 @@ report_row! {
         /// Attributed minus the agreed share of the total spent (rounded half
         /// up): positive when the source paid more than agreed.
         difference: Money = money,
+        /// What the source holds for the engagement on its budget lines
+        /// (commitments less releases), whatever the period.
+        committed: Money = money,
+        /// The charge attributed to the source above its commitment; 0 when
+        /// within it.
+        beyond_commitment: Money = money,
     }
 }
 

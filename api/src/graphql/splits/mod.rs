@@ -1,9 +1,11 @@
 //! Funding splits with their approvals, and spend.
 
+mod fit;
 mod mutation;
 mod query;
 mod types;
 
+pub use fit::{LineFit, SplitFit, SplitLoaders};
 pub use mutation::SplitMutation;
 pub use query::SplitQuery;
 pub use types::*;

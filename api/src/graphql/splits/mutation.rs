@@ -18,6 +18,24 @@ pub struct ShareInput {
     pub funding_source_id: ID,
     /// Its share in basis points (1 to 10000); shares sum to 10000.
     pub share_basis_points: i32,
+    /// An explicit phasing of the share's amount over budget periods (at
+    /// most 40), summing exactly to it (`PHASING_SUM` otherwise): each a
+    /// period the engagement's dates reach, a fiscal year phased whole or by
+    /// quarter. Omitted or empty, approval phases the share pro rata to the
+    /// engagement's days in each period.
+    pub phasing: Option<Vec<PhaseInput>>,
+}
+
+/// The part of a share one budget period takes.
+#[derive(InputObject)]
+pub struct PhaseInput {
+    /// The fiscal year, as the client counts it (the year it starts in).
+    pub fiscal_year: i32,
+    /// The period: the whole year (FY) or a quarter.
+    pub period: crate::graphql::budgets::BudgetPeriod,
+    /// The part, above zero: an exact decimal string in the engagement's
+    /// currency (e.g. `"2500.00"`).
+    pub amount: String,
 }
 
 /// A new split for an engagement.
@@ -40,6 +58,15 @@ pub struct CreateFundingSplitInput {
 pub struct SplitIdInput {
     /// The split's global id.
     pub id: ID,
+}
+
+/// A split to take back.
+#[derive(InputObject)]
+pub struct WithdrawFundingSplitInput {
+    /// The split's global id (PENDING_APPROVAL).
+    pub id: ID,
+    /// Why, kept with the split (at most 2000 characters).
+    pub reason: Option<String>,
 }
 
 /// A decision on a split.
@@ -205,6 +232,16 @@ impl SplitMutation {
                         &["shares"],
                     )?,
                     share_bp: s.share_basis_points,
+                    phasing: s
+                        .phasing
+                        .iter()
+                        .flatten()
+                        .map(|p| splits::Phase {
+                            fiscal_year: p.fiscal_year,
+                            period: p.period.into(),
+                            amount: p.amount.clone(),
+                        })
+                        .collect(),
                 });
             }
             splits::create_with_value(
@@ -231,6 +268,24 @@ impl SplitMutation {
         let rc = request(ctx)?;
         let result = match node::expect(Kind::FundingSplit, &input.id, &["id"]) {
             Ok(id) => splits::submit(&rc.db, &rc.caller, id).await,
+            Err(e) => Err(e),
+        };
+        payload(ctx, result).await
+    }
+
+    /// Takes back a split awaiting approval (the account manager of the
+    /// client, or an administrator): it becomes WITHDRAWN, its owners are no
+    /// longer asked, and a new split can be made. INVALID_TRANSITION once it
+    /// is decided, or when a decision got there first.
+    #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
+    async fn withdraw_funding_split(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The split and an optional reason.")] input: WithdrawFundingSplitInput,
+    ) -> async_graphql::Result<FundingSplitPayload> {
+        let rc = request(ctx)?;
+        let result = match node::expect(Kind::FundingSplit, &input.id, &["id"]) {
+            Ok(id) => splits::withdraw(&rc.db, &rc.caller, id, input.reason).await,
             Err(e) => Err(e),
         };
         payload(ctx, result).await

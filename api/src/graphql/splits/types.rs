@@ -3,7 +3,8 @@
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, Utc};
 use tandem_entities::{
-    funding_split, funding_split_share, spend_attribution, spend_entry, split_approval,
+    funding_split, funding_split_phase, funding_split_share, spend_attribution, spend_entry,
+    split_approval,
 };
 
 use crate::domain::split::apportion;
@@ -17,7 +18,8 @@ use crate::graphql::node::{Kind, global_id};
 use crate::graphql::registry::{children_list, row};
 use crate::graphql::scalars::Date;
 use crate::resource::{
-    Contacts, Engagements, FundingSources, SpendAttributions, SplitApprovals, SplitShares,
+    Contacts, Engagements, FundingSources, SpendAttributions, SplitApprovals, SplitPhases,
+    SplitShares,
 };
 
 /// Where a funding split is in its approval.
@@ -34,6 +36,9 @@ pub enum SplitStatus {
     Rejected,
     /// Replaced by a newer approved version.
     Superseded,
+    /// Taken back by the provider while it awaited approval; a new split
+    /// can be made.
+    Withdrawn,
 }
 
 /// An owner's decision on a split.
@@ -134,6 +139,23 @@ impl FundingSplit {
         .collect())
     }
 
+    /// Whether the split would fit the client's budget lines if approved
+    /// now, line by line; `null` once it is decided, and for work that can
+    /// no longer commit money.
+    async fn fit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::SplitFit>> {
+        if !matches!(
+            self.0.status,
+            tandem_entities::SplitStatus::Draft | tandem_entities::SplitStatus::PendingApproval
+        ) {
+            return Ok(None);
+        }
+        Ok(super::fit::loaders(ctx)?
+            .fit
+            .load_one(self.0.id)
+            .await?
+            .map(|f| super::SplitFit(f, self.1)))
+    }
+
     /// When it was made (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -144,9 +166,14 @@ impl FundingSplit {
         self.0.submitted_at
     }
 
-    /// When it was approved or rejected (UTC).
+    /// When it was approved, rejected or withdrawn (UTC).
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
+    }
+
+    /// Why the provider withdrew it, for a WITHDRAWN split given a reason.
+    async fn withdrawal_reason(&self) -> Option<&str> {
+        self.0.withdrawn_reason.as_deref()
     }
 }
 
@@ -184,6 +211,50 @@ impl SplitShare {
     async fn amount(&self) -> async_graphql::Result<Money> {
         Ok(money(self.1, self.2))
     }
+
+    /// The share's explicit phasing: what each budget period takes when the
+    /// split is approved, summing exactly to `amount`, by fiscal year and
+    /// period. Empty when the share is phased by default, pro rata to the
+    /// engagement's days in each period.
+    async fn phasing(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SharePhase>> {
+        let mut phases: Vec<SharePhase> = children_list::<SplitPhases>(
+            ctx,
+            funding_split_phase::Column::SplitId,
+            self.0.split_id,
+            SplitPhases::ordering(),
+        )
+        .await?
+        .into_iter()
+        .filter(|p| p.funding_source_id == self.0.funding_source_id)
+        .map(|p| SharePhase(p, self.2))
+        .collect();
+        phases.sort_by_key(|p| (p.0.fiscal_year, crate::domain::api_name(&p.0.period)));
+        Ok(phases)
+    }
+}
+
+/// The part of a share one budget period takes.
+pub struct SharePhase(pub funding_split_phase::Model, pub crate::domain::Currency);
+
+/// The part of a share one budget period takes, as the split's phasing
+/// gives it: committed on that period's line of the source when the split
+/// is approved.
+#[Object]
+impl SharePhase {
+    /// The fiscal year (as the client counts it: the year it starts in).
+    async fn fiscal_year(&self) -> i32 {
+        self.0.fiscal_year
+    }
+
+    /// The period of that year: the whole year (FY) or a quarter.
+    async fn period(&self) -> crate::graphql::budgets::BudgetPeriod {
+        self.0.period.into()
+    }
+
+    /// The part of the share that period takes.
+    async fn amount(&self) -> Money {
+        money(self.0.amount_minor, self.1)
+    }
 }
 
 /// An owner's decision on a split.
@@ -219,7 +290,70 @@ impl SplitApproval {
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at
     }
+
+    /// The owner this decision was first asked of, when the funding source
+    /// changed owner while the split was pending and the decision moved.
+    async fn rerouted_from(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+        let Some(from) = self.0.rerouted_from else {
+            return Ok(None);
+        };
+        Ok(row::<Contacts>(ctx, from).await?.map(Contact))
+    }
+
+    /// When the decision moved to this owner (UTC).
+    async fn rerouted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.rerouted_at
+    }
+
+    /// The split decided on.
+    async fn split(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<FundingSplit>> {
+        let Some(split) = row::<crate::resource::FundingSplits>(ctx, self.0.split_id).await? else {
+            return Ok(None);
+        };
+        Ok(row::<Engagements>(ctx, split.engagement_id)
+            .await?
+            .map(|e| FundingSplit(split, e.currency)))
+    }
+
+    /// Since when the owner has been asked (the split's submission, UTC),
+    /// while the decision is still awaited; `null` once decided, or when the
+    /// split no longer awaits approval.
+    async fn waiting_since(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        self.awaited(ctx).await
+    }
+
+    /// How many whole days the owner has been asked, while the decision is
+    /// still awaited (0 on the day of submission); `null` otherwise.
+    async fn waiting_days(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i64>> {
+        Ok(self
+            .awaited(ctx)
+            .await?
+            .map(|since| (crate::domain::now() - since).num_days().max(0)))
+    }
 }
+
+impl SplitApproval {
+    /// The split's submission, while this decision is still awaited.
+    async fn awaited(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        if self.0.decision != tandem_entities::Decision::Pending {
+            return Ok(None);
+        }
+        Ok(row::<crate::resource::FundingSplits>(ctx, self.0.split_id)
+            .await?
+            .filter(|s| s.status == tandem_entities::SplitStatus::PendingApproval)
+            .and_then(|s| s.submitted_at))
+    }
+}
+
+crate::connection!(
+    SplitApprovalConnection,
+    SplitApprovalEdge,
+    SplitApproval,
+    "owner's decision on a split"
+);
 
 /// Money spent delivering an engagement.
 #[derive(Clone)]

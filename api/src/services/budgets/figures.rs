@@ -38,7 +38,7 @@ use crate::caller::Caller;
 use crate::domain::burn;
 use crate::error::{AppError, AppResult};
 use crate::resource::{self, BudgetLines, Engagements};
-use crate::services::allocation::{PhaseBudget, PhaseLine, phase};
+use crate::services::allocation::{Explicit, PhaseBudget, PhaseLine, phase};
 
 /// Planned, committed and charged money, in minor units of one currency,
 /// with the burn rate and the forecast at completion.
@@ -297,8 +297,102 @@ pub async fn pending_demand_of_engagements(
     Ok(out)
 }
 
+/// How one budget line would stand if a split were approved.
+#[derive(Debug, Clone, Copy)]
+pub struct LineFit {
+    pub line: Uuid,
+    pub source: Uuid,
+    /// The line's figures today.
+    pub amounts: Amounts,
+    /// What approving the split would add to the line's commitment.
+    pub demand: i64,
+    /// `available` once that is committed: planned - max(committed +
+    /// demand, charged).
+    pub available_after: i64,
+    /// Whether the line takes the demand: committed + demand <= planned,
+    /// the very rule approval and activation debit by.
+    pub fits: bool,
+}
+
+/// Whether a DRAFT or PENDING_APPROVAL split would fit the client's budget
+/// lines if approved now.
+#[derive(Debug, Clone, Default)]
+pub struct SplitFit {
+    /// Each line the split would commit money on, in line id order.
+    pub lines: Vec<LineFit>,
+    /// Whether APPROVED budgets cover every day of the engagement (without,
+    /// approval or activation fails with NO_BUDGET and `lines` is empty).
+    pub budgeted: bool,
+    /// Budgeted, and every line fits.
+    pub fits: bool,
+}
+
+/// [`SplitFit`] of each DRAFT or PENDING_APPROVAL split among `ids` that
+/// `caller` may read and whose engagement can still commit money, in a
+/// fixed number of statements. Lines the caller may not read are left out
+/// (a DELIVERY user reads none).
+pub async fn fit_of_splits(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+    today: NaiveDate,
+) -> AppResult<HashMap<Uuid, SplitFit>> {
+    let mut out: HashMap<Uuid, SplitFit> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let filter = format!("s.id IN ({})", marks(ids.len()));
+    let (parts, unbudgeted, found) = parts_of(
+        db,
+        caller,
+        "s.status IN ('DRAFT', 'PENDING_APPROVAL')",
+        &filter,
+        uuids(ids),
+    )
+    .await?;
+    let mut lines: Vec<Uuid> = parts.iter().map(|p| p.line).collect();
+    lines.sort();
+    lines.dedup();
+    let readable = resource::readable::<BudgetLines>(db, caller, &lines).await?;
+    let figures = for_lines(db, &readable, today).await?;
+    for split in found {
+        out.insert(
+            split,
+            SplitFit {
+                lines: Vec::new(),
+                budgeted: !unbudgeted.contains(&split),
+                fits: !unbudgeted.contains(&split),
+            },
+        );
+    }
+    for part in parts {
+        let Some(amounts) = figures.get(&part.line).copied() else {
+            continue;
+        };
+        let Some(fit) = out.get_mut(&part.split) else {
+            continue;
+        };
+        let after = amounts.committed.saturating_add(part.amount);
+        let line = LineFit {
+            line: part.line,
+            source: part.source,
+            amounts,
+            demand: part.amount,
+            available_after: amounts.planned - Ord::max(after, amounts.charged),
+            fits: after <= amounts.planned,
+        };
+        fit.fits &= line.fits;
+        fit.lines.push(line);
+    }
+    for fit in out.values_mut() {
+        fit.lines.sort_by_key(|l| l.line);
+    }
+    Ok(out)
+}
+
 /// What one submitted split would add to one line's commitment.
 struct Demand {
+    split: Uuid,
     engagement: Uuid,
     client: Uuid,
     source: Uuid,
@@ -322,13 +416,32 @@ async fn pending_parts(
     filter: &str,
     values: Vec<Value>,
 ) -> AppResult<Vec<Demand>> {
+    Ok(
+        parts_of(db, caller, "s.status = 'PENDING_APPROVAL'", filter, values)
+            .await?
+            .0,
+    )
+}
+
+/// [`pending_parts`] of the splits in `status` (a condition on `s.status`),
+/// with the ids of those found that demand nothing because their dates
+/// reach a fiscal year without an APPROVED budget, and of every split
+/// found.
+async fn parts_of(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    status: &str,
+    filter: &str,
+    values: Vec<Value>,
+) -> AppResult<(Vec<Demand>, Vec<Uuid>, Vec<Uuid>)> {
     let backend = db.get_database_backend();
     let mut out = Vec::new();
+    let mut unbudgeted = Vec::new();
     // Which splits: submitted, of work that can still be committed, that
     // the caller may read, matching `filter`; the same condition selects
     // the budgets, lines and holdings below, so no list of ids is sent.
     let mut pending = format!(
-        "s.status = 'PENDING_APPROVAL' \
+        "{status} \
          AND e.status NOT IN ('LOST', 'CANCELLED', 'DELIVERED', 'CLOSED') AND {filter}"
     );
     let mut values = values;
@@ -339,12 +452,16 @@ async fn pending_parts(
     let sql = format!(
         "SELECT s.id AS split_id, CAST(s.value_minor AS BIGINT) AS value, s.engagement_id AS engagement_id, \
            e.client_id AS client_id, e.start_date AS start_date, e.end_date AS end_date, \
-           sh.funding_source_id AS source, sh.share_bp AS bp \
+           sh.funding_source_id AS source, sh.share_bp AS bp, \
+           ph.fiscal_year AS phase_year, ph.period AS phase_period, \
+           CAST(ph.amount_minor AS BIGINT) AS phase_amount \
          FROM funding_splits s \
          JOIN engagements e ON e.id = s.engagement_id \
          JOIN funding_split_shares sh ON sh.split_id = s.id \
+         LEFT JOIN funding_split_phases ph \
+           ON ph.split_id = s.id AND ph.funding_source_id = sh.funding_source_id \
          WHERE {pending} \
-         ORDER BY s.id, sh.funding_source_id"
+         ORDER BY s.id, sh.funding_source_id, ph.id"
     );
     struct Pending {
         value: i64,
@@ -352,6 +469,7 @@ async fn pending_parts(
         client: Uuid,
         dates: (NaiveDate, NaiveDate),
         shares: Vec<(Uuid, i32)>,
+        explicit: Vec<Explicit>,
     }
     let mut splits: Vec<(Uuid, Pending)> = Vec::new();
     for row in db
@@ -363,8 +481,23 @@ async fn pending_parts(
             row.try_get::<Uuid>("", "source")?,
             row.try_get::<i32>("", "bp")?,
         );
+        let explicit = match row.try_get::<Option<i32>>("", "phase_year")? {
+            Some(fiscal_year) => Some(Explicit {
+                source: share.0,
+                fiscal_year,
+                period: stored::<BudgetPeriod>(row.try_get("", "phase_period")?)?,
+                amount: int(&row, "phase_amount")?,
+            }),
+            None => None,
+        };
         match splits.last_mut() {
-            Some((last, p)) if *last == id => p.shares.push(share),
+            Some((last, p)) if *last == id => {
+                // One row per phase of a phased share: the share once.
+                if p.shares.last() != Some(&share) {
+                    p.shares.push(share);
+                }
+                p.explicit.extend(explicit);
+            }
             _ => splits.push((
                 id,
                 Pending {
@@ -373,12 +506,14 @@ async fn pending_parts(
                     client: row.try_get("", "client_id")?,
                     dates: (row.try_get("", "start_date")?, row.try_get("", "end_date")?),
                     shares: vec![share],
+                    explicit: explicit.into_iter().collect(),
                 },
             )),
         }
     }
+    let found: Vec<Uuid> = splits.iter().map(|(id, _)| *id).collect();
     if splits.is_empty() {
-        return Ok(out);
+        return Ok((out, unbudgeted, found));
     }
     // The clients' budgets, with their lines for the splits' sources.
     let from = "FROM funding_splits s JOIN engagements e ON e.id = s.engagement_id";
@@ -437,7 +572,7 @@ async fn pending_parts(
             int(&row, "held")?,
         );
     }
-    for (_, p) in &splits {
+    for (split, p) in &splits {
         let spanned: Vec<(PhaseBudget, bool)> = budgets
             .iter()
             .filter(|(c, b, _)| {
@@ -448,16 +583,25 @@ async fn pending_parts(
         // A split its approval could not commit (a year without an approved
         // budget) demands nothing.
         if !covers(&spanned, p.dates) {
+            unbudgeted.push(*split);
             continue;
         }
         let spanned: Vec<PhaseBudget> = spanned.into_iter().map(|(b, _)| b).collect();
-        for part in phase(p.dates, &spanned, &phase_lines, &p.shares, p.value) {
+        for part in phase(
+            p.dates,
+            &spanned,
+            &phase_lines,
+            &p.shares,
+            &p.explicit,
+            p.value,
+        ) {
             let Some(line) = part.line else {
                 continue;
             };
             let more = part.amount - held.get(&(p.engagement, line)).copied().unwrap_or(0);
             if more > 0 {
                 out.push(Demand {
+                    split: *split,
                     engagement: p.engagement,
                     client: p.client,
                     source: part.source,
@@ -467,7 +611,7 @@ async fn pending_parts(
             }
         }
     }
-    Ok(out)
+    Ok((out, unbudgeted, found))
 }
 
 /// Whether APPROVED budgets (`spanned`, in date order, with whether each is

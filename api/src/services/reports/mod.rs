@@ -84,7 +84,7 @@ impl Report {
                 "burn rate, runway and forecast at completion of ACTIVE and ON_HOLD engagements, flagged past thresholds"
             }
             Report::SplitReconciliation => {
-                "spend attributed to each funding source of an engagement against its agreed share"
+                "the charge attributed to each funding source of an engagement against its agreed share and its commitment"
             }
             Report::Pipeline => {
                 "number, value and probability-weighted value of engagements per buyer and status (provider-only)"
@@ -154,6 +154,8 @@ impl Report {
                 "total_spent",
                 "actual_share",
                 "difference",
+                "committed",
+                "beyond_commitment",
             ],
             Report::Pipeline => &[
                 "buyer",

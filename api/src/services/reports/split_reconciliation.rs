@@ -7,7 +7,11 @@
 //! version that was ever approved (the one in force and those it
 //! superseded): spend is only ever attributed by such a version, so every
 //! source with attributed spend has a row. A period filter restricts the
-//! spend counted (by its date), not the rows.
+//! spend counted (by its date), not the rows. Amounts are the client's
+//! charge (the provider's cost never reaches a source). `committed` is what
+//! the source holds for the engagement on its budget lines (commitments
+//! less releases), whatever the period; `beyond_commitment` is the charge
+//! attributed to the source above it (0 when within).
 
 use sea_orm::{ActiveEnum, QueryResult};
 use tandem_entities::SplitStatus;
@@ -36,7 +40,9 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
     );
     q.date_in_period(ctx, "sa.spent_on");
     q.push(
-        "), 0) AS BIGINT) AS total \
+        "), 0) AS BIGINT) AS total, \
+           CAST(COALESCE((SELECT SUM(a.amount_minor) FROM allocations a \
+             WHERE a.engagement_id = e.id AND a.funding_source_id = fs.id), 0) AS BIGINT) AS committed \
          FROM (SELECT DISTINCT s.engagement_id AS engagement_id, sh.funding_source_id AS funding_source_id \
                  FROM funding_splits s JOIN funding_split_shares sh ON sh.split_id = s.id \
                  WHERE s.status IN ",
@@ -75,6 +81,7 @@ pub(super) fn decode(row: &QueryResult) -> AppResult<Vec<Cell>> {
     let share_bp = sql::int(row, "share_bp")?;
     let attributed = sql::int(row, "attributed")?;
     let total = sql::int(row, "total")?;
+    let committed = sql::int(row, "committed")?;
     let expected = sql::div_round(i128::from(share_bp) * i128::from(total), 10_000);
     Ok(vec![
         sql::id(row, "client_id", Kind::Client)?,
@@ -90,5 +97,7 @@ pub(super) fn decode(row: &QueryResult) -> AppResult<Vec<Cell>> {
         sql::money(total, currency),
         sql::percent(attributed, total),
         sql::money(attributed - expected, currency),
+        sql::money(committed, currency),
+        sql::money(Ord::max(attributed - committed, 0), currency),
     ])
 }

@@ -69,6 +69,9 @@ pub async fn decide(
     awaiting_approval(&split)?;
     if approve {
         priced_for_current_value(&txn, &split).await?;
+        // Every owner's approval, not only the last, is refused when the
+        // split no longer fits: nothing is recorded.
+        super::fits_now(&txn, split.id, &["id"]).await?;
     }
     let now = domain::now();
     let recorded = split_approval::Entity::update_many()

@@ -6,8 +6,8 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 use tandem_entities::{
-    Decision, EngagementStatus, SplitStatus, funding_source, funding_split, funding_split_share,
-    split_approval,
+    Decision, EngagementStatus, SplitStatus, funding_source, funding_split, funding_split_phase,
+    funding_split_share, split_approval,
 };
 use uuid::Uuid;
 
@@ -181,6 +181,26 @@ pub async fn create_with_value(
     }
     let base = engagement_value(db, engagement.id).await?;
     let value = new_value.unwrap_or(base);
+    let phases = if shares.iter().any(|s| !s.phasing.is_empty()) {
+        let start_month = resource::get_unscoped::<crate::resource::Clients>(
+            db,
+            Reason::WithinWrite,
+            engagement.client_id,
+        )
+        .await?
+        .map(|c| u32::try_from(c.fiscal_year_start_month).unwrap_or(1))
+        .unwrap_or(1);
+        let name = |id: Uuid| {
+            sources
+                .iter()
+                .find(|f| f.id == id)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        };
+        checked_phasing(&shares, value, &engagement, start_month, name)?
+    } else {
+        Vec::new()
+    };
     let txn = db.begin().await?;
     let existing = resource::unscoped::<FundingSplits>(Reason::WithinWrite)
         .filter(funding_split::Column::EngagementId.eq(engagement.id))
@@ -198,6 +218,10 @@ pub async fn create_with_value(
         ));
     }
     for draft in existing.iter().filter(|s| s.status == SplitStatus::Draft) {
+        funding_split_phase::Entity::delete_many()
+            .filter(funding_split_phase::Column::SplitId.eq(draft.id))
+            .exec(&txn)
+            .await?;
         funding_split_share::Entity::delete_many()
             .filter(funding_split_share::Column::SplitId.eq(draft.id))
             .exec(&txn)
@@ -218,6 +242,8 @@ pub async fn create_with_value(
         created_at: Set(domain::now()),
         submitted_at: Set(None),
         decided_at: Set(None),
+        withdrawn_by: Set(None),
+        withdrawn_reason: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -230,8 +256,143 @@ pub async fn create_with_value(
         .insert(&txn)
         .await?;
     }
+    for p in phases {
+        funding_split_phase::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            split_id: Set(split.id),
+            funding_source_id: Set(p.source),
+            fiscal_year: Set(p.fiscal_year),
+            period: Set(p.period),
+            amount_minor: Set(p.amount),
+        }
+        .insert(&txn)
+        .await?;
+    }
     txn.commit().await?;
     Ok(split)
+}
+
+/// The most periods one share may be phased over (five fiscal years of
+/// quarters and more): enough for any engagement, small enough to bound
+/// the work of one request.
+pub const MAX_PHASES: usize = 40;
+
+/// Checks the explicit phasing of `shares` for a split of `value` on
+/// `engagement` (whose client's fiscal year starts in `start_month`): each
+/// part above zero, each period named once and reached by the engagement's
+/// dates, a fiscal year phased whole (FY) or by quarter, not both, and the
+/// parts of a share summing exactly to its amount (the value apportioned by
+/// basis points, largest remainder first).
+fn checked_phasing(
+    shares: &[Share],
+    value: i64,
+    engagement: &tandem_entities::engagement::Model,
+    start_month: u32,
+    name: impl Fn(Uuid) -> String,
+) -> AppResult<Vec<crate::services::allocation::Explicit>> {
+    use tandem_entities::BudgetPeriod;
+    let currency = engagement.currency;
+    let amounts = crate::domain::split::apportion(
+        value,
+        &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
+    );
+    let dates = (engagement.start_date, engagement.end_date);
+    let mut out = Vec::new();
+    for (share, amount) in shares.iter().zip(amounts) {
+        if share.phasing.is_empty() {
+            continue;
+        }
+        let source = name(share.funding_source_id);
+        if share.phasing.len() > MAX_PHASES {
+            return Err(invalid(
+                &["shares"],
+                UserErrorCode::Invalid,
+                format!("the phasing of {source} names more than {MAX_PHASES} periods"),
+            ));
+        }
+        let mut seen: Vec<(i32, BudgetPeriod)> = Vec::new();
+        let mut sum: i64 = 0;
+        for phase in &share.phasing {
+            let label = format!(
+                "FY{} {}",
+                phase.fiscal_year,
+                crate::domain::api_name(&phase.period)
+            );
+            let Some(minor) = domain::Money::parse_input(&phase.amount, currency)
+                .map(|m| m.minor_units)
+                .filter(|m| *m > 0)
+            else {
+                return Err(invalid(
+                    &["shares"],
+                    UserErrorCode::Invalid,
+                    format!(
+                        "{source} {label}: the amount must be above zero, at most {} with at most {} decimals",
+                        domain::Money::max_amount(currency),
+                        currency.exponent()
+                    ),
+                ));
+            };
+            if seen.contains(&(phase.fiscal_year, phase.period)) {
+                return Err(invalid(
+                    &["shares"],
+                    UserErrorCode::Invalid,
+                    format!("the phasing of {source} names {label} twice"),
+                ));
+            }
+            let whole = |p: BudgetPeriod| p == BudgetPeriod::Fy;
+            if seen
+                .iter()
+                .any(|(y, p)| *y == phase.fiscal_year && whole(*p) != whole(phase.period))
+            {
+                return Err(invalid(
+                    &["shares"],
+                    UserErrorCode::Invalid,
+                    format!(
+                        "the phasing of {source} names FY{} both whole and by quarter",
+                        phase.fiscal_year
+                    ),
+                ));
+            }
+            let reached =
+                crate::services::budgets::fiscal_year_dates(phase.fiscal_year, start_month)
+                    .map(|(from, to)| {
+                        let bounds =
+                            crate::services::budgets::period_bounds(from, to, phase.period);
+                        bounds.0 <= dates.1 && bounds.1 >= dates.0
+                    })
+                    .unwrap_or(false);
+            if !reached {
+                return Err(invalid(
+                    &["shares"],
+                    UserErrorCode::Invalid,
+                    format!(
+                        "{source} {label} lies outside the engagement's dates, {} to {}",
+                        dates.0, dates.1
+                    ),
+                ));
+            }
+            seen.push((phase.fiscal_year, phase.period));
+            sum = sum.saturating_add(minor);
+            out.push(crate::services::allocation::Explicit {
+                source: share.funding_source_id,
+                fiscal_year: phase.fiscal_year,
+                period: phase.period,
+                amount: minor,
+            });
+        }
+        if sum != amount {
+            return Err(invalid(
+                &["shares"],
+                UserErrorCode::PhasingSum,
+                format!(
+                    "the phasing of {source} sums to {}, not its share of {}",
+                    domain::money::format_minor_units(sum, currency.exponent()),
+                    domain::money::format_minor_units(amount, currency.exponent())
+                ),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Sends a DRAFT split for approval: each distinct owner of its sources is
@@ -255,6 +416,9 @@ pub async fn submit(
         ));
     }
     priced_for_current_value(db, &split).await?;
+    // A split that could not be approved as things stand is refused now,
+    // not after its first owner has approved it.
+    super::fits_now(db, split.id, &["id"]).await?;
     let source_ids = source_ids(db, split.id).await?;
     let owners: Vec<Uuid> = resource::unscoped::<FundingSources>(Reason::WithinWrite)
         .filter(funding_source::Column::Id.is_in(source_ids))
@@ -288,11 +452,73 @@ pub async fn submit(
             decision: Set(Decision::Pending),
             decided_by: Set(None),
             on_behalf: Set(false),
+            rerouted_from: Set(None),
+            rerouted_at: Set(None),
             comment: Set(None),
             decided_at: Set(None),
         }
         .insert(&txn)
         .await?;
+    }
+    let split = resource::get_unscoped::<FundingSplits>(&txn, Reason::WithinWrite, split.id)
+        .await?
+        .ok_or_else(not_found)?;
+    txn.commit().await?;
+    Ok(split)
+}
+
+/// Takes back a split awaiting approval: the account manager of the
+/// engagement's client or an administrator, while it is PENDING_APPROVAL.
+/// The split becomes WITHDRAWN with the owners' pending decisions left
+/// undecided (they no longer ask anyone), and a new split can be made.
+/// Racing an owner's decision, exactly one of the two wins: the split's row
+/// is moved on condition that it is still pending.
+#[tracing::instrument(skip_all, fields(split_id = %id))]
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    reason: Option<String>,
+) -> AppResult<funding_split::Model> {
+    let p = caller.require_write_scope()?.clone();
+    let (split, engagement) = get(db, caller, id).await?.ok_or_else(not_found)?;
+    if !matches!(
+        p.role,
+        tandem_entities::Role::Admin | tandem_entities::Role::AccountManager
+    ) {
+        return Err(AppError::Forbidden(
+            "only the client's account manager or an administrator withdraws a split".into(),
+        ));
+    }
+    caller.authorize_client_write(engagement.client_id)?;
+    let reason = domain::text::optional(&["reason"], reason.as_deref(), 2000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    if split.status != SplitStatus::PendingApproval {
+        return Err(invalid(
+            &["id"],
+            UserErrorCode::InvalidTransition,
+            format!(
+                "only a split awaiting approval is withdrawn (it is {})",
+                crate::domain::api_name(&split.status)
+            ),
+        ));
+    }
+    let txn = db.begin().await?;
+    let now = domain::now();
+    let moved = funding_split::Entity::update_many()
+        .col_expr(
+            funding_split::Column::Status,
+            Expr::value(SplitStatus::Withdrawn),
+        )
+        .col_expr(funding_split::Column::DecidedAt, Expr::value(now))
+        .col_expr(funding_split::Column::WithdrawnBy, Expr::value(p.user_id))
+        .col_expr(funding_split::Column::WithdrawnReason, Expr::value(reason))
+        .filter(funding_split::Column::Id.eq(split.id))
+        .filter(funding_split::Column::Status.eq(SplitStatus::PendingApproval))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(changed_meanwhile());
     }
     let split = resource::get_unscoped::<FundingSplits>(&txn, Reason::WithinWrite, split.id)
         .await?

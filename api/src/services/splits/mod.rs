@@ -14,7 +14,7 @@ use tandem_entities::{
 use uuid::Uuid;
 
 pub use approval::decide;
-pub use draft::{create, create_with_value, submit};
+pub use draft::{create, create_with_value, submit, withdraw};
 
 use crate::caller::Caller;
 use crate::error::{AppError, AppResult, FieldError, UserErrorCode};
@@ -26,6 +26,18 @@ use crate::services::engagements;
 pub struct Share {
     pub funding_source_id: Uuid,
     pub share_bp: i32,
+    /// An explicit phasing of the share's amount over budget periods; empty,
+    /// the share is phased pro rata to the engagement's days in each period.
+    pub phasing: Vec<Phase>,
+}
+
+/// The part of a share one budget period takes, as given.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    pub fiscal_year: i32,
+    pub period: tandem_entities::BudgetPeriod,
+    /// An exact decimal string in the engagement's currency, above zero.
+    pub amount: String,
 }
 
 pub(crate) fn invalid(field: &[&str], code: UserErrorCode, message: impl Into<String>) -> AppError {
@@ -145,6 +157,54 @@ pub(crate) async fn shares_within_write(
         .await?)
 }
 
+/// Refuses, with BUDGET_EXCEEDED naming the first line that is short (on
+/// `field`), a DRAFT or PENDING_APPROVAL split that would not fit the
+/// client's budget lines if approved now: what it would commit on a line
+/// must stay within the line's planned amount less what is committed there
+/// (see [`crate::services::budgets::figures::fit_of_splits`]). A split whose
+/// dates reach a year without an APPROVED budget is not refused here (its
+/// approval or activation answers NO_BUDGET once it would commit).
+pub(crate) async fn fits_now(
+    db: &impl ConnectionTrait,
+    split_id: Uuid,
+    field: &[&str],
+) -> AppResult<()> {
+    let fits = crate::services::budgets::figures::fit_of_splits(
+        db,
+        &Caller::System,
+        &[split_id],
+        crate::domain::burn::today(),
+    )
+    .await?;
+    let Some(fit) = fits.get(&split_id) else {
+        return Ok(());
+    };
+    match fit.lines.iter().find(|l| !l.fits) {
+        None => Ok(()),
+        Some(short) => Err(on_field(
+            crate::services::allocation::exceeded(db, short.source, short.line, short.demand)
+                .await?,
+            field,
+        )),
+    }
+}
+
+/// The explicit phasing of a split, for a write on its engagement.
+pub(crate) async fn phases_within_write(
+    db: &impl ConnectionTrait,
+    split_id: Uuid,
+) -> AppResult<Vec<tandem_entities::funding_split_phase::Model>> {
+    use tandem_entities::funding_split_phase;
+    Ok(crate::resource::SplitPhases::ordering()
+        .sort(
+            resource::unscoped::<crate::resource::SplitPhases>(Reason::WithinWrite)
+                .filter(funding_split_phase::Column::SplitId.eq(split_id)),
+            false,
+        )
+        .all(db)
+        .await?)
+}
+
 /// Which split governs a day of an engagement.
 pub enum InForce {
     /// The latest approved split decided by that day.
@@ -220,4 +280,194 @@ pub async fn pending_for(
         .all(db)
         .await?;
     Ok(splits)
+}
+
+/// Which owners' decisions to list; all given conditions must hold.
+#[derive(Debug, Clone, Default)]
+pub struct ApprovalFilter {
+    /// Only splits of this client's engagements.
+    pub client_id: Option<Uuid>,
+    /// Only decisions in this state; PENDING means still awaited, on a split
+    /// that still awaits approval.
+    pub decision: Option<Decision>,
+    /// Only the decisions of this owner (a contact).
+    pub owner_contact_id: Option<Uuid>,
+    /// Only splits submitted at or before this moment.
+    pub submitted_before: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The condition on `split_approvals` rows for `filter`, on top of the
+/// resource's scope: a portal user lists only the decisions asked of the
+/// contact they are (none without one).
+pub fn approvals_condition(caller: &Caller, filter: &ApprovalFilter) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let mut cond = Condition::all();
+    if caller.role() == Some(Role::Client) {
+        match caller.principal().ok().and_then(|p| p.contact_id) {
+            Some(contact) => cond = cond.add(split_approval::Column::OwnerContactId.eq(contact)),
+            None => return cond.add(Expr::val(1).eq(0)),
+        }
+    }
+    if let Some(owner) = filter.owner_contact_id {
+        cond = cond.add(split_approval::Column::OwnerContactId.eq(owner));
+    }
+    if let Some(decision) = filter.decision {
+        cond = cond.add(split_approval::Column::Decision.eq(decision));
+    }
+    let pending_only = filter.decision == Some(Decision::Pending);
+    if filter.client_id.is_some() || filter.submitted_before.is_some() || pending_only {
+        let mut splits = Query::select();
+        splits
+            .column((funding_split::Entity, funding_split::Column::Id))
+            .from(funding_split::Entity);
+        if let Some(client) = filter.client_id {
+            splits
+                .inner_join(
+                    engagement::Entity,
+                    Expr::col((engagement::Entity, engagement::Column::Id))
+                        .equals((funding_split::Entity, funding_split::Column::EngagementId)),
+                )
+                .and_where(engagement::Column::ClientId.eq(client));
+        }
+        if let Some(before) = filter.submitted_before {
+            splits.and_where(funding_split::Column::SubmittedAt.lte(before));
+        }
+        if pending_only {
+            splits.and_where(funding_split::Column::Status.eq(SplitStatus::PendingApproval));
+        }
+        cond = cond.add(split_approval::Column::SplitId.in_subquery(splits));
+    }
+    cond
+}
+
+/// Inside the transaction that makes `to` the owner of `source` instead of
+/// `from`: moves the pending decisions the source's splits asked of `from`
+/// to `to`, recorded on the decision (`rerouted_from`, `rerouted_at`). On
+/// each split awaiting approval with a share of the source (its row locked,
+/// so a racing decision waits and then finds who is asked now): when `from`
+/// owns no other source of the split, their pending decision becomes the
+/// new owner's (or goes, when the new owner is already asked; a new owner
+/// who had already approved is asked again, now for this source too); when
+/// `from` still owns another, the new owner is asked as well. Decisions
+/// already taken by `from` stand.
+pub(crate) async fn reroute(
+    txn: &impl ConnectionTrait,
+    source: Uuid,
+    from: Uuid,
+    to: Uuid,
+) -> AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    use tandem_entities::funding_source;
+    if from == to {
+        return Ok(());
+    }
+    let with_source: Vec<Uuid> = resource::unscoped::<SplitShares>(Reason::WithinWrite)
+        .filter(funding_split_share::Column::FundingSourceId.eq(source))
+        .select_only()
+        .column(funding_split_share::Column::SplitId)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if with_source.is_empty() {
+        return Ok(());
+    }
+    let pending = crate::db::for_update(
+        txn,
+        resource::unscoped::<FundingSplits>(Reason::WithinWrite)
+            .filter(funding_split::Column::Id.is_in(with_source))
+            .filter(funding_split::Column::Status.eq(SplitStatus::PendingApproval))
+            .order_by_asc(funding_split::Column::Id),
+    )
+    .all(txn)
+    .await?;
+    let now = crate::domain::now();
+    for split in pending {
+        let sources = source_ids(txn, split.id).await?;
+        let owners: Vec<Uuid> = resource::unscoped::<resource::FundingSources>(Reason::WithinWrite)
+            .filter(funding_source::Column::Id.is_in(sources))
+            .select_only()
+            .column(funding_source::Column::OwnerContactId)
+            .distinct()
+            .into_tuple()
+            .all(txn)
+            .await?;
+        let asked = resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
+            .filter(split_approval::Column::SplitId.eq(split.id))
+            .all(txn)
+            .await?;
+        let Some(old) = asked
+            .iter()
+            .find(|a| a.owner_contact_id == from && a.decision == Decision::Pending)
+        else {
+            continue;
+        };
+        let new_asked = asked.iter().any(|a| a.owner_contact_id == to);
+        let from_still_owns = owners.contains(&from);
+        match (from_still_owns, new_asked) {
+            (false, false) => {
+                split_approval::Entity::update_many()
+                    .col_expr(split_approval::Column::OwnerContactId, Expr::value(to))
+                    .col_expr(split_approval::Column::ReroutedFrom, Expr::value(from))
+                    .col_expr(split_approval::Column::ReroutedAt, Expr::value(now))
+                    .filter(split_approval::Column::SplitId.eq(split.id))
+                    .filter(split_approval::Column::OwnerContactId.eq(from))
+                    .exec(txn)
+                    .await?;
+            }
+            (false, true) => {
+                split_approval::Entity::delete_many()
+                    .filter(split_approval::Column::SplitId.eq(split.id))
+                    .filter(split_approval::Column::OwnerContactId.eq(old.owner_contact_id))
+                    .exec(txn)
+                    .await?;
+                // A new owner who approved the split before taking over the
+                // source is asked again, now for it too: the split never
+                // completes without a decision on the source's share.
+                split_approval::Entity::update_many()
+                    .col_expr(
+                        split_approval::Column::Decision,
+                        Expr::value(Decision::Pending),
+                    )
+                    .col_expr(
+                        split_approval::Column::DecidedBy,
+                        Expr::value(Option::<Uuid>::None),
+                    )
+                    .col_expr(
+                        split_approval::Column::DecidedAt,
+                        Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                    )
+                    .col_expr(
+                        split_approval::Column::Comment,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(split_approval::Column::OnBehalf, Expr::value(false))
+                    .col_expr(split_approval::Column::ReroutedFrom, Expr::value(from))
+                    .col_expr(split_approval::Column::ReroutedAt, Expr::value(now))
+                    .filter(split_approval::Column::SplitId.eq(split.id))
+                    .filter(split_approval::Column::OwnerContactId.eq(to))
+                    .filter(split_approval::Column::Decision.eq(Decision::Approved))
+                    .exec(txn)
+                    .await?;
+            }
+            (true, false) => {
+                split_approval::ActiveModel {
+                    split_id: Set(split.id),
+                    owner_contact_id: Set(to),
+                    decision: Set(Decision::Pending),
+                    decided_by: Set(None),
+                    on_behalf: Set(false),
+                    comment: Set(None),
+                    decided_at: Set(None),
+                    rerouted_from: Set(Some(from)),
+                    rerouted_at: Set(Some(now)),
+                }
+                .insert(txn)
+                .await?;
+            }
+            (true, true) => {}
+        }
+    }
+    Ok(())
 }
