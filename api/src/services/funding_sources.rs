@@ -178,14 +178,20 @@ pub async fn update(
     // A new owner takes over the decisions the source's pending splits ask
     // of the old one, in the same transaction.
     let txn = db.begin().await?;
-    let updated = model.update(&txn).await?;
-    crate::services::splits::reroute(
+    // The owner the decisions move from is read on the locked row: two
+    // owner changes at once take turns, and the second moves what the
+    // first moved.
+    let from = crate::db::for_update(
         &txn,
-        updated.id,
-        current.owner_contact_id,
-        updated.owner_contact_id,
+        resource::unscoped::<FundingSources>(resource::Reason::WithinWrite)
+            .filter(funding_source::Column::Id.eq(current.id)),
     )
-    .await?;
+    .one(&txn)
+    .await?
+    .map(|s| s.owner_contact_id)
+    .unwrap_or(current.owner_contact_id);
+    let updated = model.update(&txn).await?;
+    crate::services::splits::reroute(&txn, updated.id, from, updated.owner_contact_id).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -708,3 +708,174 @@ async fn an_owner_change_racing_the_old_owners_approval_leaves_one_consistent_ou
         std::mem::swap(&mut owner, &mut other);
     }
 }
+
+/// The name of the funding source's owner now.
+async fn owner_of(j: &Joint, source: &str) -> String {
+    j.app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on FundingSource { owner { name } } } }",
+            json!({ "id": source }),
+        )
+        .await["node"]["owner"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn two_owner_changes_at_once_leave_the_decision_with_the_final_owner() {
+    let j = joint("100000.00", "50000.00").await;
+    let petra = j
+        .app
+        .create_contact(&j.client, "Petra", "petra@acme.example")
+        .await;
+    let quinn = j
+        .app
+        .create_contact(&j.client, "Quinn", "quinn@acme.example")
+        .await;
+    for round in 0..6 {
+        let e = j.won(&format!("R{round}"), "1").await;
+        let split = submitted(&j, &e, &[(&j.it_run, 10_000)]).await;
+        let to_petra = j.app.data(OWNER, json!({ "id": j.it_run, "owner": petra }));
+        let to_quinn = j.app.data(OWNER, json!({ "id": j.it_run, "owner": quinn }));
+        let (a, b) = tokio::join!(to_petra, to_quinn);
+        assert_eq!(a["updateFundingSource"]["userErrors"], json!([]), "{a}");
+        assert_eq!(b["updateFundingSource"]["userErrors"], json!([]), "{b}");
+        let owner = owner_of(&j, &j.it_run).await;
+        let now = decisions(&j, &split).await;
+        assert_eq!(now.len(), 1, "{now:?}");
+        assert_eq!(
+            (now[0].0.as_str(), now[0].1.as_str()),
+            (owner.as_str(), "PENDING"),
+            "{now:?}"
+        );
+        // Back to the CIO for the next round.
+        j.app
+            .data(OWNER, json!({ "id": j.it_run, "owner": j.cio }))
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn a_submission_racing_an_owner_change_asks_the_owner_of_the_moment() {
+    let j = joint("100000.00", "50000.00").await;
+    let petra = j
+        .app
+        .create_contact(&j.client, "Petra", "petra@acme.example")
+        .await;
+    let mut to = (petra.clone(), "Petra");
+    let mut back = (j.cio.clone(), "Ivan");
+    for round in 0..6 {
+        let e = j.won(&format!("R{round}"), "1").await;
+        let split = j.split(&e, &[(&j.it_run, 10_000)]).await["fundingSplit"]["id"].clone();
+        let submit = j.submit(&split);
+        let hand_over = j.app.data(OWNER, json!({ "id": j.it_run, "owner": to.0 }));
+        let (s1, h) = tokio::join!(submit, hand_over);
+        assert_eq!(s1["userErrors"], json!([]), "{s1}");
+        assert_eq!(h["updateFundingSource"]["userErrors"], json!([]), "{h}");
+        let now = decisions(&j, &split).await;
+        assert_eq!(now.len(), 1, "{now:?}");
+        assert_eq!(
+            (now[0].0.as_str(), now[0].1.as_str()),
+            (to.1, "PENDING"),
+            "the source's owner now is the one asked: {now:?}"
+        );
+        std::mem::swap(&mut to, &mut back);
+    }
+}
+
+#[tokio::test]
+async fn a_new_owner_who_approved_already_is_asked_again_for_the_source_they_take_over() {
+    let j = joint("100000.00", "50000.00").await;
+    // A third pot, owned by the CMO, on the same budget.
+    let change =
+        crate::splits::source(&j.app, &j.client, "IT change", "BUSINESS_TECH", &j.cmo).await;
+    crate::splits::budget_line(&j.app, &j.budget, &change, "50000.00").await;
+    let e = j.won("E1", "10").await;
+    let split = submitted(
+        &j,
+        &e,
+        &[(&j.marketing, 5000), (&j.it_run, 3000), (&change, 2000)],
+    )
+    .await;
+    j.decide(&j.cio_token, &split, true, None).await;
+    // The CIO takes over IT change; the CMO still owns marketing.
+    let moved = j
+        .app
+        .data(OWNER, json!({ "id": change, "owner": j.cio }))
+        .await;
+    assert_eq!(
+        moved["updateFundingSource"]["userErrors"],
+        json!([]),
+        "{moved}"
+    );
+    assert_eq!(
+        decisions(&j, &split).await,
+        vec![
+            (s("Carla"), s("PENDING"), None),
+            (s("Ivan"), s("PENDING"), Some(s("Carla"))),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_user_reads_no_fit_and_no_commitment_of_the_work_they_deliver() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j
+        .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    j.app
+        .data(
+            crate::splits::SPEND,
+            json!({ "input": { "engagementId": e["id"], "spentOn": "2026-04-01", "cost": "100.00", "kind": "EXPENSE" } }),
+        )
+        .await;
+    let pending = j.split(&e, &[(&j.marketing, 10_000)]).await["fundingSplit"]["id"].clone();
+    let dee = j
+        .app
+        .create_user("dee@provider.example", "DELIVERY", None)
+        .await;
+    let staffed = j
+        .app
+        .data(
+            "mutation($e: ID!, $u: ID!) { addStaff(input: {engagementId: $e, userId: $u}) { userErrors { code } } }",
+            json!({ "e": e["id"], "u": dee.id }),
+        )
+        .await;
+    assert_eq!(staffed["addStaff"]["userErrors"], json!([]));
+    let token = j.app.login("dee@provider.example", USER_PASSWORD).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seen = j
+        .app
+        .data_as(
+            &token,
+            "query($id: ID!) { engagement(id: $id) { fundingSplits { status fit { fits } } } }",
+            json!({ "id": e["id"] }),
+        )
+        .await;
+    let splits = seen["engagement"]["fundingSplits"].as_array().unwrap();
+    assert!(!splits.is_empty(), "{seen}");
+    assert!(splits.iter().all(|s| s["fit"].is_null()), "{seen}");
+    let admin_fit = fit_of(&j, None, &pending).await;
+    assert!(
+        admin_fit["fit"].is_object(),
+        "the provider's admin reads it: {admin_fit}"
+    );
+    let report = j
+        .app
+        .data_as(
+            &token,
+            "{ reports { splitReconciliation { committed { amount } attributed { amount } } } }",
+            json!({}),
+        )
+        .await;
+    let rows = report["reports"]["splitReconciliation"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{report}");
+    assert!(
+        rows.iter().all(|r| r["committed"]["amount"] == "0.00"),
+        "{report}"
+    );
+}

@@ -395,7 +395,7 @@ async fn a_phasing_that_does_not_sum_to_its_share_or_names_a_period_it_cannot_ta
 }
 
 #[tokio::test]
-async fn a_phasing_on_a_period_without_a_line_is_refused_at_activation_and_commits_nothing() {
+async fn a_phasing_on_a_period_without_a_line_shows_in_the_fit_and_is_refused_at_submission() {
     // The CMO's pot is budgeted by quarter; a phasing on the whole year
     // finds no line to take it.
     let j = quarters("20000.00").await;
@@ -409,14 +409,76 @@ async fn a_phasing_on_a_period_without_a_line_is_refused_at_activation_and_commi
     .await;
     assert_eq!(created["userErrors"], json!([]), "{created}");
     let split = created["fundingSplit"]["id"].clone();
-    j.submit(&split).await;
-    j.decide(&j.cmo_token, &split, true, None).await;
-    let refused = j.activate(&e).await;
-    assert_eq!(refused["userErrors"][0]["code"], "NO_BUDGET", "{refused}");
-    let message = refused["userErrors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("fiscal year 2026") && message.contains("FY"),
-        "{message}"
+    let fit = j
+        .app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on FundingSplit { fit { fits budgeted missingLines { fundingSource { name } fiscalYear period } } } } }",
+            json!({ "id": split }),
+        )
+        .await;
+    assert_eq!(
+        fit["node"]["fit"],
+        json!({ "fits": false, "budgeted": true, "missingLines": [
+            { "fundingSource": { "name": "Marketing" }, "fiscalYear": 2026, "period": "FY" }
+        ] })
     );
+    let refused = j.submit(&split).await;
+    assert_eq!(refused["userErrors"][0]["code"], "NO_BUDGET", "{refused}");
     assert_eq!(j.allocated().await, (0, 0));
+}
+
+#[tokio::test]
+async fn a_phasing_is_checked_against_the_share_the_split_shows_whatever_order_the_shares_come_in()
+{
+    // 10,000.01 shared 50/50: the odd cent goes to the share stored first
+    // (the marketing pot, made before the IT one), whatever order the
+    // shares are given in.
+    let j = joint("100000.00", "50000.00").await;
+    let e = j
+        .approved("E1", "10", &[(&j.marketing, 6000), (&j.it_run, 4000)])
+        .await;
+    assert_eq!(j.activate(&e).await["userErrors"], json!([]));
+    let change = |it: &str| {
+        json!({ "input": { "engagementId": e["id"], "value": "10000.01", "shares": [
+            { "fundingSourceId": j.it_run, "shareBasisPoints": 5000, "phasing": [part(2026, "FY", it)] },
+            { "fundingSourceId": j.marketing, "shareBasisPoints": 5000 },
+        ] } })
+    };
+    let q = "mutation($input: CreateFundingSplitInput!) { createFundingSplit(input: $input) { fundingSplit { shares { fundingSourceName amount { amount } phasing { amount { amount } } } } userErrors { field message code } } }";
+    let refused = j.app.data(q, change("5000.01")).await;
+    assert_eq!(
+        refused["createFundingSplit"]["userErrors"][0]["code"], "PHASING_SUM",
+        "{refused}"
+    );
+    let made = j.app.data(q, change("5000.00")).await;
+    assert_eq!(
+        made["createFundingSplit"]["userErrors"],
+        json!([]),
+        "{made}"
+    );
+    let mut shares: Vec<(String, String, Value)> =
+        made["createFundingSplit"]["fundingSplit"]["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["fundingSourceName"].as_str().unwrap().to_owned(),
+                    s["amount"]["amount"].as_str().unwrap().to_owned(),
+                    s["phasing"].clone(),
+                )
+            })
+            .collect();
+    shares.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        shares,
+        vec![
+            (
+                "IT run".to_owned(),
+                "5000.00".to_owned(),
+                json!([{ "amount": { "amount": "5000.00" } }])
+            ),
+            ("Marketing".to_owned(), "5000.01".to_owned(), json!([])),
+        ]
+    );
 }

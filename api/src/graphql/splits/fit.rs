@@ -57,6 +57,12 @@ impl SplitFit {
         self.0.budgeted
     }
 
+    /// Parts the split would commit where the budget has no line for the
+    /// source (approval and activation fail with NO_BUDGET there).
+    async fn missing_lines(&self) -> Vec<MissingLine> {
+        self.0.missing.iter().map(|m| MissingLine(*m)).collect()
+    }
+
     /// Each budget line the split would commit money on, that the caller
     /// may read.
     async fn lines(&self) -> Vec<LineFit> {
@@ -112,5 +118,34 @@ impl LineFit {
     /// planned, the rule approval and activation debit by.
     async fn fits(&self) -> bool {
         self.0.fits
+    }
+}
+
+/// A period where a split would commit money but the budget has no line
+/// for the source.
+pub struct MissingLine(pub figures::Lineless);
+
+/// A period where a split would commit money but the client's budget has
+/// no line for the funding source.
+#[Object]
+impl MissingLine {
+    /// The funding source.
+    async fn funding_source(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::funding_sources::FundingSource>> {
+        Ok(row::<crate::resource::FundingSources>(ctx, self.0.source)
+            .await?
+            .map(crate::graphql::funding_sources::FundingSource))
+    }
+
+    /// The fiscal year.
+    async fn fiscal_year(&self) -> i32 {
+        self.0.fiscal_year
+    }
+
+    /// The period of that year without a line.
+    async fn period(&self) -> crate::graphql::budgets::BudgetPeriod {
+        self.0.period.into()
     }
 }

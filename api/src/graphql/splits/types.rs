@@ -149,6 +149,12 @@ impl FundingSplit {
         ) {
             return Ok(None);
         }
+        // Budget figures: none for those who read no budgets.
+        if crate::graphql::context::request(ctx)?.caller.role()
+            == Some(tandem_entities::Role::Delivery)
+        {
+            return Ok(None);
+        }
         Ok(super::fit::loaders(ctx)?
             .fit
             .load_one(self.0.id)

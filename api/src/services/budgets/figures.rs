@@ -323,8 +323,10 @@ pub struct SplitFit {
     /// Whether APPROVED budgets cover every day of the engagement (without,
     /// approval or activation fails with NO_BUDGET and `lines` is empty).
     pub budgeted: bool,
-    /// Budgeted, and every line fits.
+    /// Budgeted, every part has a line, and every line fits.
     pub fits: bool,
+    /// Parts that would land where the budget has no line for the source.
+    pub missing: Vec<Lineless>,
 }
 
 /// [`SplitFit`] of each DRAFT or PENDING_APPROVAL split among `ids` that
@@ -342,7 +344,7 @@ pub async fn fit_of_splits(
         return Ok(out);
     }
     let filter = format!("s.id IN ({})", marks(ids.len()));
-    let (parts, unbudgeted, found) = parts_of(
+    let (parts, unbudgeted, found, lineless) = parts_of(
         db,
         caller,
         "s.status IN ('DRAFT', 'PENDING_APPROVAL')",
@@ -356,12 +358,18 @@ pub async fn fit_of_splits(
     let readable = resource::readable::<BudgetLines>(db, caller, &lines).await?;
     let figures = for_lines(db, &readable, today).await?;
     for split in found {
+        let missing: Vec<Lineless> = lineless
+            .iter()
+            .filter(|l| l.split == split)
+            .copied()
+            .collect();
         out.insert(
             split,
             SplitFit {
                 lines: Vec::new(),
                 budgeted: !unbudgeted.contains(&split),
-                fits: !unbudgeted.contains(&split),
+                fits: !unbudgeted.contains(&split) && missing.is_empty(),
+                missing,
             },
         );
     }
@@ -433,10 +441,11 @@ async fn parts_of(
     status: &str,
     filter: &str,
     values: Vec<Value>,
-) -> AppResult<(Vec<Demand>, Vec<Uuid>, Vec<Uuid>)> {
+) -> AppResult<Parts> {
     let backend = db.get_database_backend();
     let mut out = Vec::new();
     let mut unbudgeted = Vec::new();
+    let mut lineless: Vec<Lineless> = Vec::new();
     // Which splits: submitted, of work that can still be committed, that
     // the caller may read, matching `filter`; the same condition selects
     // the budgets, lines and holdings below, so no list of ids is sent.
@@ -513,7 +522,7 @@ async fn parts_of(
     }
     let found: Vec<Uuid> = splits.iter().map(|(id, _)| *id).collect();
     if splits.is_empty() {
-        return Ok((out, unbudgeted, found));
+        return Ok((out, unbudgeted, found, lineless));
     }
     // The clients' budgets, with their lines for the splits' sources.
     let from = "FROM funding_splits s JOIN engagements e ON e.id = s.engagement_id";
@@ -596,6 +605,12 @@ async fn parts_of(
             p.value,
         ) {
             let Some(line) = part.line else {
+                lineless.push(Lineless {
+                    split: *split,
+                    source: part.source,
+                    fiscal_year: part.fiscal_year,
+                    period: part.period,
+                });
                 continue;
             };
             let more = part.amount - held.get(&(p.engagement, line)).copied().unwrap_or(0);
@@ -611,8 +626,22 @@ async fn parts_of(
             }
         }
     }
-    Ok((out, unbudgeted, found))
+    Ok((out, unbudgeted, found, lineless))
 }
+
+/// A part of a split that would land where the budget has no line for its
+/// source: approving or activating fails with NO_BUDGET.
+#[derive(Debug, Clone, Copy)]
+pub struct Lineless {
+    pub split: Uuid,
+    pub source: Uuid,
+    pub fiscal_year: i32,
+    pub period: BudgetPeriod,
+}
+
+/// What [`parts_of`] finds: the demand, the splits reaching a year without
+/// an approved budget, every split found, and the parts without a line.
+type Parts = (Vec<Demand>, Vec<Uuid>, Vec<Uuid>, Vec<Lineless>);
 
 /// Whether APPROVED budgets (`spanned`, in date order, with whether each is
 /// approved) cover every day of `dates`, as activation requires.

@@ -42,7 +42,18 @@ pub(super) fn build(q: &mut Sql, ctx: &Ctx) {
     q.push(
         "), 0) AS BIGINT) AS total, \
            CAST(COALESCE((SELECT SUM(a.amount_minor) FROM allocations a \
-             WHERE a.engagement_id = e.id AND a.funding_source_id = fs.id), 0) AS BIGINT) AS committed \
+             WHERE a.engagement_id = e.id AND a.funding_source_id = fs.id",
+    );
+    // Commitments are budget figures: only on budgets the caller may read
+    // (none for DELIVERY users).
+    if let Some((sql, values)) = &ctx.scope.budgets {
+        q.push(&format!(
+            " AND a.budget_line_id IN (SELECT bl.id FROM budget_lines bl WHERE bl.budget_id IN ({sql}))"
+        ));
+        q.values.extend(values.iter().cloned());
+    }
+    q.push(
+        "), 0) AS BIGINT) AS committed \
          FROM (SELECT DISTINCT s.engagement_id AS engagement_id, sh.funding_source_id AS funding_source_id \
                  FROM funding_splits s JOIN funding_split_shares sh ON sh.split_id = s.id \
                  WHERE s.status IN ",

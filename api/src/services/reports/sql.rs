@@ -124,10 +124,12 @@ impl Sql {
                 " AND EXISTS (SELECT 1 FROM funding_splits fsp \
                  JOIN funding_split_shares fsh ON fsh.split_id = fsp.id \
                  JOIN funding_sources ffs ON ffs.id = fsh.funding_source_id \
-                 WHERE fsp.engagement_id = e.id AND fsp.status <> ",
+                 WHERE fsp.engagement_id = e.id AND fsp.status NOT IN (",
             )
             .bind(SplitStatus::Rejected.to_value())
-            .push(" AND ffs.function = ")
+            .push(", ")
+            .bind(SplitStatus::Withdrawn.to_value())
+            .push(") AND ffs.function = ")
             .bind(function.to_value())
             .push(")");
         }

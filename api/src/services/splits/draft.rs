@@ -3,7 +3,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, TransactionTrait,
 };
 use tandem_entities::{
     Decision, EngagementStatus, SplitStatus, funding_source, funding_split, funding_split_phase,
@@ -292,13 +292,18 @@ fn checked_phasing(
 ) -> AppResult<Vec<crate::services::allocation::Explicit>> {
     use tandem_entities::BudgetPeriod;
     let currency = engagement.currency;
+    // The value is apportioned in the order the shares are stored and read
+    // back (by funding source id), not the order they were given, so that a
+    // share's phasing sums to the amount it shows and commits.
+    let mut shares: Vec<&Share> = shares.iter().collect();
+    shares.sort_by_key(|s| s.funding_source_id);
     let amounts = crate::domain::split::apportion(
         value,
         &shares.iter().map(|s| s.share_bp).collect::<Vec<_>>(),
     );
     let dates = (engagement.start_date, engagement.end_date);
     let mut out = Vec::new();
-    for (share, amount) in shares.iter().zip(amounts) {
+    for (share, amount) in shares.into_iter().zip(amounts) {
         if share.phasing.is_empty() {
             continue;
         }
@@ -420,15 +425,24 @@ pub async fn submit(
     // not after its first owner has approved it.
     super::fits_now(db, split.id, &["id"]).await?;
     let source_ids = source_ids(db, split.id).await?;
-    let owners: Vec<Uuid> = resource::unscoped::<FundingSources>(Reason::WithinWrite)
-        .filter(funding_source::Column::Id.is_in(source_ids))
-        .select_only()
-        .column(funding_source::Column::OwnerContactId)
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await?;
     let txn = db.begin().await?;
+    // The owners are read on the sources' locked rows (sources before the
+    // split, the order an owner change takes too): an owner change either
+    // commits first and its new owner is asked, or waits and re-routes
+    // what this submission asked.
+    let mut owners: Vec<Uuid> = crate::db::for_update(
+        &txn,
+        resource::unscoped::<FundingSources>(Reason::WithinWrite)
+            .filter(funding_source::Column::Id.is_in(source_ids))
+            .order_by_asc(funding_source::Column::Id),
+    )
+    .all(&txn)
+    .await?
+    .into_iter()
+    .map(|s| s.owner_contact_id)
+    .collect();
+    owners.sort();
+    owners.dedup();
     let moved = funding_split::Entity::update_many()
         .col_expr(
             funding_split::Column::Status,

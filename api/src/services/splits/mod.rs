@@ -179,6 +179,22 @@ pub(crate) async fn fits_now(
     let Some(fit) = fits.get(&split_id) else {
         return Ok(());
     };
+    if let Some(gap) = fit.missing.first() {
+        let name =
+            resource::get_unscoped::<resource::FundingSources>(db, Reason::WithinWrite, gap.source)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_default();
+        return Err(invalid(
+            field,
+            UserErrorCode::NoBudget,
+            format!(
+                "the budget for fiscal year {} has no line for {name} in {}, and the split would commit money there",
+                gap.fiscal_year,
+                crate::domain::api_name(&gap.period)
+            ),
+        ));
+    }
     match fit.lines.iter().find(|l| !l.fits) {
         None => Ok(()),
         Some(short) => Err(on_field(
@@ -363,20 +379,15 @@ pub(crate) async fn reroute(
     if from == to {
         return Ok(());
     }
-    let with_source: Vec<Uuid> = resource::unscoped::<SplitShares>(Reason::WithinWrite)
-        .filter(funding_split_share::Column::FundingSourceId.eq(source))
-        .select_only()
+    let with_source = sea_orm::sea_query::Query::select()
         .column(funding_split_share::Column::SplitId)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    if with_source.is_empty() {
-        return Ok(());
-    }
+        .from(funding_split_share::Entity)
+        .and_where(funding_split_share::Column::FundingSourceId.eq(source))
+        .to_owned();
     let pending = crate::db::for_update(
         txn,
         resource::unscoped::<FundingSplits>(Reason::WithinWrite)
-            .filter(funding_split::Column::Id.is_in(with_source))
+            .filter(funding_split::Column::Id.in_subquery(with_source))
             .filter(funding_split::Column::Status.eq(SplitStatus::PendingApproval))
             .order_by_asc(funding_split::Column::Id),
     )
@@ -422,34 +433,7 @@ pub(crate) async fn reroute(
                     .filter(split_approval::Column::OwnerContactId.eq(old.owner_contact_id))
                     .exec(txn)
                     .await?;
-                // A new owner who approved the split before taking over the
-                // source is asked again, now for it too: the split never
-                // completes without a decision on the source's share.
-                split_approval::Entity::update_many()
-                    .col_expr(
-                        split_approval::Column::Decision,
-                        Expr::value(Decision::Pending),
-                    )
-                    .col_expr(
-                        split_approval::Column::DecidedBy,
-                        Expr::value(Option::<Uuid>::None),
-                    )
-                    .col_expr(
-                        split_approval::Column::DecidedAt,
-                        Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-                    )
-                    .col_expr(
-                        split_approval::Column::Comment,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(split_approval::Column::OnBehalf, Expr::value(false))
-                    .col_expr(split_approval::Column::ReroutedFrom, Expr::value(from))
-                    .col_expr(split_approval::Column::ReroutedAt, Expr::value(now))
-                    .filter(split_approval::Column::SplitId.eq(split.id))
-                    .filter(split_approval::Column::OwnerContactId.eq(to))
-                    .filter(split_approval::Column::Decision.eq(Decision::Approved))
-                    .exec(txn)
-                    .await?;
+                reask(txn, split.id, from, to, now).await?;
             }
             (true, false) => {
                 split_approval::ActiveModel {
@@ -466,8 +450,48 @@ pub(crate) async fn reroute(
                 .insert(txn)
                 .await?;
             }
-            (true, true) => {}
+            (true, true) => reask(txn, split.id, from, to, now).await?,
         }
     }
+    Ok(())
+}
+
+/// A new owner who approved `split` before taking over a source of it is
+/// asked again, now for that source too: a split never completes without a
+/// decision by the current owner of each of its sources.
+async fn reask(
+    txn: &impl ConnectionTrait,
+    split: Uuid,
+    from: Uuid,
+    to: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use sea_orm::EntityTrait;
+    use sea_orm::sea_query::Expr;
+    split_approval::Entity::update_many()
+        .col_expr(
+            split_approval::Column::Decision,
+            Expr::value(Decision::Pending),
+        )
+        .col_expr(
+            split_approval::Column::DecidedBy,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            split_approval::Column::DecidedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .col_expr(
+            split_approval::Column::Comment,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(split_approval::Column::OnBehalf, Expr::value(false))
+        .col_expr(split_approval::Column::ReroutedFrom, Expr::value(from))
+        .col_expr(split_approval::Column::ReroutedAt, Expr::value(now))
+        .filter(split_approval::Column::SplitId.eq(split))
+        .filter(split_approval::Column::OwnerContactId.eq(to))
+        .filter(split_approval::Column::Decision.eq(Decision::Approved))
+        .exec(txn)
+        .await?;
     Ok(())
 }
