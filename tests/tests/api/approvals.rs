@@ -879,3 +879,126 @@ async fn a_delivery_user_reads_no_fit_and_no_commitment_of_the_work_they_deliver
         "{report}"
     );
 }
+
+const TIMELINE: &str = "query($id: ID!, $first: Int, $after: String) { node(id: $id) { ... on FundingSplit { timeline(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { kind at owner { name } reroutedFrom { name } onBehalf comment by { email } } } } } }";
+
+/// (kind, owner, re-routed from, comment) of each step of `split`'s
+/// timeline as `token` (or the administrator) sees it.
+async fn timeline(
+    j: &Joint,
+    token: Option<&str>,
+    split: &Value,
+) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+    let vars = json!({ "id": split });
+    let data = match token {
+        Some(t) => j.app.data_as(t, TIMELINE, vars).await,
+        None => j.app.data(TIMELINE, vars).await,
+    };
+    let t = &data["node"]["timeline"];
+    let nodes = t["nodes"].as_array().unwrap();
+    assert_eq!(t["totalCount"].as_u64(), Some(nodes.len() as u64));
+    let mut last = String::new();
+    nodes
+        .iter()
+        .map(|n| {
+            let at = n["at"].as_str().unwrap().to_owned();
+            assert!(at >= last, "oldest first: {t}");
+            last = at;
+            (
+                n["kind"].as_str().unwrap().to_owned(),
+                n["owner"]["name"].as_str().map(str::to_owned),
+                n["reroutedFrom"]["name"].as_str().map(str::to_owned),
+                n["comment"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn step(
+    kind: &str,
+    owner: Option<&str>,
+    from: Option<&str>,
+    comment: Option<&str>,
+) -> (String, Option<String>, Option<String>, Option<String>) {
+    (
+        kind.to_owned(),
+        owner.map(str::to_owned),
+        from.map(str::to_owned),
+        comment.map(str::to_owned),
+    )
+}
+
+#[tokio::test]
+async fn both_buyers_see_every_step_of_a_split_in_its_timeline() {
+    let j = joint("100000.00", "50000.00").await;
+    let e = j.won("E1", "10").await;
+    // Version 1: withdrawn.
+    let first = submitted(&j, &e, &[(&j.marketing, 6000), (&j.it_run, 4000)]).await;
+    let w = j
+        .app
+        .data(WITHDRAW, json!({ "id": first, "reason": "Wrong shares" }))
+        .await;
+    assert_eq!(w["withdrawFundingSplit"]["userErrors"], json!([]));
+    assert_eq!(
+        timeline(&j, Some(&j.cmo_token), &first).await,
+        vec![
+            step("CREATED", None, None, None),
+            step("SUBMITTED", None, None, None),
+            step("WITHDRAWN", None, None, Some("Wrong shares")),
+        ]
+    );
+    // Version 2: the IT pot changes owner while pending, then approved by
+    // both; version 3 supersedes it.
+    let second = submitted(&j, &e, &[(&j.marketing, 5000), (&j.it_run, 5000)]).await;
+    j.decide(&j.cmo_token, &second, true, None).await;
+    let petra = j
+        .app
+        .create_contact(&j.client, "Petra", "petra@acme.example")
+        .await;
+    let petra_token =
+        crate::splits::portal_user(&j.app, &j.client, &petra, "petra.portal@acme.example").await;
+    j.app
+        .data(OWNER, json!({ "id": j.it_run, "owner": petra }))
+        .await;
+    j.decide(&petra_token, &second, true, None).await;
+    let third = submitted(&j, &e, &[(&j.marketing, 10_000)]).await;
+    j.decide(&j.cmo_token, &third, true, None).await;
+    let expected = vec![
+        step("CREATED", None, None, None),
+        step("SUBMITTED", None, None, None),
+        step("APPROVED", Some("Carla"), None, Some("ok")),
+        step("REROUTED", Some("Petra"), Some("Ivan"), None),
+        step("APPROVED", Some("Petra"), None, Some("ok")),
+        step("SUPERSEDED", None, None, None),
+    ];
+    for token in [Some(j.cmo_token.as_str()), Some(petra_token.as_str()), None] {
+        assert_eq!(timeline(&j, token, &second).await, expected);
+    }
+    // Paged one step at a time, each exactly once.
+    let mut seen = 0;
+    let mut after = Value::Null;
+    loop {
+        let data = j
+            .app
+            .data(
+                TIMELINE,
+                json!({ "id": second, "first": 2, "after": after }),
+            )
+            .await;
+        let t = &data["node"]["timeline"];
+        seen += t["nodes"].as_array().unwrap().len();
+        if t["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = t["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, expected.len());
+    let bad = j
+        .app
+        .gql(TIMELINE, json!({ "id": second, "first": 101 }))
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+}

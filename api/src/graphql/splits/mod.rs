@@ -3,9 +3,11 @@
 mod fit;
 mod mutation;
 mod query;
+mod timeline;
 mod types;
 
 pub use fit::{LineFit, SplitFit, SplitLoaders};
 pub use mutation::SplitMutation;
 pub use query::SplitQuery;
+pub use timeline::{SplitEvent, SplitEventConnection, SplitEventKind};
 pub use types::*;

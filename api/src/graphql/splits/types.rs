@@ -162,6 +162,22 @@ impl FundingSplit {
             .map(|f| super::SplitFit(f, self.1)))
     }
 
+    /// Every step of its approval, oldest first, as both buyers see it:
+    /// created, submitted, each owner's approval or rejection (with its
+    /// comment), each decision re-routed to a new owner, withdrawn,
+    /// superseded.
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n steps (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return steps after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n steps (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return steps before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<super::SplitEventConnection> {
+        let events = super::timeline::events(ctx, &self.0).await?;
+        super::timeline::page(events, first, after, last, before)
+    }
+
     /// When it was made (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
