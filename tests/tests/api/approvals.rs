@@ -227,16 +227,7 @@ const WITHDRAW: &str = "mutation($id: ID!, $reason: String) { withdrawFundingSpl
 #[tokio::test]
 async fn the_account_manager_withdraws_a_pending_split_and_a_new_one_can_be_made() {
     let j = joint("100000.00", "50000.00").await;
-    let am = j
-        .app
-        .create_user("am@provider.example", "ACCOUNT_MANAGER", None)
-        .await;
-    j.app.assign(&am.id, &j.client).await;
-    // A fresh session carries the new assignment.
-    let am_token = j.app.login("am@provider.example", USER_PASSWORD).await["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let am_token = manager_of(&j).await;
     let e = j.won("E1", "10").await;
     let split = submitted(&j, &e, &[(&j.marketing, 6000), (&j.it_run, 4000)]).await;
     j.decide(&j.cmo_token, &split, true, None).await;
@@ -408,15 +399,7 @@ fn s(v: &str) -> String {
 #[tokio::test]
 async fn an_account_manager_lists_what_waits_at_their_clients_and_a_portal_user_only_their_own() {
     let j = joint("100000.00", "50000.00").await;
-    let am = j
-        .app
-        .create_user("am@provider.example", "ACCOUNT_MANAGER", None)
-        .await;
-    j.app.assign(&am.id, &j.client).await;
-    let am_token = j.app.login("am@provider.example", USER_PASSWORD).await["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let am_token = manager_of(&j).await;
     // Another client, with a pending split the manager must not see.
     let globex = j.app.create_client("Globex", "GLOBEX").await;
     let gcmo = j
@@ -598,12 +581,7 @@ async fn when_a_source_changes_owner_while_pending_its_decision_moves_to_the_new
     j.decide(&j.cmo_token, &split, true, None).await;
 
     // The CIO leaves; Petra takes over the IT pot.
-    let petra = j
-        .app
-        .create_contact(&j.client, "Petra", "petra@acme.example")
-        .await;
-    let petra_token =
-        crate::splits::portal_user(&j.app, &j.client, &petra, "petra.portal@acme.example").await;
+    let (petra, petra_token) = petra(&j).await;
     let moved = j
         .app
         .data(OWNER, json!({ "id": j.it_run, "owner": petra }))
@@ -675,12 +653,7 @@ async fn a_source_handed_to_an_owner_already_asked_leaves_one_decision_for_them(
 #[tokio::test]
 async fn an_owner_change_racing_the_old_owners_approval_leaves_one_consistent_outcome() {
     let j = joint("100000.00", "50000.00").await;
-    let petra = j
-        .app
-        .create_contact(&j.client, "Petra", "petra@acme.example")
-        .await;
-    let petra_token =
-        crate::splits::portal_user(&j.app, &j.client, &petra, "petra.portal@acme.example").await;
+    let (petra, petra_token) = petra(&j).await;
     // Each round the IT pot's current owner approves while it passes to
     // the other contact.
     let mut owner = (j.cio.clone(), j.cio_token.clone(), "Ivan");
@@ -951,12 +924,7 @@ async fn both_buyers_see_every_step_of_a_split_in_its_timeline() {
     // both; version 3 supersedes it.
     let second = submitted(&j, &e, &[(&j.marketing, 5000), (&j.it_run, 5000)]).await;
     j.decide(&j.cmo_token, &second, true, None).await;
-    let petra = j
-        .app
-        .create_contact(&j.client, "Petra", "petra@acme.example")
-        .await;
-    let petra_token =
-        crate::splits::portal_user(&j.app, &j.client, &petra, "petra.portal@acme.example").await;
+    let (petra, petra_token) = petra(&j).await;
     j.app
         .data(OWNER, json!({ "id": j.it_run, "owner": petra }))
         .await;
@@ -1001,4 +969,29 @@ async fn both_buyers_see_every_step_of_a_split_in_its_timeline() {
         bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{bad}"
     );
+}
+
+/// An account manager assigned to the joint world's client; their token,
+/// from a session opened after the assignment.
+async fn manager_of(j: &Joint) -> String {
+    let am = j
+        .app
+        .create_user("am@provider.example", "ACCOUNT_MANAGER", None)
+        .await;
+    j.app.assign(&am.id, &j.client).await;
+    j.app.login("am@provider.example", USER_PASSWORD).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Petra, a contact of the client with a portal login: (contact, token).
+async fn petra(j: &Joint) -> (String, String) {
+    let petra = j
+        .app
+        .create_contact(&j.client, "Petra", "petra@acme.example")
+        .await;
+    let token =
+        crate::splits::portal_user(&j.app, &j.client, &petra, "petra.portal@acme.example").await;
+    (petra, token)
 }
