@@ -582,15 +582,7 @@ async fn when_a_source_changes_owner_while_pending_its_decision_moves_to_the_new
 
     // The CIO leaves; Petra takes over the IT pot.
     let (petra, petra_token) = petra(&j).await;
-    let moved = j
-        .app
-        .data(OWNER, json!({ "id": j.it_run, "owner": petra }))
-        .await;
-    assert_eq!(
-        moved["updateFundingSource"]["userErrors"],
-        json!([]),
-        "{moved}"
-    );
+    hand_over(&j, &j.it_run, &petra).await;
     assert_eq!(
         decisions(&j, &split).await,
         vec![
@@ -629,15 +621,7 @@ async fn a_source_handed_to_an_owner_already_asked_leaves_one_decision_for_them(
     let split = submitted(&j, &e, &[(&j.marketing, 6000), (&j.it_run, 4000)]).await;
     // The CIO approved; then the marketing pot passes to the CIO as well.
     j.decide(&j.cio_token, &split, true, None).await;
-    let moved = j
-        .app
-        .data(OWNER, json!({ "id": j.marketing, "owner": j.cio }))
-        .await;
-    assert_eq!(
-        moved["updateFundingSource"]["userErrors"],
-        json!([]),
-        "{moved}"
-    );
+    hand_over(&j, &j.marketing, &j.cio).await;
     assert_eq!(
         decisions(&j, &split).await,
         vec![(s("Ivan"), s("PENDING"), Some(s("Carla")))],
@@ -773,15 +757,7 @@ async fn a_new_owner_who_approved_already_is_asked_again_for_the_source_they_tak
     .await;
     j.decide(&j.cio_token, &split, true, None).await;
     // The CIO takes over IT change; the CMO still owns marketing.
-    let moved = j
-        .app
-        .data(OWNER, json!({ "id": change, "owner": j.cio }))
-        .await;
-    assert_eq!(
-        moved["updateFundingSource"]["userErrors"],
-        json!([]),
-        "{moved}"
-    );
+    hand_over(&j, &change, &j.cio).await;
     assert_eq!(
         decisions(&j, &split).await,
         vec![
@@ -994,4 +970,17 @@ async fn petra(j: &Joint) -> (String, String) {
     let token =
         crate::splits::portal_user(&j.app, &j.client, &petra, "petra.portal@acme.example").await;
     (petra, token)
+}
+
+/// Makes `owner` (a contact's global id) the owner of `source`.
+async fn hand_over(j: &Joint, source: &str, owner: &str) {
+    let moved = j
+        .app
+        .data(OWNER, json!({ "id": source, "owner": owner }))
+        .await;
+    assert_eq!(
+        moved["updateFundingSource"]["userErrors"],
+        json!([]),
+        "{moved}"
+    );
 }
