@@ -122,6 +122,10 @@ macro_rules! with_user_error_codes {
             /// No price applies: no published rate card prices the service on that
             /// date, or a rate-card version to publish holds no prices.
             NoPrice,
+            /// An approval rule of the client applies and no one can approve under
+            /// it: none, or more than one, of the client's contacts holds its
+            /// persona and the rule names no approver.
+            NoApprover,
         }
     };
 }

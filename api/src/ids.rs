@@ -51,6 +51,9 @@ kinds!(
     SpendEntry,
     Budget,
     BudgetLine,
+    ApprovalRule,
+    ApprovalDelegation,
+    BudgetLineChange,
 );
 
 /// The global id of the object `id` of `kind`.

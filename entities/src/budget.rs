@@ -14,6 +14,10 @@ pub struct Model {
     pub starts_on: Date,
     pub ends_on: Date,
     pub status: BudgetStatus,
+    /// When it was approved.
+    pub approved_at: Option<DateTimeUtc>,
+    /// The user whose sign-off approved it.
+    pub approved_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -27,6 +27,8 @@ pub enum Persona {
     SalesLeader,
     #[sea_orm(string_value = "PROCUREMENT")]
     Procurement,
+    #[sea_orm(string_value = "CFO")]
+    Cfo,
     #[sea_orm(string_value = "ARCHITECT")]
     Architect,
     #[sea_orm(string_value = "OTHER")]
@@ -299,4 +301,23 @@ pub enum SpendKind {
     Media,
     #[sea_orm(string_value = "EXPENSE")]
     Expense,
+}
+
+/// Where a change to a budget line's planned money stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum LineChangeStatus {
+    /// Proposed by the provider to an approved budget; awaits the line's
+    /// owner.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Made: the line holds the new amount (or was removed).
+    #[sea_orm(string_value = "APPLIED")]
+    Applied,
+    /// Refused by the owner; the line is unchanged.
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    /// Taken back by the provider before the owner decided.
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
 }

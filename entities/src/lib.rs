@@ -3,8 +3,12 @@
 
 pub mod allocation;
 pub mod api_token;
+pub mod approval_delegation;
+pub mod approval_rule;
 pub mod budget;
 pub mod budget_line;
+pub mod budget_line_change;
+pub mod budget_signoff;
 pub mod client;
 pub mod client_manager;
 pub mod contact;

@@ -21,6 +21,13 @@ pub struct Model {
     pub rerouted_from: Option<Uuid>,
     /// When it was re-routed to this owner.
     pub rerouted_at: Option<DateTimeUtc>,
+    /// The client's approval rule that asked for this decision, when it was
+    /// asked by a rule (as well as, or instead of, as a source's owner).
+    pub rule_id: Option<Uuid>,
+    /// The contact who decided: the one asked, or their delegate.
+    pub decided_by_contact: Option<Uuid>,
+    /// The delegation under which a delegate decided.
+    pub delegation_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

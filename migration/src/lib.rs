@@ -16,6 +16,8 @@ mod m20261202_000009_split_base_value;
 mod m20261202_000010_cost_and_charge;
 mod m20261203_000011_split_phasing;
 mod m20261203_000012_withdrawal_and_rerouting;
+mod m20261203_000013_approval_rules_and_delegates;
+mod m20261203_000014_budget_governance;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_cost_and_charge::Migration),
             Box::new(m20261203_000011_split_phasing::Migration),
             Box::new(m20261203_000012_withdrawal_and_rerouting::Migration),
+            Box::new(m20261203_000013_approval_rules_and_delegates::Migration),
+            Box::new(m20261203_000014_budget_governance::Migration),
         ]
     }
 }

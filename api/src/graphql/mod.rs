@@ -14,6 +14,7 @@ pub mod engagements;
 pub mod errors;
 pub mod filters;
 pub mod funding_sources;
+pub mod governance;
 pub mod money;
 pub mod node;
 pub mod rate_cards;
@@ -54,6 +55,8 @@ pub struct Mutation(
     splits::SplitMutation,
     funding_sources::FundingSourceMutation,
     budgets::BudgetMutation,
+    budgets::BudgetGovernanceMutation,
+    governance::GovernanceMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

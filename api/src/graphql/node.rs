@@ -12,13 +12,14 @@ use async_graphql::{Context, ID, Interface, Object};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult, UserErrorCode};
-use crate::graphql::budgets::{Budget, BudgetLine};
+use crate::graphql::budgets::{Budget, BudgetLine, BudgetLineChange};
 use crate::graphql::catalog::Service;
 use crate::graphql::clients::Client;
 use crate::graphql::contacts::Contact;
 use crate::graphql::context::RequestContext;
 use crate::graphql::engagements::{Engagement, EngagementLine};
 use crate::graphql::funding_sources::FundingSource;
+use crate::graphql::governance::{ApprovalDelegation, ApprovalRule};
 use crate::graphql::rate_cards::{RateCard, RateCardVersion};
 use crate::graphql::splits::{FundingSplit, SpendEntry};
 use crate::graphql::users::{ApiToken, User};
@@ -168,6 +169,9 @@ nodes! {
     };
     Budget: resource::Budgets => |_rc, found| wrap(found, Budget);
     BudgetLine: resource::BudgetLines => |_rc, found| wrap(found, BudgetLine);
+    ApprovalRule: resource::ApprovalRules => |_rc, found| wrap(found, ApprovalRule);
+    ApprovalDelegation: resource::ApprovalDelegations => |_rc, found| wrap(found, ApprovalDelegation);
+    BudgetLineChange: resource::BudgetLineChanges => |_rc, found| wrap(found, BudgetLineChange);
 }
 
 fn wrap<M, N>(rows: HashMap<Uuid, M>, f: fn(M) -> N) -> HashMap<Uuid, N> {

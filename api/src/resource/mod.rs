@@ -74,6 +74,7 @@ pub mod catalog;
 pub mod clients;
 pub mod engagements;
 pub mod funding;
+pub mod governance;
 pub mod page;
 pub mod people;
 
@@ -81,6 +82,7 @@ pub use catalog::*;
 pub use clients::*;
 pub use engagements::*;
 pub use funding::*;
+pub use governance::*;
 pub use page::{Cursor, KeyValue, Ordering, PageRequest, Slice};
 pub use people::*;
 

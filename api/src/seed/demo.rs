@@ -548,6 +548,7 @@ pub async fn run(db: &DatabaseConnection, today: NaiveDate) -> Result<DemoSummar
             &mut rng,
         )
         .await?;
+        seed_governance(db, &admin, s).await?;
     }
 
     Ok(DemoSummary {
@@ -795,7 +796,7 @@ async fn seed_client(
         person(
             plan.cfo,
             "Chief Financial Officer",
-            Persona::Other,
+            Persona::Cfo,
             ContactFunction::Finance,
         ),
     ] {
@@ -884,6 +885,47 @@ async fn seed_client(
     })
 }
 
+/// Each client's governance, once its engagements are seeded (a rule asks
+/// for splits submitted after it is made): its CFO co-approves splits above
+/// 500,000 in the client's currency, and the CIO has made the CFO their
+/// delegate for the next two weeks (from the real today).
+async fn seed_governance(
+    db: &DatabaseConnection,
+    admin: &Caller,
+    s: &Seeded,
+) -> Result<(), SeedError> {
+    use crate::services::governance::{self, NewDelegation, NewRule};
+    governance::create_rule(
+        db,
+        admin,
+        NewRule {
+            client_id: s.client.id,
+            function: None,
+            above: "500000".into(),
+            currency: None,
+            persona: Persona::Cfo,
+            approver_contact_id: Some(s.cfo.id),
+        },
+    )
+    .await
+    .step(format!("create an approval rule of {}", s.client.code))?;
+    governance::delegate(
+        db,
+        &s.cio_caller,
+        NewDelegation {
+            owner_contact_id: None,
+            delegate_contact_id: s.cfo.id,
+            // A live arrangement, dated from the real today whatever day the
+            // demo's engagements are seeded around.
+            starts_on: crate::domain::burn::today(),
+            ends_on: crate::domain::burn::today() + chrono::Duration::days(14),
+        },
+    )
+    .await
+    .step(format!("delegate the CIO's approvals at {}", s.client.code))?;
+    Ok(())
+}
+
 /// An approved budget for every fiscal year the running engagements span
 /// (activation commits each share over every period it reaches): the
 /// current year's with the CMO's pot in quarters and the CIO's two pots for
@@ -936,12 +978,13 @@ async fn seed_budgets(
                     funding_source_id: source,
                     period,
                     planned: money(planned),
+                    reason: None,
                 },
             )
             .await
             .step(format!("set a budget line of {}", plan.code))?;
         }
-        budgets::transition(db, admin, b.id, BudgetStatus::Approved)
+        budgets::transition(db, admin, b.id, BudgetStatus::Approved, None)
             .await
             .step(format!("approve the FY{year} budget of {}", plan.code))?;
     }

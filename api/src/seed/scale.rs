@@ -488,7 +488,7 @@ fn generate_client(
     };
     let cmo = person(Persona::Cmo, ContactFunction::Marketing, "CMO");
     let cio = person(Persona::Cio, ContactFunction::It, "CIO");
-    person(Persona::Other, ContactFunction::Finance, "CFO");
+    person(Persona::Cfo, ContactFunction::Finance, "CFO");
 
     // Sources: (id, owner); 0 = MARKETING (CMO), 1 = IT_RUN and
     // 2 = BUSINESS_TECH (CIO).
@@ -755,6 +755,9 @@ fn generate_client(
                 rerouted_at: Set(None),
                 comment: Set(None),
                 decided_at: Set((!pending).then_some(decided)),
+                rule_id: Set(None),
+                decided_by_contact: Set((!pending).then_some(sources[*source].1)),
+                delegation_id: Set(None),
             });
         }
         if !has_spend(status) {
@@ -835,6 +838,8 @@ fn generate_client(
         starts_on: Set(fy_start),
         ends_on: Set(fy_end),
         status: Set(BudgetStatus::Approved),
+        approved_at: Set(Some(now)),
+        approved_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     });

@@ -1,7 +1,9 @@
 //! Client budgets: one per client and fiscal year, made of budget lines
 //! (funding source x period x planned amount).
 
+pub mod changes;
 pub mod figures;
+pub mod signoff;
 
 use std::collections::HashMap;
 
@@ -180,6 +182,8 @@ pub async fn create(
         starts_on: Set(starts_on),
         ends_on: Set(ends_on),
         status: Set(BudgetStatus::Draft),
+        approved_at: Set(None),
+        approved_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -188,16 +192,28 @@ pub async fn create(
     .map_err(unique_or(taken))
 }
 
-/// Moves a budget DRAFT -> APPROVED or APPROVED -> CLOSED; anything else is
-/// INVALID_TRANSITION. The update is conditional on the status it read, so
-/// two racing moves cannot both apply.
+/// Moves a budget DRAFT -> APPROVED (as the client signs it off: see
+/// [`signoff::approve`]) or APPROVED -> CLOSED (the provider); anything
+/// else is INVALID_TRANSITION. The update is conditional on the status it
+/// read, so two racing moves cannot both apply.
 #[tracing::instrument(skip_all, fields(budget_id = %id, to = ?to))]
 pub async fn transition(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     caller: &Caller,
     id: Uuid,
     to: BudgetStatus,
+    on_behalf_of: Option<Uuid>,
 ) -> AppResult<budget::Model> {
+    if to == BudgetStatus::Approved {
+        return signoff::approve(db, caller, id, on_behalf_of).await;
+    }
+    if on_behalf_of.is_some() {
+        return Err(AppError::invalid(
+            &["onBehalfOf"],
+            UserErrorCode::Invalid,
+            "only an approval is signed on a contact's behalf",
+        ));
+    }
     let current = writable(db, caller, id, &["id"]).await?;
     let allowed = matches!(
         (current.status, to),
@@ -241,10 +257,8 @@ pub struct LineInput {
     pub period: BudgetPeriod,
     /// An exact decimal string in the source's currency.
     pub planned: String,
-}
-
-fn locked() -> AppError {
-    AppError::invalid(&["budgetId"], UserErrorCode::Locked, "the budget is closed")
+    /// Why, kept in the line's history.
+    pub reason: Option<String>,
 }
 
 fn below_allocated(allocated: i64, currency: Currency) -> AppError {
@@ -258,20 +272,26 @@ fn below_allocated(allocated: i64, currency: Currency) -> AppError {
     )
 }
 
-/// Creates or updates the line of (funding source, period) in a budget.
-/// Lowering `planned` below the money already allocated on the line is
-/// refused with BELOW_ALLOCATED, decided atomically by the database.
-#[tracing::instrument(skip_all)]
-pub async fn set_line(
-    db: &(impl ConnectionTrait + TransactionTrait),
+/// A visible budget, for a change to its lines (NOT_FOUND on `field`).
+async fn visible(
+    db: &impl ConnectionTrait,
     caller: &Caller,
-    input: LineInput,
-) -> AppResult<budget_line::Model> {
-    let budget = writable(db, caller, input.budget_id, &["budgetId"]).await?;
-    if budget.status == BudgetStatus::Closed {
-        return Err(locked());
-    }
-    let source = resource::get::<FundingSources>(db, caller, input.funding_source_id)
+    id: Uuid,
+    field: &[&str],
+) -> AppResult<budget::Model> {
+    resource::get::<Budgets>(db, caller, id)
+        .await?
+        .ok_or_else(|| budget_not_found(field))
+}
+
+/// An active funding source of the budget's client, for one of its lines.
+pub(crate) async fn line_source(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    budget: &budget::Model,
+    id: Uuid,
+) -> AppResult<funding_source::Model> {
+    let source = resource::get::<FundingSources>(db, caller, id)
         .await?
         .filter(|s| s.client_id == budget.client_id)
         .ok_or_else(|| {
@@ -288,8 +308,12 @@ pub async fn set_line(
             "the funding source is archived",
         ));
     }
-    let currency = source.currency;
-    let planned = Money::parse_input(&input.planned, currency)
+    Ok(source)
+}
+
+/// A planned amount given as input, zero or more.
+pub(crate) fn planned(text: &str, currency: Currency) -> AppResult<i64> {
+    let planned = Money::parse_input(text, currency)
         .ok_or_else(|| {
             AppError::invalid(
                 &["planned"],
@@ -309,12 +333,28 @@ pub async fn set_line(
             "must not be negative",
         ));
     }
-    let existing = resource::unscoped::<BudgetLines>(Reason::WithinWrite)
-        .filter(budget_line::Column::BudgetId.eq(budget.id))
-        .filter(budget_line::Column::FundingSourceId.eq(source.id))
+    Ok(planned)
+}
+
+/// The lines of one source in a budget, for a write.
+pub(crate) async fn lines_of(
+    db: &impl ConnectionTrait,
+    budget: Uuid,
+    source: Uuid,
+) -> AppResult<Vec<budget_line::Model>> {
+    Ok(resource::unscoped::<BudgetLines>(Reason::WithinWrite)
+        .filter(budget_line::Column::BudgetId.eq(budget))
+        .filter(budget_line::Column::FundingSourceId.eq(source))
         .all(db)
-        .await?;
-    let is_year = input.period == BudgetPeriod::Fy;
+        .await?)
+}
+
+/// A source has either one FY line or quarter lines in a budget.
+pub(crate) fn same_kind_of_period(
+    existing: &[budget_line::Model],
+    period: BudgetPeriod,
+) -> AppResult<()> {
+    let is_year = period == BudgetPeriod::Fy;
     if existing
         .iter()
         .any(|l| (l.period == BudgetPeriod::Fy) != is_year)
@@ -325,15 +365,95 @@ pub async fn set_line(
             "a funding source has either one FY line or quarter lines in a budget, not both",
         ));
     }
+    Ok(())
+}
+
+/// Points a user error at `field`.
+pub(crate) fn on(error: AppError, field: &[&str]) -> AppError {
+    crate::services::splits::on_field(error, field)
+}
+
+/// Inside a change to a budget's lines: re-reads the budget locked (so a
+/// racing approval or closing either came first or waits), checks again
+/// that the caller may change the line directly, and, on a DRAFT, voids the
+/// sign-offs given so far (they signed off other figures). The contact of
+/// the owner making the change, if it is them.
+async fn guard_budget(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    budget: &budget::Model,
+    source: &funding_source::Model,
+) -> AppResult<Option<Uuid>> {
+    let fresh = crate::db::for_update(
+        txn,
+        resource::unscoped::<Budgets>(Reason::WithinWrite).filter(budget::Column::Id.eq(budget.id)),
+    )
+    .one(txn)
+    .await?
+    .ok_or_else(|| budget_not_found(&["budgetId"]))?;
+    let changes::Authority::Direct { owner } = changes::authority(caller, &fresh, source)? else {
+        return Err(changes::propose_instead());
+    };
+    if fresh.status == BudgetStatus::Draft {
+        tandem_entities::budget_signoff::Entity::delete_many()
+            .filter(tandem_entities::budget_signoff::Column::BudgetId.eq(fresh.id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(owner)
+}
+
+/// Creates or updates the line of (funding source, period) in a budget, as
+/// [`changes`] allows the caller (an approved budget's lines by their owner
+/// or an administrator; the account manager proposes instead: LOCKED), and
+/// records the change in the line's history. Lowering `planned` below the
+/// money already allocated on the line is refused with BELOW_ALLOCATED,
+/// decided atomically by the database.
+#[tracing::instrument(skip_all)]
+pub async fn set_line(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    caller: &Caller,
+    input: LineInput,
+) -> AppResult<budget_line::Model> {
+    let budget = visible(db, caller, input.budget_id, &["budgetId"]).await?;
+    let source = line_source(db, caller, &budget, input.funding_source_id).await?;
+    if let changes::Authority::Propose = changes::authority(caller, &budget, &source)? {
+        return Err(changes::propose_instead());
+    }
+    let reason = domain::text::optional(&["reason"], input.reason.as_deref(), 2000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let currency = source.currency;
+    let planned = planned(&input.planned, currency)?;
+    let existing = lines_of(db, budget.id, source.id).await?;
+    same_kind_of_period(&existing, input.period)?;
     let now = domain::now();
-    if let Some(line) = existing.into_iter().find(|l| l.period == input.period) {
+    // The line is re-read locked inside the transaction, so the history
+    // records the amount this change replaced.
+    let txn = db.begin().await?;
+    let owner = guard_budget(&txn, caller, &budget, &source).await?;
+    let line = crate::db::for_update(
+        &txn,
+        resource::unscoped::<BudgetLines>(Reason::WithinWrite)
+            .filter(budget_line::Column::BudgetId.eq(budget.id))
+            .filter(budget_line::Column::FundingSourceId.eq(source.id))
+            .filter(budget_line::Column::Period.eq(input.period)),
+    )
+    .one(&txn)
+    .await?;
+    let change = |line: Option<Uuid>, old: Option<i64>| changes::Change {
+        budget: &budget,
+        line,
+        source: source.id,
+        period: input.period,
+        old,
+        new: Some(planned),
+        reason: reason.clone(),
+    };
+    if let Some(line) = line {
         // The database decides, in one conditional statement, against the
         // allocation as it is when the row is written: activations may
         // allocate on the line meanwhile, and the CHECK (allocated <=
-        // planned) must never be what refuses the change. The row is read
-        // back in the same transaction, whose write lock keeps concurrent
-        // changes out until it ends, so the answer is this request's line.
-        let txn = db.begin().await?;
+        // planned) must never be what refuses the change.
         let updated = budget_line::Entity::update_many()
             .col_expr(budget_line::Column::PlannedMinor, Expr::value(planned))
             .col_expr(budget_line::Column::UpdatedAt, Expr::value(now))
@@ -341,20 +461,25 @@ pub async fn set_line(
             .filter(budget_line::Column::AllocatedMinor.lte(planned))
             .exec(&txn)
             .await?;
-        let current =
-            resource::get_unscoped::<BudgetLines>(&txn, Reason::WithinWrite, line.id).await?;
+        let current = resource::get_unscoped::<BudgetLines>(&txn, Reason::WithinWrite, line.id)
+            .await?
+            .ok_or_else(|| resource::vanished("the budget line"))?;
+        if updated.rows_affected != 1 {
+            return Err(below_allocated(current.allocated_minor, currency));
+        }
+        if line.planned_minor != planned {
+            changes::record_applied(
+                &txn,
+                caller,
+                change(Some(line.id), Some(line.planned_minor)),
+                owner,
+            )
+            .await?;
+        }
         txn.commit().await?;
-        return match (updated.rows_affected, current) {
-            (1, Some(current)) => Ok(current),
-            (_, Some(current)) => Err(below_allocated(current.allocated_minor, currency)),
-            (_, None) => Err(AppError::invalid(
-                &["period"],
-                UserErrorCode::NotFound,
-                "the line was removed meanwhile; set it again",
-            )),
-        };
+        return Ok(current);
     }
-    budget_line::ActiveModel {
+    let made = budget_line::ActiveModel {
         id: Set(Uuid::now_v7()),
         budget_id: Set(budget.id),
         funding_source_id: Set(source.id),
@@ -364,7 +489,7 @@ pub async fn set_line(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(db)
+    .insert(&txn)
     .await
     .map_err(unique_or(|| {
         AppError::invalid(
@@ -372,32 +497,43 @@ pub async fn set_line(
             UserErrorCode::Taken,
             "the line was created meanwhile; set it again",
         )
-    }))
+    }))?;
+    changes::record_applied(&txn, caller, change(Some(made.id), None), owner).await?;
+    txn.commit().await?;
+    Ok(made)
 }
 
-/// Removes a budget line on which nothing is allocated.
+/// Removes a budget line on which nothing is allocated, as [`changes`]
+/// allows the caller, recorded in its history.
 #[tracing::instrument(skip_all, fields(line_id = %id))]
 pub async fn remove_line(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     caller: &Caller,
     id: Uuid,
+    reason: Option<String>,
 ) -> AppResult<budget_line::Model> {
     let not_found = || AppError::invalid(&["id"], UserErrorCode::NotFound, "no such budget line");
     let line = resource::get::<BudgetLines>(db, caller, id)
         .await?
         .ok_or_else(not_found)?;
-    let budget = writable(db, caller, line.budget_id, &["id"]).await?;
-    if budget.status == BudgetStatus::Closed {
-        return Err(AppError::invalid(
-            &["id"],
-            UserErrorCode::Locked,
-            "the budget is closed",
-        ));
+    let budget = visible(db, caller, line.budget_id, &["id"]).await?;
+    let source = resource::get::<FundingSources>(db, caller, line.funding_source_id)
+        .await?
+        .ok_or_else(|| resource::vanished("the line's funding source"))?;
+    let authority = changes::authority(caller, &budget, &source).map_err(|e| on(e, &["id"]))?;
+    if let changes::Authority::Propose = authority {
+        return Err(on(changes::propose_instead(), &["id"]));
     }
+    let reason = domain::text::optional(&["reason"], reason.as_deref(), 2000)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let txn = db.begin().await?;
+    let owner = guard_budget(&txn, caller, &budget, &source)
+        .await
+        .map_err(|e| on(e, &["id"]))?;
     let deleted = budget_line::Entity::delete_many()
         .filter(budget_line::Column::Id.eq(id))
         .filter(budget_line::Column::AllocatedMinor.eq(0))
-        .exec(db)
+        .exec(&txn)
         .await?;
     if deleted.rows_affected != 1 {
         return Err(AppError::invalid(
@@ -406,6 +542,22 @@ pub async fn remove_line(
             "money is allocated on this line; it cannot be removed",
         ));
     }
+    changes::record_applied(
+        &txn,
+        caller,
+        changes::Change {
+            budget: &budget,
+            line: Some(line.id),
+            source: line.funding_source_id,
+            period: line.period,
+            old: Some(line.planned_minor),
+            new: None,
+            reason,
+        },
+        owner,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(line)
 }
 

@@ -41,6 +41,25 @@ fn not_found() -> AppError {
     AppError::invalid(&["id"], UserErrorCode::NotFound, "no such contact")
 }
 
+/// The CFO persona carries the client's authority (it approves budgets
+/// alone and sets approval rules), so only administrators give or take it:
+/// FORBIDDEN for anyone else.
+fn cfo_by_admin(caller: &Caller, from: Option<Persona>, to: Option<Persona>) -> AppResult<()> {
+    let Some(to) = to else {
+        return Ok(());
+    };
+    let touches_cfo = (to == Persona::Cfo || from == Some(Persona::Cfo)) && from != Some(to);
+    if !touches_cfo
+        || *caller == Caller::System
+        || caller.role() == Some(tandem_entities::Role::Admin)
+    {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(
+        "only administrators give or take the CFO persona".into(),
+    ))
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -59,6 +78,7 @@ pub async fn create(
         .await?
         .ok_or_else(client_not_found)?;
     caller.authorize_client_write(client.id)?;
+    cfo_by_admin(caller, None, Some(input.persona))?;
     if client.status == ClientStatus::Archived {
         return Err(AppError::invalid(
             &["clientId"],
@@ -92,6 +112,7 @@ pub async fn update(
         .await?
         .ok_or_else(not_found)?;
     caller.authorize_client_write(current.client_id)?;
+    let current_persona = current.persona;
     let mut model: contact::ActiveModel = current.into();
     let mut errors = text::Errors::default();
     if let Some(v) = &patch.name
@@ -110,6 +131,7 @@ pub async fn update(
         model.title = Set(v);
     }
     errors.finish()?;
+    cfo_by_admin(caller, Some(current_persona), patch.persona)?;
     if let Some(v) = patch.persona {
         model.persona = Set(v);
     }

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod engagements;
 pub mod filter;
 pub mod funding_sources;
+pub mod governance;
 pub mod rate_card_versions;
 pub mod rate_cards;
 pub mod reports;

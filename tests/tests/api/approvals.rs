@@ -949,7 +949,7 @@ async fn both_buyers_see_every_step_of_a_split_in_its_timeline() {
 
 /// An account manager assigned to the joint world's client; their token,
 /// from a session opened after the assignment.
-async fn manager_of(j: &Joint) -> String {
+pub(crate) async fn manager_of(j: &Joint) -> String {
     let am = j
         .app
         .create_user("am@provider.example", "ACCOUNT_MANAGER", None)

@@ -6,9 +6,11 @@
     reason = "tests check the database directly, past any caller"
 )]
 
+mod approval_rules;
 mod approvals;
 mod auth;
 mod budget_figures;
+mod budget_governance;
 mod budgets;
 mod catalog;
 mod change_orders;

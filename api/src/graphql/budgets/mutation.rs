@@ -23,6 +23,10 @@ pub struct CreateBudgetInput {
 pub struct BudgetTransitionInput {
     /// The budget's global id.
     pub id: ID,
+    /// `approveBudget`, administrators only: the client contact (its CFO, or
+    /// the owner of one of the budget's sources) they sign off for; omitted,
+    /// an administrator approves the budget outright for the client.
+    pub on_behalf_of: Option<ID>,
 }
 
 crate::payloads! {
@@ -46,6 +50,8 @@ pub struct SetBudgetLineInput {
     /// Planned money in the source's currency: an exact decimal string, at
     /// least 0 and at least what is already allocated, e.g. `"250000.00"`.
     pub planned: String,
+    /// Why, kept in the line's history (at most 2000 characters).
+    pub reason: Option<String>,
 }
 
 /// The budget line to remove.
@@ -53,6 +59,8 @@ pub struct SetBudgetLineInput {
 pub struct RemoveBudgetLineInput {
     /// The budget line's global id.
     pub id: ID,
+    /// Why, kept in the line's history (at most 2000 characters).
+    pub reason: Option<String>,
 }
 
 crate::payloads! {
@@ -86,7 +94,12 @@ impl BudgetMutation {
         BudgetPayload::of(result, Budget)
     }
 
-    /// Approves a DRAFT budget; any other status is INVALID_TRANSITION.
+    /// Signs off a DRAFT budget for the client: its CFO's sign-off approves
+    /// it, as does the last of the owners of its lines' funding sources (each
+    /// through their portal login); an administrator signs for a named
+    /// contact, or approves it outright. Account managers prepare budgets but
+    /// do not approve them (FORBIDDEN). Any status but DRAFT, or signing
+    /// twice, is INVALID_TRANSITION.
     #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn approve_budget(
         &self,
@@ -107,9 +120,13 @@ impl BudgetMutation {
         transition(ctx, input, Status::Closed).await
     }
 
-    /// Creates or changes the line of a funding source for a period. Planned
-    /// money may not go below what is allocated (INVALID on `planned`); a
-    /// closed budget is LOCKED.
+    /// Creates or changes the line of a funding source for a period, kept in
+    /// the line's history. A draft's lines are set by the client's account
+    /// manager, an administrator or the source's owner; an APPROVED budget's
+    /// by the source's owner or an administrator, while the account manager
+    /// proposes the change instead (LOCKED here; `requestBudgetLineChange`).
+    /// Planned money may not go below what is allocated (BELOW_ALLOCATED on
+    /// `planned`); a closed budget is LOCKED.
     #[graphql(complexity = "crate::graphql::cost::MUTATION + child_complexity")]
     async fn set_budget_line(
         &self,
@@ -129,6 +146,7 @@ impl BudgetMutation {
                 funding_source_id: source,
                 period: input.period.into(),
                 planned: input.planned,
+                reason: input.reason,
             };
             budgets::set_line(&rc.db, &rc.caller, line).await
         }
@@ -146,7 +164,7 @@ impl BudgetMutation {
     ) -> async_graphql::Result<BudgetLinePayload> {
         let rc = request(ctx)?;
         let result = match node::expect(Kind::BudgetLine, &input.id, &["id"]) {
-            Ok(id) => budgets::remove_line(&rc.db, &rc.caller, id).await,
+            Ok(id) => budgets::remove_line(&rc.db, &rc.caller, id, input.reason).await,
             Err(e) => Err(e),
         };
         BudgetLinePayload::of(result, BudgetLine)
@@ -159,9 +177,15 @@ async fn transition(
     to: Status,
 ) -> async_graphql::Result<BudgetPayload> {
     let rc = request(ctx)?;
-    let result = match node::expect(Kind::Budget, &input.id, &["id"]) {
-        Ok(id) => budgets::transition(&rc.db, &rc.caller, id, to).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let id = node::expect(Kind::Budget, &input.id, &["id"])?;
+        let on_behalf_of = input
+            .on_behalf_of
+            .as_ref()
+            .map(|c| node::expect(Kind::Contact, c, &["onBehalfOf"]))
+            .transpose()?;
+        budgets::transition(&rc.db, &rc.caller, id, to, on_behalf_of).await
+    }
+    .await;
     BudgetPayload::of(result, Budget)
 }

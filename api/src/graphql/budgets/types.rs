@@ -109,6 +109,84 @@ impl Budget {
         self.0.status.into()
     }
 
+    /// When it was approved (UTC); `null` before.
+    async fn approved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.approved_at
+    }
+
+    /// The client's sign-offs, in the order given: the CFO's approves the
+    /// budget, as does the last of its sources' owners'.
+    async fn signoffs(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::governance::BudgetSignoff>> {
+        Ok(
+            crate::graphql::registry::children_list::<crate::resource::BudgetSignoffs>(
+                ctx,
+                tandem_entities::budget_signoff::Column::BudgetId,
+                self.0.id,
+                crate::resource::BudgetSignoffs::ordering(),
+            )
+            .await?
+            .into_iter()
+            .map(super::governance::BudgetSignoff)
+            .collect(),
+        )
+    }
+
+    /// While it is a DRAFT: the owners of its lines' funding sources who
+    /// have not signed it off yet (the budget is approved once none is left,
+    /// or once the client's CFO signs); empty otherwise.
+    async fn awaiting_signoff_from(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::contacts::Contact>> {
+        if self.0.status != tandem_entities::BudgetStatus::Draft {
+            return Ok(Vec::new());
+        }
+        let rc = crate::graphql::context::request(ctx)?;
+        let owners = budgets::signoff::owners(&rc.db, self.0.id).await?;
+        let signed: Vec<uuid::Uuid> =
+            crate::graphql::registry::children_list::<crate::resource::BudgetSignoffs>(
+                ctx,
+                tandem_entities::budget_signoff::Column::BudgetId,
+                self.0.id,
+                crate::resource::BudgetSignoffs::ordering(),
+            )
+            .await?
+            .into_iter()
+            .map(|s| s.contact_id)
+            .collect();
+        let mut out = Vec::new();
+        for owner in owners.into_iter().filter(|o| !signed.contains(o)) {
+            if let Some(c) = row::<crate::resource::Contacts>(ctx, owner).await? {
+                out.push(crate::graphql::contacts::Contact(c));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every change to its lines, made or proposed, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn line_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n changes (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return changes after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n changes (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return changes before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<super::governance::BudgetLineChangeConnection> {
+        child_connection::<crate::resource::BudgetLineChanges, _>(
+            ctx,
+            tandem_entities::budget_line_change::Column::BudgetId,
+            self.0.id,
+            crate::resource::BudgetLineChanges::ordering(),
+            PageArgs::new(first, after, last, before),
+            super::governance::BudgetLineChange,
+        )
+        .await
+    }
+
     /// Its lines, oldest first, a page at a time.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]
     async fn lines(
@@ -238,6 +316,28 @@ impl BudgetLine {
     /// The part of the fiscal year it covers.
     async fn period(&self) -> BudgetPeriod {
         self.0.period.into()
+    }
+
+    /// Every change to its planned money, newest first: who, when, the old
+    /// and new amounts, why; proposals awaiting its owner among them.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n changes (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return changes after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n changes (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return changes before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<super::governance::BudgetLineChangeConnection> {
+        child_connection::<crate::resource::BudgetLineChanges, _>(
+            ctx,
+            tandem_entities::budget_line_change::Column::BudgetLineId,
+            self.0.id,
+            crate::resource::BudgetLineChanges::ordering(),
+            PageArgs::new(first, after, last, before),
+            super::governance::BudgetLineChange,
+        )
+        .await
     }
 
     /// First day of its period.

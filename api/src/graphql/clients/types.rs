@@ -191,6 +191,28 @@ impl Client {
         .await
     }
 
+    /// The client's approval rules, oldest first: the extra approvers its
+    /// splits above a value need.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn approval_rules(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n rules (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return rules after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n rules (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return rules before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::governance::ApprovalRuleConnection> {
+        child_connection::<crate::resource::ApprovalRules, _>(
+            ctx,
+            tandem_entities::approval_rule::Column::ClientId,
+            self.0.id,
+            crate::resource::ApprovalRules::ordering(),
+            PageArgs::new(first, after, last, before),
+            crate::graphql::governance::ApprovalRule,
+        )
+        .await
+    }
+
     /// The client's budgets, latest fiscal year first unless `orderBy` says
     /// otherwise, a page at a time.
     #[graphql(complexity = "page_cost(first, last, child_complexity)")]

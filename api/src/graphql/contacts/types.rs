@@ -27,6 +27,9 @@ pub enum Persona {
     SalesLeader,
     /// Buyer in the procurement team.
     Procurement,
+    /// Chief financial officer: may approve the client's budgets, and may be
+    /// named by an approval rule.
+    Cfo,
     /// Enterprise or solution architect.
     Architect,
     /// Anyone else.
@@ -96,6 +99,28 @@ impl Contact {
     /// The part of the organisation the contact works in.
     async fn function(&self) -> ContactFunction {
         self.0.function.into()
+    }
+
+    /// The delegations this contact made as an owner, oldest first,
+    /// including those that ended or were revoked.
+    #[graphql(complexity = "crate::graphql::page_cost(first, last, child_complexity)")]
+    async fn delegations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n delegations (at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Return delegations after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n delegations (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return delegations before this cursor.")] before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::governance::ApprovalDelegationConnection> {
+        crate::graphql::registry::child_connection::<crate::resource::ApprovalDelegations, _>(
+            ctx,
+            tandem_entities::approval_delegation::Column::OwnerContactId,
+            self.0.id,
+            crate::resource::ApprovalDelegations::ordering(),
+            crate::graphql::registry::PageArgs::new(first, after, last, before),
+            crate::graphql::governance::ApprovalDelegation,
+        )
+        .await
     }
 
     /// When the contact was created (UTC).

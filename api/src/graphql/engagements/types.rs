@@ -30,6 +30,14 @@ pub(super) fn loaders(ctx: &Context<'_>) -> async_graphql::Result<Arc<super::Eng
     Ok(Registry::of(ctx)?.area::<super::EngagementFigures>())
 }
 
+/// The display name of a user, batched with the request's other names.
+pub(crate) async fn user_name(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<Option<String>> {
+    Ok(loaders(ctx)?.user_names.load_one(id).await?)
+}
+
 /// What was sold to a client.
 #[derive(Clone)]
 pub struct Engagement(pub engagement::Model);

@@ -76,7 +76,9 @@ pub struct DecideFundingSplitInput {
     pub id: ID,
     /// Why, kept with the decision.
     pub comment: Option<String>,
-    /// Administrators only: the owner (a contact) they decide for.
+    /// The owner (a contact) decided for: required of administrators; for a
+    /// portal user, themselves or an owner who made them their delegate for
+    /// today (needed only when they could decide for several).
     pub on_behalf_of: Option<ID>,
 }
 

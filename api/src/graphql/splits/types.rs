@@ -279,11 +279,22 @@ impl SharePhase {
     }
 }
 
+/// Why a contact is asked to decide on a split.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum AskedAs {
+    /// As the owner of one of the split's funding sources.
+    Owner,
+    /// Under one of the client's approval rules.
+    Rule,
+}
+
 /// An owner's decision on a split.
 pub struct SplitApproval(pub split_approval::Model);
 
-/// An owner's decision on a split: who, when, and whether an administrator
-/// decided on their behalf.
+/// A decision asked of a contact on a split (an owner of one of its
+/// sources, or an approver a client's rule asks for): who was asked, who
+/// decided (they, their delegate, or an administrator on their behalf),
+/// when, and under which rule.
 #[Object]
 impl SplitApproval {
     /// The owner: a contact of the client who owns one of the split's sources.
@@ -325,6 +336,74 @@ impl SplitApproval {
     /// When the decision moved to this owner (UTC).
     async fn rerouted_at(&self) -> Option<DateTime<Utc>> {
         self.0.rerouted_at
+    }
+
+    /// The client's approval rule under which this decision was asked
+    /// (`null` when it was asked only as a source's owner, or the rule has
+    /// since been deleted).
+    async fn rule(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::governance::ApprovalRule>> {
+        let Some(rule) = self.0.rule_id else {
+            return Ok(None);
+        };
+        Ok(row::<crate::resource::ApprovalRules>(ctx, rule)
+            .await?
+            .map(crate::graphql::governance::ApprovalRule))
+    }
+
+    /// Why this contact is asked: as the owner of one of the split's
+    /// sources, or under one of the client's approval rules (or both).
+    async fn asked_as(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AskedAs>> {
+        let Some(_) = self.0.rule_id else {
+            return Ok(vec![AskedAs::Owner]);
+        };
+        let mut out = Vec::new();
+        let shares = children_list::<SplitShares>(
+            ctx,
+            funding_split_share::Column::SplitId,
+            self.0.split_id,
+            SplitShares::ordering(),
+        )
+        .await?;
+        for share in shares {
+            let source = row::<FundingSources>(ctx, share.funding_source_id).await?;
+            if source.is_some_and(|s| s.owner_contact_id == self.0.owner_contact_id) {
+                out.push(AskedAs::Owner);
+                break;
+            }
+        }
+        if self.0.rule_id.is_some() {
+            out.push(AskedAs::Rule);
+        }
+        Ok(out)
+    }
+
+    /// The contact who decided: the one asked, or their delegate (`null`
+    /// while undecided, and when an administrator decided on the owner's
+    /// behalf).
+    async fn decided_by_contact(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Contact>> {
+        let Some(id) = self.0.decided_by_contact else {
+            return Ok(None);
+        };
+        Ok(row::<Contacts>(ctx, id).await?.map(Contact))
+    }
+
+    /// The delegation under which a delegate decided, when one did.
+    async fn delegation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::graphql::governance::ApprovalDelegation>> {
+        let Some(id) = self.0.delegation_id else {
+            return Ok(None);
+        };
+        Ok(row::<crate::resource::ApprovalDelegations>(ctx, id)
+            .await?
+            .map(crate::graphql::governance::ApprovalDelegation))
     }
 
     /// The split decided on.

@@ -23,8 +23,9 @@ use crate::resource::{self, Engagements, FundingSplits, Reason, SplitApprovals, 
 use crate::services::allocation;
 
 /// Records an owner's decision. The owner's CLIENT user decides for their
-/// contact; an ADMIN may decide on behalf of a named owner (recorded as
-/// such); nobody else can. One rejection rejects the split; the last
+/// contact, and so may a contact the owner made their delegate for today
+/// (recorded with the delegation); an ADMIN may decide on behalf of a named
+/// owner (recorded as such); nobody else can. One rejection rejects the split; the last
 /// approval approves it and, in the same transaction, makes a change
 /// order's value the engagement's value (WON, ACTIVE or ON_HOLD) and, for an
 /// engagement already active, moves its allocations to the new split. When
@@ -42,16 +43,31 @@ pub async fn decide(
 ) -> AppResult<funding_split::Model> {
     let p = caller.require_write_scope()?.clone();
     let (split, engagement) = get(db, caller, id).await?.ok_or_else(not_found)?;
-    let (owner, on_behalf) = match (p.role, on_behalf_of) {
-        (Role::Client, None) => (
-            p.contact_id.ok_or_else(|| AppError::Forbidden("your account is not linked to a contact who owns a funding source".into()))?,
-            false,
-        ),
-        (Role::Admin, Some(contact)) => (contact, true),
-        (Role::Admin, None) => return Err(invalid(&["onBehalfOf"], UserErrorCode::Required, "an administrator decides on behalf of a named owner")),
-        _ => return Err(AppError::Forbidden("only the owners of the split's funding sources (or an administrator on their behalf) decide".into())),
-    };
     awaiting_approval(&split)?;
+    let (owner, on_behalf, decider, delegation) = match (p.role, on_behalf_of) {
+        (Role::Client, target) => {
+            let me = p.contact_id.ok_or_else(|| {
+                AppError::Forbidden(
+                    "your account is not linked to a contact who owns a funding source".into(),
+                )
+            })?;
+            let (owner, delegation) = for_whom(db, split.id, me, target).await?;
+            (owner, false, Some(me), delegation)
+        }
+        (Role::Admin, Some(contact)) => (contact, true, None, None),
+        (Role::Admin, None) => {
+            return Err(invalid(
+                &["onBehalfOf"],
+                UserErrorCode::Required,
+                "an administrator decides on behalf of a named owner",
+            ));
+        }
+        _ => {
+            return Err(AppError::Forbidden(
+                "only the owners of the split's funding sources (or an administrator on their behalf) decide".into(),
+            ));
+        }
+    };
     let comment = domain::text::optional(&["comment"], comment.as_deref(), 2000)
         .map_err(|e| AppError::Invalid(vec![e]))?;
     let txn = db.begin().await?;
@@ -67,6 +83,24 @@ pub async fn decide(
     .await?
     .ok_or_else(not_found)?;
     awaiting_approval(&split)?;
+    if let Some(d) = &delegation {
+        // A revocation racing this decision: the delegation's row is read
+        // locked, so the revocation either committed (and this decision is
+        // refused) or waits for it.
+        let standing = crate::db::for_update(
+            &txn,
+            resource::unscoped::<resource::ApprovalDelegations>(Reason::WithinWrite)
+                .filter(tandem_entities::approval_delegation::Column::Id.eq(d.id))
+                .filter(tandem_entities::approval_delegation::Column::RevokedAt.is_null()),
+        )
+        .one(&txn)
+        .await?;
+        if standing.is_none() {
+            return Err(AppError::Forbidden(
+                "the delegation was revoked meanwhile".into(),
+            ));
+        }
+    }
     if approve {
         priced_for_current_value(&txn, &split).await?;
         // Every owner's approval, not only the last, is refused when the
@@ -87,6 +121,14 @@ pub async fn decide(
         .col_expr(split_approval::Column::OnBehalf, Expr::value(on_behalf))
         .col_expr(split_approval::Column::Comment, Expr::value(comment))
         .col_expr(split_approval::Column::DecidedAt, Expr::value(now))
+        .col_expr(
+            split_approval::Column::DecidedByContact,
+            Expr::value(decider),
+        )
+        .col_expr(
+            split_approval::Column::DelegationId,
+            Expr::value(delegation.map(|d| d.id)),
+        )
         .filter(split_approval::Column::SplitId.eq(split.id))
         .filter(split_approval::Column::OwnerContactId.eq(owner))
         .filter(split_approval::Column::Decision.eq(Decision::Pending))
@@ -238,6 +280,74 @@ async fn supersede_older(db: &impl ConnectionTrait, split: &funding_split::Model
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// For whom a portal user's contact `me` decides on a split: `target` when
+/// given (themselves, or an owner who made them their delegate for today:
+/// FORBIDDEN otherwise); without one, themselves when they are asked, else
+/// the one owner asked on the split who delegated to them today (REQUIRED
+/// `onBehalfOf` when there are several).
+async fn for_whom(
+    db: &impl ConnectionTrait,
+    split: Uuid,
+    me: Uuid,
+    target: Option<Uuid>,
+) -> AppResult<(Uuid, Option<tandem_entities::approval_delegation::Model>)> {
+    use crate::services::governance::{delegating_to, delegation_today};
+    match target {
+        Some(owner) if owner == me => Ok((me, None)),
+        Some(owner) => {
+            let Some(d) = delegation_today(db, owner, me).await? else {
+                return Err(AppError::Forbidden(
+                    "you are not that owner's delegate today".into(),
+                ));
+            };
+            // One person never gives two of a split's approvals.
+            let mine = resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
+                .filter(split_approval::Column::SplitId.eq(split))
+                .filter(split_approval::Column::OwnerContactId.eq(me))
+                .count(db)
+                .await?;
+            if mine > 0 {
+                return Err(AppError::Forbidden(
+                    "you are asked on this split yourself, so you do not decide it for another owner too".into(),
+                ));
+            }
+            Ok((owner, Some(d)))
+        }
+        None => {
+            let mine = resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
+                .filter(split_approval::Column::SplitId.eq(split))
+                .filter(split_approval::Column::OwnerContactId.eq(me))
+                .count(db)
+                .await?;
+            if mine > 0 {
+                return Ok((me, None));
+            }
+            let theirs: Vec<split_approval::Model> =
+                resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
+                    .filter(split_approval::Column::SplitId.eq(split))
+                    .filter(split_approval::Column::Decision.eq(Decision::Pending))
+                    .filter(
+                        split_approval::Column::OwnerContactId
+                            .in_subquery(delegating_to(me, domain::burn::today())),
+                    )
+                    .all(db)
+                    .await?;
+            match theirs.as_slice() {
+                [] => Ok((me, None)),
+                [one] => {
+                    let d = delegation_today(db, one.owner_contact_id, me).await?;
+                    Ok((one.owner_contact_id, d))
+                }
+                _ => Err(invalid(
+                    &["onBehalfOf"],
+                    UserErrorCode::Required,
+                    "you are the delegate of several owners asked on this split; name the one you decide for",
+                )),
+            }
+        }
+    }
 }
 
 /// Refuses a split that is not awaiting approval.

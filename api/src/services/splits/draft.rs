@@ -401,7 +401,9 @@ fn checked_phasing(
 }
 
 /// Sends a DRAFT split for approval: each distinct owner of its sources is
-/// asked to decide.
+/// asked to decide, and so is each approver the client's approval rules ask
+/// for (NO_APPROVER, and nothing sent, when a rule applies and finds no one
+/// to ask).
 #[tracing::instrument(skip_all, fields(split_id = %id))]
 pub async fn submit(
     db: &DatabaseConnection,
@@ -459,10 +461,28 @@ pub async fn submit(
     if moved.rows_affected != 1 {
         return Err(changed_meanwhile());
     }
-    for owner in owners {
+    // The client's rules may ask more approvers (or ask an owner under a
+    // rule as well): one decision per contact, under the first rule asking.
+    let by_rule = crate::services::governance::approvers_for(
+        &txn,
+        &split,
+        engagement.client_id,
+        engagement.currency,
+    )
+    .await?;
+    let mut asked: Vec<(Uuid, Option<Uuid>)> = owners
+        .iter()
+        .map(|o| (*o, by_rule.iter().find(|(c, _)| c == o).map(|(_, r)| *r)))
+        .collect();
+    for (approver, rule) in &by_rule {
+        if !owners.contains(approver) {
+            asked.push((*approver, Some(*rule)));
+        }
+    }
+    for (contact, rule) in asked {
         split_approval::ActiveModel {
             split_id: Set(split.id),
-            owner_contact_id: Set(owner),
+            owner_contact_id: Set(contact),
             decision: Set(Decision::Pending),
             decided_by: Set(None),
             on_behalf: Set(false),
@@ -470,6 +490,9 @@ pub async fn submit(
             rerouted_at: Set(None),
             comment: Set(None),
             decided_at: Set(None),
+            rule_id: Set(rule),
+            decided_by_contact: Set(None),
+            delegation_id: Set(None),
         }
         .insert(&txn)
         .await?;

@@ -273,7 +273,7 @@ pub async fn pending_for(
         .filter(split_approval::Column::Decision.eq(Decision::Pending));
     match p.role {
         Role::Client => match p.contact_id {
-            Some(c) => pending = pending.filter(split_approval::Column::OwnerContactId.eq(c)),
+            Some(c) => pending = pending.filter(asked_of(c)),
             None => return Ok(Vec::new()),
         },
         Role::Admin => {}
@@ -298,6 +298,16 @@ pub async fn pending_for(
     Ok(splits)
 }
 
+/// The decisions a portal user's contact may take today: those asked of
+/// them, and those asked of an owner who made them their delegate for today.
+fn asked_of(contact: Uuid) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(split_approval::Column::OwnerContactId.eq(contact))
+        .add(split_approval::Column::OwnerContactId.in_subquery(
+            crate::services::governance::delegating_to(contact, crate::domain::burn::today()),
+        ))
+}
+
 /// Which owners' decisions to list; all given conditions must hold.
 #[derive(Debug, Clone, Default)]
 pub struct ApprovalFilter {
@@ -314,14 +324,15 @@ pub struct ApprovalFilter {
 
 /// The condition on `split_approvals` rows for `filter`, on top of the
 /// resource's scope: a portal user lists only the decisions asked of the
-/// contact they are (none without one).
+/// contact they are, or of an owner whose delegate they are today (none
+/// without a contact).
 pub fn approvals_condition(caller: &Caller, filter: &ApprovalFilter) -> sea_orm::Condition {
     use sea_orm::Condition;
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let mut cond = Condition::all();
     if caller.role() == Some(Role::Client) {
         match caller.principal().ok().and_then(|p| p.contact_id) {
-            Some(contact) => cond = cond.add(split_approval::Column::OwnerContactId.eq(contact)),
+            Some(contact) => cond = cond.add(asked_of(contact)),
             None => return cond.add(Expr::val(1).eq(0)),
         }
     }
@@ -415,7 +426,9 @@ pub(crate) async fn reroute(
             continue;
         };
         let new_asked = asked.iter().any(|a| a.owner_contact_id == to);
-        let from_still_owns = owners.contains(&from);
+        // A decision also asked under an approval rule stays with `from`,
+        // who is still that rule's approver; the new owner is asked too.
+        let from_still_owns = owners.contains(&from) || old.rule_id.is_some();
         match (from_still_owns, new_asked) {
             (false, false) => {
                 split_approval::Entity::update_many()
@@ -446,6 +459,9 @@ pub(crate) async fn reroute(
                     decided_at: Set(None),
                     rerouted_from: Set(Some(from)),
                     rerouted_at: Set(Some(now)),
+                    rule_id: Set(None),
+                    decided_by_contact: Set(None),
+                    delegation_id: Set(None),
                 }
                 .insert(txn)
                 .await?;
@@ -486,6 +502,14 @@ async fn reask(
             Expr::value(Option::<String>::None),
         )
         .col_expr(split_approval::Column::OnBehalf, Expr::value(false))
+        .col_expr(
+            split_approval::Column::DecidedByContact,
+            Expr::value(Option::<Uuid>::None),
+        )
+        .col_expr(
+            split_approval::Column::DelegationId,
+            Expr::value(Option::<Uuid>::None),
+        )
         .col_expr(split_approval::Column::ReroutedFrom, Expr::value(from))
         .col_expr(split_approval::Column::ReroutedAt, Expr::value(now))
         .filter(split_approval::Column::SplitId.eq(split))
