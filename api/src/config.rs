@@ -289,6 +289,8 @@ pub struct ServeSettings {
     pub limits: Limits,
     #[command(flatten)]
     pub bootstrap: BootstrapSettings,
+    #[command(flatten)]
+    pub cors: crate::http::cors::CorsSettings,
     /// The probability of each open stage when nobody set one, in percent,
     /// e.g. `LEAD=10,QUALIFIED=25,PROPOSED=50` (WON and later are 100, LOST
     /// and CANCELLED 0).
@@ -320,6 +322,7 @@ impl Settings {
                 workers: None,
                 limits: Limits::default(),
                 bootstrap: BootstrapSettings::default(),
+                cors: Default::default(),
                 stage_probabilities: Default::default(),
             },
         }

@@ -30,6 +30,7 @@ pub enum StartError {
     Bind(std::io::Error),
     Keys(crate::auth::jwt::KeyError),
     Bootstrap,
+    Cors(String),
 }
 
 impl std::fmt::Display for StartError {
@@ -39,6 +40,7 @@ impl std::fmt::Display for StartError {
             StartError::Bind(e) => write!(f, "cannot listen: {e}"),
             StartError::Keys(e) => write!(f, "JWT keys: {e}"),
             StartError::Bootstrap => write!(f, "cannot create the first administrator"),
+            StartError::Cors(e) => write!(f, "CORS: {e}"),
         }
     }
 }
@@ -49,6 +51,7 @@ impl Application {
     /// Connects to the database, applies pending migrations and binds the
     /// listener.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
+        settings.serve.cors.check().map_err(StartError::Cors)?;
         let statements = Arc::new(StatementCounter::default());
         // Migrations and the first administrator go through a pool of their
         // own, with the tools' patient timeouts; the serving pools open
@@ -101,8 +104,13 @@ impl Application {
             statements,
             auth,
         });
+        let cors = settings.serve.cors.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::Condition::new(
+                    cors.enabled(),
+                    cors.middleware(),
+                ))
                 .wrap(from_fn(http::request_id::middleware))
                 .app_data(state.clone())
                 .configure(http::routes)

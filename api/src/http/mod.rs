@@ -11,6 +11,7 @@ use crate::db::{Pools, StatementCounter};
 use crate::graphql::AppSchema;
 use crate::services::auth::AuthContext;
 
+pub mod cors;
 pub mod graphql;
 pub mod reports;
 pub mod request_id;

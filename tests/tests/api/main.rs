@@ -17,6 +17,7 @@ mod change_orders;
 mod charges;
 mod clients;
 mod contacts;
+mod cors;
 mod engagements;
 mod every_kind;
 mod exports;
