@@ -27,7 +27,7 @@ use crate::services::reports::{self, Cell, Prepared, Report, ReportFilter};
 const ROWS_PER_CHUNK: usize = 256;
 
 /// The query parameters every report accepts.
-pub const PARAMETERS: [&str; 8] = [
+pub const PARAMETERS: [&str; 9] = [
     "client",
     "fiscalYear",
     "from",
@@ -36,7 +36,21 @@ pub const PARAMETERS: [&str; 8] = [
     "currency",
     "warnPercent",
     "alertPercent",
+    "formulas",
 ];
+
+/// Whether CSV text cells that a spreadsheet would run as a formula are
+/// neutralised (the default) or given raw (`formulas=raw`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Formulas {
+    /// A text cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage
+    /// return gets a leading `'` (OWASP's CSV-injection guidance), so a
+    /// spreadsheet shows it as text instead of running it.
+    #[default]
+    Neutralised,
+    /// Exactly as stored.
+    Raw,
+}
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,8 +120,8 @@ pub async fn export(
         Ok(caller) => caller,
         Err(response) => return response,
     };
-    let filter = match parse_filter(&req, &state, &caller).await {
-        Ok(filter) => filter,
+    let (filter, formulas) = match parse_filter(&req, &state, &caller).await {
+        Ok(parsed) => parsed,
         Err(err) => return error_response(&err),
     };
     let prepared = match reports::prepare(&state.pools.read, &caller, report, filter).await {
@@ -118,7 +132,7 @@ pub async fn export(
         Ok(rows) => rows,
         Err(err) => return error_response(&AppError::from(err)),
     };
-    let body = encode(prepared, format, rows);
+    let body = encode(prepared, format, formulas, rows);
     HttpResponse::Ok()
         .content_type(format.content_type())
         .insert_header((
@@ -158,12 +172,13 @@ async fn parse_filter(
     req: &HttpRequest,
     state: &AppState,
     caller: &Caller,
-) -> Result<ReportFilter, AppError> {
+) -> Result<(ReportFilter, Formulas), AppError> {
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|e| AppError::BadUserInput(format!("malformed query string: {e}")))?
         .into_inner();
     let mut seen = std::collections::HashSet::new();
     let mut filter = ReportFilter::default();
+    let mut formulas = Formulas::default();
     for (key, value) in pairs {
         if !PARAMETERS.contains(&key.as_str()) {
             return Err(AppError::BadUserInput(format!(
@@ -193,10 +208,17 @@ async fn parse_filter(
             "currency" => filter.currency = Some(value.to_uppercase()),
             "warnPercent" => filter.warn_percent = Some(percent(&key, &value)?),
             "alertPercent" => filter.alert_percent = Some(percent(&key, &value)?),
+            "formulas" => {
+                formulas = match value.as_str() {
+                    "raw" => Formulas::Raw,
+                    "neutralise" | "neutralize" => Formulas::Neutralised,
+                    _ => return Err(invalid(&key, "`neutralise` (the default) or `raw`")),
+                }
+            }
             _ => unreachable!("every parameter is matched above"),
         }
     }
-    Ok(filter)
+    Ok((filter, formulas))
 }
 
 fn date(key: &str, value: &str) -> Result<NaiveDate, AppError> {
@@ -273,6 +295,7 @@ fn error_response(err: &AppError) -> HttpResponse {
 fn encode(
     prepared: Prepared,
     format: Format,
+    formulas: Formulas,
     rows: sea_orm::QueryStream,
 ) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> + 'static {
     let columns = prepared.report().columns();
@@ -286,7 +309,9 @@ fn encode(
         for row in batch {
             let cells = decode(&prepared, row)?;
             match format {
-                Format::Csv => out.push_str(&csv_line(cells.iter().map(csv_cell))),
+                Format::Csv => {
+                    out.push_str(&csv_line(cells.iter().map(|c| csv_cell(c, formulas))));
+                }
                 Format::Json => {
                     if !first {
                         out.push(',');
@@ -338,9 +363,19 @@ pub fn quote(text: &str) -> String {
     }
 }
 
-fn csv_cell(cell: &Cell) -> Option<String> {
+/// A text cell a spreadsheet would take for a formula, made text.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+fn csv_cell(cell: &Cell, formulas: Formulas) -> Option<String> {
     match cell {
         Cell::Null => None,
+        Cell::Text(t) if formulas == Formulas::Neutralised => Some(quote(&neutralise(t))),
         Cell::Text(t) => Some(quote(t)),
         Cell::Int(n) => Some(n.to_string()),
         Cell::Decimal(d) => Some(d.clone()),
@@ -384,6 +419,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn text_a_spreadsheet_would_run_is_neutralised_and_numbers_are_not() {
+        for (raw, safe) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Acme = best", "Acme = best"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(raw), safe);
+        }
+        assert_eq!(
+            csv_cell(&Cell::Decimal("-5.00".into()), Formulas::Neutralised).as_deref(),
+            Some("-5.00"),
+            "a negative amount stays a number"
+        );
+        assert_eq!(
+            csv_cell(&Cell::Text("=1+1".into()), Formulas::Raw).as_deref(),
+            Some("=1+1")
+        );
+    }
+
+    #[test]
     fn csv_fields_are_quoted_only_when_they_must_be() {
         assert_eq!(quote("Acme"), "Acme");
         assert_eq!(quote("Acme, Inc."), "\"Acme, Inc.\"");
@@ -403,7 +463,7 @@ mod tests {
             Cell::Bool(true),
         ];
         assert_eq!(
-            csv_line(cells.iter().map(csv_cell)),
+            csv_line(cells.iter().map(|c| csv_cell(c, Formulas::Raw))),
             "\"a,b\",,-1234.50,7,true\r\n"
         );
     }

@@ -417,3 +417,43 @@ async fn exports_are_streamed_in_chunks_not_buffered_whole() {
         );
     }
 }
+
+#[tokio::test]
+async fn csv_cells_a_spreadsheet_would_run_are_neutralised_unless_raw_is_asked_for() {
+    let app = spawn_app().await;
+    let evil = app.create_client("=HYPERLINK(\"http://x\")", "EVIL").await;
+    let owner = app.create_contact(&evil, "Eve", "eve@evil.example").await;
+    let pot = source(&app, &evil, "@SUM(A1)", "MARKETING", &owner, "EUR").await;
+    budget(&app, &evil, 2026, &[(&pot, "FY", "10.00")]).await;
+    let token = api_token(&app, json!(["READ"]), Value::Null).await;
+    let path = "/reports/budget-position.csv?fiscalYear=2026";
+    let (status, _, body) = get(&app, Some(&token), path).await;
+    assert_eq!(status, 200, "{body}");
+    let rows = parse_csv(&body);
+    let row = row_where(&rows, "client_code", "EVIL");
+    assert_eq!(cell(&row, "client_name"), "'=HYPERLINK(\"http://x\")");
+    assert_eq!(cell(&row, "funding_source_name"), "'@SUM(A1)");
+    assert_eq!(
+        cell(&row, "planned"),
+        "10.00",
+        "numbers are left as they are"
+    );
+
+    let (status, _, body) = get(&app, Some(&token), &format!("{path}&formulas=raw")).await;
+    assert_eq!(status, 200, "{body}");
+    let rows = parse_csv(&body);
+    let row = row_where(&rows, "client_code", "EVIL");
+    assert_eq!(cell(&row, "client_name"), "=HYPERLINK(\"http://x\")");
+
+    let (status, _, body) = get(&app, Some(&token), &format!("{path}&formulas=maybe")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("formulas"), "{body}");
+    // JSON carries the values as they are: it is not a spreadsheet.
+    let (_, _, json_body) = get(
+        &app,
+        Some(&token),
+        "/reports/budget-position.json?fiscalYear=2026",
+    )
+    .await;
+    assert!(json_body.contains("\"=HYPERLINK"), "{json_body}");
+}
