@@ -1,5 +1,6 @@
 //! Scalars of our own: `Date`, a calendar day (RFC 3339 `full-date`) within
-//! the range Tandem accepts.
+//! the range Tandem accepts, and `BigInt`, a 64-bit integer carried as a
+//! string.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::NaiveDate;
@@ -96,5 +97,48 @@ mod tests {
         }
         assert!(parse("1900-01-01").is_ok());
         assert!(parse("2199-12-31").is_ok());
+    }
+}
+
+/// A signed 64-bit integer as a decimal string (e.g. `"3000000000"`): GraphQL
+/// `Int` stops at 2^31 - 1 and JSON numbers lose precision past 2^53, so
+/// amounts in minor units travel as text. As input, a string or an `Int`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BigInt(pub i64);
+
+/// A signed 64-bit integer as a decimal string (e.g. `"3000000000"`): GraphQL
+/// `Int` stops at 2^31 - 1 and JSON numbers lose precision past 2^53, so
+/// amounts in minor units travel as text. As input, a string or an `Int`.
+#[Scalar(name = "BigInt")]
+impl ScalarType for BigInt {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => {
+                let well_formed = !text.is_empty()
+                    && text
+                        .strip_prefix('-')
+                        .unwrap_or(text)
+                        .bytes()
+                        .all(|b| b.is_ascii_digit());
+                well_formed
+                    .then(|| text.parse::<i64>().ok())
+                    .flatten()
+                    .map(BigInt)
+                    .ok_or_else(|| {
+                        InputValueError::custom(format!(
+                            "{text:?} is not a 64-bit integer written in decimal digits"
+                        ))
+                    })
+            }
+            Value::Number(n) => n
+                .as_i64()
+                .map(BigInt)
+                .ok_or_else(|| InputValueError::custom("not a 64-bit integer")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
     }
 }

@@ -924,3 +924,29 @@ async fn lowering_planned_while_activations_allocate_leaves_no_line_overspent_an
         assert!(applied.contains(&planned), "{planned} was set: {applied:?}");
     }
 }
+
+#[tokio::test]
+async fn minor_units_hold_the_largest_amount_exactly_as_a_string() {
+    let app = spawn_app().await;
+    let a = client(&app, "BIGCO", 1).await;
+    let owner = contact(&app, &a, "Carla", "CMO").await;
+    let src = source(&app, &a, &owner, "MARKETING", None).await;
+    let b = budget(&app, &a, 2026).await;
+    for (planned, minor) in [
+        ("30000000.00", "3000000000"),
+        ("100000000000.00", "10000000000000"),
+    ] {
+        let line = line(&app, &b, &src, "FY", planned).await;
+        let data = app
+            .data(
+                "query($id: ID!) { node(id: $id) { ... on BudgetLine { planned { amount minorUnits } } } }",
+                json!({ "id": line }),
+            )
+            .await;
+        assert_eq!(
+            data["node"]["planned"],
+            json!({ "amount": planned, "minorUnits": minor }),
+            "past GraphQL's 32-bit Int, exactly"
+        );
+    }
+}

@@ -531,14 +531,14 @@ async fn prices_are_exact_non_negative_amounts_in_the_cards_currency() {
         payload["rateCardPrice"],
         json!({
             "service": { "code": "DEV" },
-            "price": { "amount": "1250.00", "currency": "USD", "minorUnits": 125000 },
-            "cost": { "amount": "800.50", "currency": "USD", "minorUnits": 80050 }
+            "price": { "amount": "1250.00", "currency": "USD", "minorUnits": "125000" },
+            "cost": { "amount": "800.50", "currency": "USD", "minorUnits": "80050" }
         })
     );
     let payload = set_price(&app, &yen, &svc, "150000", "90000").await;
     assert_eq!(
         payload["rateCardPrice"]["price"],
-        json!({ "amount": "150000", "currency": "JPY", "minorUnits": 150000 })
+        json!({ "amount": "150000", "currency": "JPY", "minorUnits": "150000" })
     );
     let cases = [
         (&usd, "12.345", "1.00", "price"),
