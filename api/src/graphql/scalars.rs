@@ -142,3 +142,41 @@ impl ScalarType for BigInt {
         Value::String(self.0.to_string())
     }
 }
+
+/// An instant: an RFC 3339 `date-time` in UTC, e.g.
+/// `2026-12-03T17:08:31.123456+00:00`; PostgreSQL and SQLite keep
+/// microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant(pub chrono::DateTime<chrono::Utc>);
+
+impl From<chrono::DateTime<chrono::Utc>> for Instant {
+    fn from(at: chrono::DateTime<chrono::Utc>) -> Self {
+        Instant(at)
+    }
+}
+
+/// An instant: an RFC 3339 `date-time` in UTC, e.g.
+/// `2026-12-03T17:08:31.123456+00:00`; PostgreSQL and SQLite keep
+/// microseconds. As input, any RFC 3339 offset, turned into UTC.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://www.rfc-editor.org/rfc/rfc3339#section-5.6"
+)]
+impl ScalarType for Instant {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let Value::String(text) = &value else {
+            return Err(InputValueError::expected_type(value));
+        };
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|at| Instant(at.with_timezone(&chrono::Utc)))
+            .map_err(|_| {
+                InputValueError::custom(format!(
+                    "{text:?} is not an RFC 3339 date-time such as 2026-12-31T23:59:59Z"
+                ))
+            })
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}

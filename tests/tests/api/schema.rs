@@ -67,3 +67,52 @@ async fn every_type_field_argument_and_enum_value_has_a_description() {
     }
     assert!(missing.is_empty(), "undescribed: {missing:#?}");
 }
+
+#[tokio::test]
+async fn every_scalar_of_ours_says_what_it_is_and_links_its_specification() {
+    let app = crate::harness::spawn_app().await;
+    let data = app
+        .data(
+            r#"{ date: __type(name: "Date") { description specifiedByURL } dateTime: __type(name: "DateTime") { description specifiedByURL } bigInt: __type(name: "BigInt") { description } }"#,
+            serde_json::json!({}),
+        )
+        .await;
+    for scalar in ["date", "dateTime"] {
+        assert_eq!(
+            data[scalar]["specifiedByURL"], "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+            "{data}"
+        );
+    }
+    let text = data.to_string();
+    assert!(
+        !text.contains("Utc>") && !text.contains("Naive"),
+        "no Rust names leak: {text}"
+    );
+    assert!(
+        data["bigInt"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("decimal string")
+    );
+    // An instant given with an offset comes back in UTC.
+    let made = app
+        .data(
+            "mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { apiToken { expiresAt } userErrors { field code } } }",
+            serde_json::json!({ "input": { "name": "offset", "scopes": ["READ"], "expiresAt": "2099-01-01T02:00:00+02:00" } }),
+        )
+        .await;
+    assert_eq!(
+        made["createApiToken"]["apiToken"]["expiresAt"],
+        "2099-01-01T00:00:00+00:00"
+    );
+    let bad = app
+        .gql(
+            "mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { userErrors { code } } }",
+            serde_json::json!({ "input": { "name": "bad", "scopes": ["READ"], "expiresAt": "next tuesday" } }),
+        )
+        .await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{bad}"
+    );
+}

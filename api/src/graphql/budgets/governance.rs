@@ -2,7 +2,6 @@
 //! changes, and the client's sign-offs of a budget.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{budget_line_change, budget_signoff};
 
 use super::types::{Budget, BudgetLine, BudgetPeriod};
@@ -119,8 +118,8 @@ impl BudgetLineChange {
     }
 
     /// When it was made or proposed (UTC).
-    async fn requested_at(&self) -> DateTime<Utc> {
-        self.0.requested_at
+    async fn requested_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.requested_at.into()
     }
 
     /// The owner who made it or decided the proposal (or for whom an
@@ -146,8 +145,8 @@ impl BudgetLineChange {
     }
 
     /// When it was applied, rejected or withdrawn (UTC).
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+    async fn decided_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.decided_at.map(Into::into)
     }
 }
 
@@ -177,8 +176,8 @@ impl BudgetSignoff {
     }
 
     /// When (UTC).
-    async fn signed_at(&self) -> DateTime<Utc> {
-        self.0.signed_at
+    async fn signed_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.signed_at.into()
     }
 }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{budget, budget_line};
 
 use super::figures::*;
@@ -110,8 +109,8 @@ impl Budget {
     }
 
     /// When it was approved (UTC); `null` before.
-    async fn approved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.approved_at
+    async fn approved_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.approved_at.map(Into::into)
     }
 
     /// The client's sign-offs, in the order given: the CFO's approves the
@@ -257,13 +256,13 @@ impl Budget {
     }
 
     /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When it was last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
 }
 
@@ -452,13 +451,13 @@ impl BudgetLine {
     }
 
     /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When it was last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
 }
 

@@ -1,7 +1,6 @@
 //! The `Service` type and the catalog's enums and inputs.
 
 use async_graphql::{Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::service;
 
 use crate::enum_filter;
@@ -141,13 +140,13 @@ impl Service {
     }
 
     /// When the service was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When the service was last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
 }
 

@@ -1,7 +1,6 @@
 //! The `Client` type and its enums and inputs.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{budget, client, contact, engagement, funding_source};
 
 use crate::enum_filter;
@@ -75,13 +74,13 @@ impl Client {
     }
 
     /// When the client was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When the client was last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
 
     /// The client's contacts, a page at a time.

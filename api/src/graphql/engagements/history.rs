@@ -1,7 +1,6 @@
 //! `EngagementTransition`: one move through the lifecycle.
 
 use async_graphql::{Context, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::engagement_transition;
 
 use super::types::loaders;
@@ -26,8 +25,8 @@ impl EngagementTransition {
     }
 
     /// When (UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> crate::graphql::scalars::Instant {
+        self.0.at.into()
     }
 
     /// Why, as given by the actor; `null` for client-portal users when the

@@ -1,7 +1,6 @@
 //! The people of an engagement: the client's stakeholders and the provider's staff.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{engagement_staff, engagement_stakeholder};
 
 use super::types::loaders;
@@ -49,8 +48,8 @@ impl StaffMember {
     }
 
     /// When they were staffed (UTC).
-    async fn since(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn since(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{
     engagement, engagement_line, engagement_staff, engagement_stakeholder, engagement_transition,
     funding_split, spend_entry,
@@ -280,13 +279,13 @@ impl Engagement {
     }
 
     /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When it last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
     /// Every funding split of the engagement, newest version first.
     async fn funding_splits(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FundingSplit>> {

@@ -1,7 +1,6 @@
 //! `FundingSource`: a pot of a client's money, with its figures.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::funding_source;
 
 use crate::enum_filter;
@@ -195,13 +194,13 @@ impl FundingSource {
     }
 
     /// When it was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When it was last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
 }
 

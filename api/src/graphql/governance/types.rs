@@ -1,7 +1,6 @@
 //! `ApprovalRule` and `ApprovalDelegation`.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{approval_delegation, approval_rule};
 
 use crate::graphql::clients::Client;
@@ -62,8 +61,8 @@ impl ApprovalRule {
     }
 
     /// When the rule was made (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 }
 
@@ -106,8 +105,8 @@ impl ApprovalDelegation {
     }
 
     /// When it was revoked (UTC); `null` while it stands.
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.revoked_at.map(Into::into)
     }
 
     /// Whether the delegate may decide today: not revoked, and today within
@@ -118,8 +117,8 @@ impl ApprovalDelegation {
     }
 
     /// When it was made (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 }
 

@@ -3,7 +3,6 @@
 //! card, and never see a cost.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
 use tandem_entities::{rate_card, rate_card_price, rate_card_version};
 
 use crate::error::AppError;
@@ -77,13 +76,13 @@ impl RateCard {
     }
 
     /// When the card was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When the card or one of its versions last changed (UTC).
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.updated_at.into()
     }
 
     /// The card's versions, a page at a time.
@@ -150,18 +149,18 @@ impl RateCardVersion {
     }
 
     /// When the version was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When the version was published (UTC); `null` while it is a draft.
-    async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+    async fn published_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.published_at.map(Into::into)
     }
 
     /// When the version was retired (UTC); `null` unless it is retired.
-    async fn retired_at(&self) -> Option<DateTime<Utc>> {
-        self.0.retired_at
+    async fn retired_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.retired_at.map(Into::into)
     }
 
     /// The services this version prices, with their price and cost, a page

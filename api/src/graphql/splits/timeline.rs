@@ -56,8 +56,8 @@ impl SplitEvent {
     }
 
     /// When (UTC).
-    async fn at(&self) -> DateTime<Utc> {
-        self.at
+    async fn at(&self) -> crate::graphql::scalars::Instant {
+        self.at.into()
     }
 
     /// The user who did it, when recorded and visible to the caller (an

@@ -179,18 +179,18 @@ impl FundingSplit {
     }
 
     /// When it was made (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When it was sent for approval (UTC).
-    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+    async fn submitted_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.submitted_at.map(Into::into)
     }
 
     /// When it was approved, rejected or withdrawn (UTC).
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+    async fn decided_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.decided_at.map(Into::into)
     }
 
     /// Why the provider withdrew it, for a WITHDRAWN split given a reason.
@@ -320,8 +320,8 @@ impl SplitApproval {
     }
 
     /// When it was decided (UTC).
-    async fn decided_at(&self) -> Option<DateTime<Utc>> {
-        self.0.decided_at
+    async fn decided_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.decided_at.map(Into::into)
     }
 
     /// The owner this decision was first asked of, when the funding source
@@ -334,8 +334,8 @@ impl SplitApproval {
     }
 
     /// When the decision moved to this owner (UTC).
-    async fn rerouted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.rerouted_at
+    async fn rerouted_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.rerouted_at.map(Into::into)
     }
 
     /// The client's approval rule under which this decision was asked
@@ -422,8 +422,8 @@ impl SplitApproval {
     async fn waiting_since(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
-        self.awaited(ctx).await
+    ) -> async_graphql::Result<Option<crate::graphql::scalars::Instant>> {
+        Ok(self.awaited(ctx).await?.map(Into::into))
     }
 
     /// How many whole days the owner has been asked, while the decision is
@@ -566,8 +566,8 @@ impl SpendEntry {
     }
 
     /// When it was recorded (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 }
 

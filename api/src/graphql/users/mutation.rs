@@ -1,7 +1,6 @@
 //! Signing in and out, API tokens, and user administration.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::types::{ApiToken, ApiTokenScope, Role, SessionPayload, User};
 use crate::error::AppError;
@@ -44,7 +43,7 @@ pub struct CreateApiTokenInput {
     /// What the token may do; `WRITE` includes `READ`.
     pub scopes: Vec<ApiTokenScope>,
     /// When the token stops working (UTC); never when omitted.
-    pub expires_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<crate::graphql::scalars::Instant>,
 }
 
 /// The result of `createApiToken`.
@@ -215,7 +214,7 @@ impl UserMutation {
         let new = NewApiToken {
             name: input.name,
             scopes: input.scopes.into_iter().map(Into::into).collect(),
-            expires_at: input.expires_at,
+            expires_at: input.expires_at.map(|at| at.0),
         };
         let (created, user_errors) = split(api_tokens::create(&rc.db, &rc.caller, new).await)?;
         let (api_token, token) = match created {

@@ -1,7 +1,6 @@
 //! `User`, `ApiToken` and the session payloads.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use tandem_entities::{api_token, user};
 
 use crate::graphql::clients::Client;
@@ -78,8 +77,8 @@ impl User {
     }
 
     /// When the user was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 }
 
@@ -121,23 +120,23 @@ impl ApiToken {
     }
 
     /// When the token was created (UTC).
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> crate::graphql::scalars::Instant {
+        self.0.created_at.into()
     }
 
     /// When the token was last used (UTC, to the minute); `null` if never.
-    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_used_at
+    async fn last_used_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.last_used_at.map(Into::into)
     }
 
     /// When the token stops working (UTC); `null` for never.
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at
+    async fn expires_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.expires_at.map(Into::into)
     }
 
     /// When the token was revoked (UTC); `null` while it works.
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
+    async fn revoked_at(&self) -> Option<crate::graphql::scalars::Instant> {
+        self.0.revoked_at.map(Into::into)
     }
 }
 
@@ -147,11 +146,11 @@ pub struct SessionPayload {
     /// A short-lived JWT: send it as `Authorization: Bearer ...`.
     pub access_token: Option<String>,
     /// When the access token expires (UTC).
-    pub access_token_expires_at: Option<DateTime<Utc>>,
+    pub access_token_expires_at: Option<crate::graphql::scalars::Instant>,
     /// Exchange it with `refreshToken` for a new session; it works once.
     pub refresh_token: Option<String>,
     /// When the refresh token expires (UTC).
-    pub refresh_token_expires_at: Option<DateTime<Utc>>,
+    pub refresh_token_expires_at: Option<crate::graphql::scalars::Instant>,
     /// The signed-in user.
     pub user: Option<User>,
     /// Problems with the input (wrong credentials, throttled); empty on
@@ -164,9 +163,9 @@ impl SessionPayload {
         match session {
             Some(s) => Self {
                 access_token: Some(s.access_token),
-                access_token_expires_at: Some(s.access_token_expires_at),
+                access_token_expires_at: Some(s.access_token_expires_at.into()),
                 refresh_token: Some(s.refresh_token),
-                refresh_token_expires_at: Some(s.refresh_token_expires_at),
+                refresh_token_expires_at: Some(s.refresh_token_expires_at.into()),
                 user: Some(User(s.user)),
                 user_errors,
             },
