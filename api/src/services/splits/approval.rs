@@ -294,21 +294,26 @@ async fn for_whom(
     target: Option<Uuid>,
 ) -> AppResult<(Uuid, Option<tandem_entities::approval_delegation::Model>)> {
     use crate::services::governance::{delegating_to, delegation_today};
+    if target == Some(me) {
+        return Ok((me, None));
+    }
+    // Whether `me` is asked on the split themselves: then they decide for
+    // themselves, and never for another owner too (one person never gives
+    // two of a split's approvals).
+    let asked_myself = resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
+        .filter(split_approval::Column::SplitId.eq(split))
+        .filter(split_approval::Column::OwnerContactId.eq(me))
+        .count(db)
+        .await?
+        > 0;
     match target {
-        Some(owner) if owner == me => Ok((me, None)),
         Some(owner) => {
             let Some(d) = delegation_today(db, owner, me).await? else {
                 return Err(AppError::Forbidden(
                     "you are not that owner's delegate today".into(),
                 ));
             };
-            // One person never gives two of a split's approvals.
-            let mine = resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
-                .filter(split_approval::Column::SplitId.eq(split))
-                .filter(split_approval::Column::OwnerContactId.eq(me))
-                .count(db)
-                .await?;
-            if mine > 0 {
+            if asked_myself {
                 return Err(AppError::Forbidden(
                     "you are asked on this split yourself, so you do not decide it for another owner too".into(),
                 ));
@@ -316,12 +321,7 @@ async fn for_whom(
             Ok((owner, Some(d)))
         }
         None => {
-            let mine = resource::unscoped::<SplitApprovals>(Reason::WithinWrite)
-                .filter(split_approval::Column::SplitId.eq(split))
-                .filter(split_approval::Column::OwnerContactId.eq(me))
-                .count(db)
-                .await?;
-            if mine > 0 {
+            if asked_myself {
                 return Ok((me, None));
             }
             let theirs: Vec<split_approval::Model> =
