@@ -14,6 +14,7 @@ pub mod engagements;
 pub mod errors;
 pub mod filters;
 pub mod funding_sources;
+pub mod gate;
 pub mod governance;
 pub mod money;
 pub mod node;
@@ -67,6 +68,7 @@ pub fn build_schema(limits: &Limits) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .extension(gate::GateExtension)
         .register_output_type::<money::Money>();
     if limits.introspection {
         builder.finish()

@@ -243,7 +243,10 @@ async fn an_unknown_field_is_a_validation_error_with_a_code() {
     let app = spawn_app().await;
     let body = app.gql("{ clients { nope } }", json!({})).await;
     assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
-    assert!(body["data"].is_null());
+    assert!(
+        body.get("data").is_none(),
+        "a request error has no data: {body}"
+    );
 }
 
 #[tokio::test]

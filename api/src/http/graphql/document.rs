@@ -1,13 +1,31 @@
 //! What a GraphQL document asks, found before it runs: the operation, its
 //! root fields, and whether it nests within bounds.
 
-use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+use async_graphql::Name;
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 
 /// What a request's selected operation is: its type, the names of its
 /// top-level fields (fragments at the root included) and how many there are.
 pub(super) struct Operation {
     pub ty: OperationType,
     pub root_fields: Vec<String>,
+    /// The parsed document, and which of its operations runs.
+    pub document: ExecutableDocument,
+    pub name: Option<Name>,
+}
+
+impl Operation {
+    /// The root selection set of the operation that runs.
+    pub fn selection(&self) -> Option<&SelectionSet> {
+        let op = match (&self.document.operations, &self.name) {
+            (DocumentOperations::Single(op), _) => op,
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+            (DocumentOperations::Multiple(_), None) => return None,
+        };
+        Some(&op.node.selection_set.node)
+    }
 }
 
 /// Parses the document to find the operation that will run; `None` when it
@@ -15,10 +33,16 @@ pub(super) struct Operation {
 /// cannot be chosen.
 pub(super) fn operation(query: &str, operation_name: Option<&str>) -> Option<Operation> {
     let doc = async_graphql::parser::parse_query(query).ok()?;
-    let op = match (&doc.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+    let (op, name) = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => (op, None),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            let (name, op) = ops.get_key_value(name)?;
+            (op, Some(name.clone()))
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            let (name, op) = ops.iter().next()?;
+            (op, Some(name.clone()))
+        }
         (DocumentOperations::Multiple(_), None) => return None,
     };
     let mut root_fields = Vec::new();
@@ -43,9 +67,12 @@ pub(super) fn operation(query: &str, operation_name: Option<&str>) -> Option<Ope
             }
         }
     }
+    let ty = op.node.ty;
     Some(Operation {
-        ty: op.node.ty,
+        ty,
         root_fields,
+        document: doc,
+        name,
     })
 }
 

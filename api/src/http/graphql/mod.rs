@@ -19,10 +19,12 @@ use crate::caller::Caller;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestContext;
 use crate::graphql::context::Signals;
+use crate::graphql::gate::{Gate, Refusal};
 use crate::graphql::registry::Registry;
 use crate::services;
 
 mod document;
+mod order;
 mod response;
 
 use document::*;
@@ -98,17 +100,58 @@ pub async fn post(
         Ok(body) => body,
         Err(res) => return res,
     };
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(r) => r,
+    let body: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
         Err(err) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadUserInput,
-                format!("the body is not a GraphQL request: {err}"),
+                format!("the body is not JSON: {err}"),
             );
         }
     };
-    execute(&req, &state, request).await
+    match graphql_request(body) {
+        Ok(request) => execute(&req, &state, request).await,
+        Err(message) => request_error(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message),
+    }
+}
+
+/// The GraphQL request in a JSON body: an object with `query` (a string,
+/// required), and `operationName` (a string), `variables` and `extensions`
+/// (objects), each optional or `null`. Anything else is a request error,
+/// named.
+fn graphql_request(body: serde_json::Value) -> Result<async_graphql::Request, String> {
+    let serde_json::Value::Object(mut body) = body else {
+        return Err("the body must be a JSON object with a `query`".into());
+    };
+    let query = match body.remove("query") {
+        Some(serde_json::Value::String(q)) => q,
+        None | Some(serde_json::Value::Null) => {
+            return Err("the body has no `query`: send the GraphQL document as a string".into());
+        }
+        Some(_) => return Err("`query` must be a string".into()),
+    };
+    let mut request = async_graphql::Request::new(query);
+    match body.remove("operationName") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(name)) => request = request.operation_name(name),
+        Some(_) => return Err("`operationName` must be a string".into()),
+    }
+    for name in ["variables", "extensions"] {
+        match body.remove(name) {
+            None | Some(serde_json::Value::Null) => {}
+            Some(value @ serde_json::Value::Object(_)) => {
+                if name == "variables" {
+                    request = request.variables(async_graphql::Variables::from_json(value));
+                } else {
+                    request.extensions = serde_json::from_value(value)
+                        .map_err(|e| format!("`extensions` is not valid: {e}"))?;
+                }
+            }
+            Some(_) => return Err(format!("`{name}` must be an object")),
+        }
+    }
+    Ok(request)
 }
 
 /// Query-string parameters of `GET /graphql`.
@@ -121,8 +164,24 @@ pub struct GetParams {
     extensions: Option<String>,
 }
 
-/// `GET /graphql?query=...`, or GraphiQL for a browser.
+/// `GET /graphql?query=...`, or GraphiQL for a browser. No answer is
+/// stored by a cache (`Cache-Control: no-store`), and each depends on the
+/// `Accept` and `Authorization` headers (`Vary`).
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let mut res = get_inner(&req, &state).await;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept, Authorization"),
+    );
+    res
+}
+
+async fn get_inner(req: &HttpRequest, state: &AppState) -> HttpResponse {
     let params = match web::Query::<GetParams>::from_query(req.query_string()) {
         Ok(p) => p.into_inner(),
         Err(err) => {
@@ -183,13 +242,20 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
                 );
             }
         };
+        if !value.is_object() {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                format!("`{name}` must be a JSON object"),
+            );
+        }
         if name == "variables" {
             request = request.variables(async_graphql::Variables::from_json(value));
         } else if let Ok(ext) = serde_json::from_value(value) {
             request.extensions = ext;
         }
     }
-    execute(&req, &state, request).await
+    execute(req, state, request).await
 }
 
 /// Root fields of introspection.
@@ -265,37 +331,38 @@ async fn execute(
     request: async_graphql::Request,
 ) -> HttpResponse {
     let request_id = request_id(req);
+    if negotiate(req).is_none() {
+        return not_acceptable();
+    }
     if !nesting_within(&request.query, MAX_DOCUMENT_NESTING) {
         let response = refused(AppError::BadUserInput(format!(
             "the document nests brackets more than {MAX_DOCUMENT_NESTING} levels deep"
         )));
-        return respond(req, &request_id, response, None);
+        return respond(req, &request_id, response, None, None);
     }
     let caller = match caller_of(req, state).await {
         Ok(caller) => caller,
         Err(res) => return res,
     };
     let op = operation(&request.query, request.operation_name.as_deref());
-    if caller == Caller::Anonymous {
-        let public = op.as_ref().is_some_and(|op| {
-            op.root_fields
+    // Who may run the operation is decided here but applied at the gate,
+    // after parsing and validation: a document that does not parse or
+    // validate gets those errors, with or without a caller.
+    let refusal = match (&op, &caller) {
+        (Some(op), Caller::Anonymous)
+            if !op
+                .root_fields
                 .iter()
-                .all(|f| PUBLIC_FIELDS.contains(&f.as_str()))
-        });
-        if !public {
-            return unauthenticated("sign in first: send `Authorization: Bearer <token>`", false);
+                .all(|f| PUBLIC_FIELDS.contains(&f.as_str())) =>
+        {
+            Some(Refusal::NeedsCaller)
         }
-    }
-    if let (Some(op), Caller::User(p)) = (&op, &caller)
-        && op.ty != OperationType::Query
-        && !p.can_write
-    {
-        return request_error(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "this token is read-only",
-        );
-    }
+        (Some(op), Caller::User(p)) if op.ty != OperationType::Query && !p.can_write => {
+            Some(Refusal::ReadOnly)
+        }
+        _ => None,
+    };
+    let gate = Gate::new(refusal);
     let limits = &state.limits;
     let root_fields = op.as_ref().map_or(0, |op| op.root_fields.len());
     if root_fields > limits.max_root_fields {
@@ -303,7 +370,7 @@ async fn execute(
             "the operation has {root_fields} root fields; at most {} are allowed (limit TANDEM_MAX_ROOT_FIELDS)",
             limits.max_root_fields
         )));
-        return respond(req, &request_id, response, None);
+        return respond(req, &request_id, response, None, None);
     }
     let logins = op.as_ref().map_or(0, |op| {
         op.root_fields
@@ -317,7 +384,7 @@ async fn execute(
         let response = refused(AppError::BadUserInput(format!(
             "sign in once per request: the operation has {logins} `login` fields"
         )));
-        return respond(req, &request_id, response, None);
+        return respond(req, &request_id, response, None, None);
     }
     let introspection_only = op.as_ref().is_some_and(|op| {
         !op.root_fields.is_empty()
@@ -352,7 +419,7 @@ async fn execute(
         Duration::from_millis(limits.request_timeout_ms.max(1)),
         limits.filters(),
     );
-    let execution = schema.execute(request.data(context).data(registry));
+    let execution = schema.execute(request.data(context).data(registry).data(Arc::clone(&gate)));
     let response = match budget::run(budget, execution).await {
         Ok(response) => response,
         Err(Exceeded::Statements(n)) => {
@@ -369,5 +436,21 @@ async fn execute(
             refused(AppError::Timeout)
         }
     };
-    respond(req, &request_id, response, signals.retry_after_secs())
+    match gate.refused() {
+        Some(Refusal::NeedsCaller) => {
+            unauthenticated("sign in first: send `Authorization: Bearer <token>`", false)
+        }
+        Some(Refusal::ReadOnly) => request_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "this token is read-only",
+        ),
+        None => respond(
+            req,
+            &request_id,
+            response,
+            signals.retry_after_secs(),
+            op.as_ref(),
+        ),
+    }
 }
