@@ -12,6 +12,7 @@ use crate::graphql::AppSchema;
 use crate::services::auth::AuthContext;
 
 pub mod cors;
+pub mod graphiql;
 pub mod graphql;
 pub mod reports;
 pub mod request_id;
@@ -33,6 +34,7 @@ pub struct AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))
+        .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/reports", web::get().to(reports::index))
         .route("/reports/{file}", web::get().to(reports::export))
         .route("/health", web::get().to(health))

@@ -23,6 +23,7 @@ mod every_kind;
 mod exports;
 mod figures;
 mod funding_sources;
+mod graphiql;
 mod graphql_over_http;
 mod harness;
 mod hostile_input;

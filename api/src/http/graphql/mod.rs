@@ -199,13 +199,7 @@ async fn get_inner(req: &HttpRequest, state: &AppState) -> HttpResponse {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
         if wants_html {
-            let html = async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Tandem GraphiQL")
-                .finish();
-            return HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(html);
+            return super::graphiql::page();
         }
         return request_error(
             StatusCode::BAD_REQUEST,
