@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use sea_orm::DatabaseConnection;
 use tandem_entities::Role;
 
@@ -23,16 +23,18 @@ use crate::startup::Application;
 mod report;
 
 /// Tandem: the GraphQL API for joint CMO/CIO engagements and budgets.
+///
+/// Without a command, serves the API as `tandem serve` does, with its
+/// settings from the environment (flags go after `serve`). Exit codes: 0 on
+/// success, 1 when the command failed (one `error:` line on stderr), 2 for
+/// a command line that does not parse.
 #[derive(Debug, Parser)]
 #[command(name = "tandem", version, about)]
 pub struct Cli {
-    #[command(flatten)]
-    pub database: DatabaseSettings,
-    #[command(flatten)]
-    pub auth: AuthSettings,
-    /// Log filter, e.g. `info` or `tandem=debug,info`.
-    #[arg(long, env = "TANDEM_LOG", default_value = "info", global = true)]
-    pub log_level: String,
+    /// Log filter, e.g. `info` or `tandem=debug,info` (default: `info` when
+    /// serving, `warn` for other commands).
+    #[arg(long, env = "TANDEM_LOG", global = true)]
+    pub log_level: Option<String>,
     /// Log format.
     #[arg(
         long,
@@ -42,19 +44,67 @@ pub struct Cli {
         global = true
     )]
     pub log_format: LogFormat,
-    /// Serve settings, for `tandem` without a command.
-    #[command(flatten)]
-    pub serve: ServeSettings,
+    /// Log colours: `auto` (only when stderr is a terminal), `always` or
+    /// `never`.
+    #[arg(
+        long,
+        env = "TANDEM_LOG_COLOR",
+        value_enum,
+        default_value = "auto",
+        global = true
+    )]
+    pub log_color: crate::telemetry::Color,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// What serving needs: the database, authentication and the server's own
+/// settings.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub auth: AuthSettings,
+    #[command(flatten)]
+    pub settings: ServeSettings,
+}
+
+/// The database an administrative command works on (the pool settings are
+/// `serve`'s alone).
+#[derive(Debug, Args)]
+pub struct DatabaseArg {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST:PORT/DB`.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        default_value = crate::config::DEFAULT_DATABASE_URL,
+        global = true
+    )]
+    pub url: String,
+}
+
+impl DatabaseArg {
+    fn settings(&self) -> DatabaseSettings {
+        DatabaseSettings::new(self.url.clone())
+    }
+}
+
+/// `tandem` without a command: `serve`'s settings, from the environment.
+#[derive(Debug, Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply pending migrations and serve the API (the default).
-    Serve(ServeSettings),
+    Serve(ServeArgs),
     /// Manage the database schema.
     Migrate {
+        #[command(flatten)]
+        database: DatabaseArg,
         #[command(subcommand)]
         action: MigrateAction,
     },
@@ -62,11 +112,15 @@ pub enum Command {
     Schema,
     /// Manage users.
     User {
+        #[command(flatten)]
+        database: DatabaseArg,
         #[command(subcommand)]
         action: UserAction,
     },
     /// Manage API tokens for scripts.
     Token {
+        #[command(flatten)]
+        database: DatabaseArg,
         #[command(subcommand)]
         action: TokenAction,
     },
@@ -74,7 +128,12 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Load demo data (`--demo`) or a large synthetic data set
     /// (`--scale N`) into a database without clients.
-    Seed(crate::seed::SeedArgs),
+    Seed {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[command(flatten)]
+        args: crate::seed::SeedArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -179,7 +238,12 @@ pub fn main() -> ExitCode {
         print!("{}", crate::graphql::sdl());
         return ExitCode::SUCCESS;
     }
-    crate::telemetry::init(&cli.log_level, cli.log_format);
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    let level = cli
+        .log_level
+        .clone()
+        .unwrap_or_else(|| if serving { "info" } else { "warn" }.to_owned());
+    crate::telemetry::init(&level, cli.log_format, cli.log_color);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -193,14 +257,24 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = %err, "tandem stopped with an error");
-            eprintln!("error: {err}");
+            // One line per failure, on stderr (not a log line as well).
+            eprintln!("error: {}", one_line(&err.to_string()));
             ExitCode::FAILURE
         }
     }
 }
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A message on one line: line breaks become `; `.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// A service error, as one line for the console.
 #[derive(Debug)]
@@ -236,13 +310,15 @@ fn read_password() -> Result<String, Box<dyn std::error::Error>> {
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Some(Command::Schema) => Ok(()),
-        None => serve(cli.database, cli.auth, cli.serve).await,
-        Some(Command::Serve(settings)) => serve(cli.database, cli.auth, settings).await,
-        Some(Command::Migrate { action }) => migrate(&cli.database, action).await,
-        Some(Command::User { action }) => user(&cli.database, action).await,
-        Some(Command::Token { action }) => token(&cli.database, action).await,
+        None => serve(ServeOnly::try_parse_from(["tandem"])?.args).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate { database, action }) => migrate(&database.settings(), action).await,
+        Some(Command::User { database, action }) => user(&database.settings(), action).await,
+        Some(Command::Token { database, action }) => token(&database.settings(), action).await,
         Some(Command::Report(args)) => report::run(args).await,
-        Some(Command::Seed(args)) => Ok(crate::seed::run(&open(&cli.database).await?, args).await?),
+        Some(Command::Seed { database, args }) => {
+            Ok(crate::seed::run(&open(&database.settings()).await?, args).await?)
+        }
     }
 }
 
@@ -436,11 +512,11 @@ async fn token(database: &DatabaseSettings, action: TokenAction) -> CliResult {
     Ok(())
 }
 
-async fn serve(database: DatabaseSettings, auth: AuthSettings, serve: ServeSettings) -> CliResult {
+async fn serve(args: ServeArgs) -> CliResult {
     let settings = Settings {
-        database,
-        auth,
-        serve,
+        database: args.database,
+        auth: args.auth,
+        serve: args.settings,
     };
     let bind = settings.serve.bind;
     let app = Application::build(settings).await?;

@@ -24,22 +24,17 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseSettings {
     /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST:PORT/DB`.
-    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub url: String,
     /// Most connections in the pool (default: 10 on PostgreSQL, 1 on SQLite,
     /// which serialises writers anyway).
-    #[arg(
-        long = "db-max-connections",
-        env = "TANDEM_DB_MAX_CONNECTIONS",
-        global = true
-    )]
+    #[arg(long = "db-max-connections", env = "TANDEM_DB_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
     /// Connections opened at start and kept warm (PostgreSQL).
     #[arg(
         long = "db-min-connections",
         env = "TANDEM_DB_MIN_CONNECTIONS",
-        default_value_t = 2,
-        global = true
+        default_value_t = 2
     )]
     pub min_connections: u32,
     /// Longest a request waits for a database connection (or, on SQLite,
@@ -48,8 +43,7 @@ pub struct DatabaseSettings {
     #[arg(
         long = "db-acquire-timeout-ms",
         env = "TANDEM_DB_ACQUIRE_TIMEOUT_MS",
-        default_value_t = 3_000,
-        global = true
+        default_value_t = 3_000
     )]
     pub acquire_timeout_ms: u64,
     /// SQLite only: connections that read (WAL readers never wait for the
@@ -57,8 +51,7 @@ pub struct DatabaseSettings {
     #[arg(
         long = "db-read-connections",
         env = "TANDEM_DB_READ_CONNECTIONS",
-        default_value_t = 4,
-        global = true
+        default_value_t = 4
     )]
     pub read_connections: u32,
 }
@@ -153,64 +146,42 @@ impl Limits {
 pub struct AuthSettings {
     /// Shared secret for HS256 access tokens. Without it, the embedded
     /// (SQLite) default keeps a generated one beside the database file.
-    #[arg(long, env = "TANDEM_JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(long, env = "TANDEM_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
     /// Signing algorithm of access tokens.
     #[arg(
         long,
         env = "TANDEM_JWT_ALGORITHM",
         value_enum,
-        default_value = "HS256",
-        global = true
+        default_value = "HS256"
     )]
     pub jwt_algorithm: JwtAlgorithm,
     /// PEM private key, for RS256 or EdDSA.
-    #[arg(long, env = "TANDEM_JWT_PRIVATE_KEY_FILE", global = true)]
+    #[arg(long, env = "TANDEM_JWT_PRIVATE_KEY_FILE")]
     pub jwt_private_key_file: Option<PathBuf>,
     /// PEM public key, for RS256 or EdDSA.
-    #[arg(long, env = "TANDEM_JWT_PUBLIC_KEY_FILE", global = true)]
+    #[arg(long, env = "TANDEM_JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<PathBuf>,
     /// `iss` of access tokens.
-    #[arg(
-        long,
-        env = "TANDEM_JWT_ISSUER",
-        default_value = "tandem",
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_JWT_ISSUER", default_value = "tandem")]
     pub jwt_issuer: String,
     /// `aud` of access tokens.
-    #[arg(
-        long,
-        env = "TANDEM_JWT_AUDIENCE",
-        default_value = "tandem-api",
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_JWT_AUDIENCE", default_value = "tandem-api")]
     pub jwt_audience: String,
     /// Lifetime of access tokens, in seconds.
-    #[arg(
-        long,
-        env = "TANDEM_ACCESS_TOKEN_TTL_SECS",
-        default_value_t = 900,
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
     pub access_token_ttl_secs: i64,
     /// Lifetime of refresh tokens, in days.
-    #[arg(
-        long,
-        env = "TANDEM_REFRESH_TOKEN_TTL_DAYS",
-        default_value_t = 30,
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
     pub refresh_token_ttl_days: i64,
     /// Production mode: a missing JWT secret or key is a start-up error.
-    #[arg(long, env = "TANDEM_PRODUCTION", global = true)]
+    #[arg(long, env = "TANDEM_PRODUCTION")]
     pub production: bool,
     /// Failed sign-ins per account within the window before it is throttled.
     #[arg(
         long,
         env = "TANDEM_LOGIN_MAX_FAILURES_PER_ACCOUNT",
-        default_value_t = 5,
-        global = true
+        default_value_t = 5
     )]
     pub login_max_failures_per_account: i32,
     /// Failed sign-ins per client address within the window before it is
@@ -218,8 +189,7 @@ pub struct AuthSettings {
     #[arg(
         long,
         env = "TANDEM_LOGIN_MAX_FAILURES_PER_ADDRESS",
-        default_value_t = 30,
-        global = true
+        default_value_t = 30
     )]
     pub login_max_failures_per_address: i32,
     /// Reverse proxies (their IP addresses, comma-separated) whose
@@ -227,20 +197,10 @@ pub struct AuthSettings {
     /// client's address (for sign-in throttling) is the last address in
     /// that header that is not itself a trusted proxy. Empty (the default):
     /// the header is ignored and the peer address is the client's.
-    #[arg(
-        long,
-        env = "TANDEM_TRUSTED_PROXIES",
-        value_delimiter = ',',
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Length of the throttling window, in seconds.
-    #[arg(
-        long,
-        env = "TANDEM_LOGIN_WINDOW_SECS",
-        default_value_t = 900,
-        global = true
-    )]
+    #[arg(long, env = "TANDEM_LOGIN_WINDOW_SECS", default_value_t = 900)]
     pub login_window_secs: i64,
 }
 

@@ -497,10 +497,29 @@ fn tandem_report_fetches_a_report_from_a_running_server_as_csv_json_or_a_table()
     );
     assert!(ok, "{stderr}");
     let lines: Vec<&str> = table.lines().collect();
-    assert!(lines[0].starts_with("client_id"), "{table}");
+    assert!(lines[0].starts_with("client_code"), "{table}");
+    assert!(
+        !lines[0].contains("_id"),
+        "codes and names, not ids: {table}"
+    );
     assert!(lines[1].starts_with("---------"), "{table}");
-    assert!(lines[2].contains("Acme, \"Retail\" Ltd"), "{table}");
+    assert!(lines[2].starts_with("ACMER"), "{table}");
     assert!(lines[2].contains("1234.56"), "{table}");
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= 120),
+        "within 120 columns: {table}"
+    );
+    let (ok, table, stderr) = report(
+        &address,
+        &token,
+        &["budget-position", "--columns", "client_name,planned"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(table.starts_with("client_name"), "{table}");
+    assert!(table.contains("Acme, \"Retail\" Ltd  1234.56"), "{table}");
+    let (ok, _, stderr) = report(&address, &token, &["budget-position", "--columns", "nope"]);
+    assert!(!ok);
+    assert!(stderr.contains("no column \"nope\""), "{stderr}");
 
     let (ok, _, stderr) = report(&address, "tdm_pat_forged", &["burn"]);
     assert!(!ok);
@@ -519,5 +538,89 @@ fn tandem_report_fetches_a_report_from_a_running_server_as_csv_json_or_a_table()
     );
 
     stop(child);
+    remove(&path);
+}
+
+fn help_of(args: &[&str]) -> String {
+    let out = tandem()
+        .args(args)
+        .arg("--help")
+        .output()
+        .expect("tandem runs");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn each_command_lists_only_the_flags_it_uses() {
+    let report = help_of(&["report"]);
+    for flag in ["--jwt", "--bind", "--database-url", "--max-depth", "--cors"] {
+        assert!(!report.contains(flag), "report --help lists {flag}");
+    }
+    assert!(report.contains("--server") && report.contains("--columns"));
+    for command in [
+        &["user", "list"][..],
+        &["token", "create"],
+        &["migrate", "up"],
+        &["seed"],
+    ] {
+        let help = help_of(command);
+        assert!(help.contains("--database-url"), "{command:?}");
+        for flag in ["--jwt", "--bind", "--db-max-connections", "--max-depth"] {
+            assert!(!help.contains(flag), "{command:?} --help lists {flag}");
+        }
+    }
+    let serve = help_of(&["serve"]);
+    for flag in [
+        "--jwt-secret",
+        "--bind",
+        "--db-max-connections",
+        "--database-url",
+    ] {
+        assert!(serve.contains(flag), "serve --help lacks {flag}");
+    }
+}
+
+#[test]
+fn a_failed_command_prints_one_error_line_and_exits_1_and_a_bad_command_line_exits_2() {
+    let (path, url) = temp_db();
+    let out = tandem()
+        .args(["user", "disable", "--email", "nobody@cli.test"])
+        .env("DATABASE_URL", &url)
+        .env_remove("TANDEM_LOG")
+        .output()
+        .expect("tandem runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr, "error: no user nobody@cli.test\n",
+        "one line, no log line"
+    );
+    let out = tandem()
+        .args(["user", "--bogus"])
+        .output()
+        .expect("tandem runs");
+    assert_eq!(out.status.code(), Some(2));
+    remove(&path);
+}
+
+#[test]
+fn logs_are_coloured_only_when_asked_or_on_a_terminal() {
+    let (path, url) = temp_db();
+    let run = |extra: &[&str]| {
+        let out = tandem()
+            .args(["migrate", "up", "--log-level", "info"])
+            .args(extra)
+            .env("DATABASE_URL", &url)
+            .output()
+            .expect("tandem runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let piped = run(&[]);
+    assert!(piped.contains("INFO"), "{piped}");
+    assert!(!piped.contains('\x1b'), "no colours into a pipe: {piped:?}");
+    let forced = run(&["--log-color", "always"]);
+    assert!(forced.contains('\x1b'), "{forced:?}");
     remove(&path);
 }

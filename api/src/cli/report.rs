@@ -61,6 +61,11 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: ReportFormat,
+    /// Table only: the columns to show, comma-separated (`--list` names
+    /// them), or `all`. By default a report's codes, names and main
+    /// figures, fitted to 120 characters.
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
     /// The Tandem server's base URL.
     #[arg(long, env = "TANDEM_SERVER", default_value = "http://127.0.0.1:8080")]
     pub server: String,
@@ -86,6 +91,10 @@ impl ReportArgs {
         push("currency", self.currency.clone());
         push("warnPercent", self.warn_percent.map(|p| p.to_string()));
         push("alertPercent", self.alert_percent.map(|p| p.to_string()));
+        if self.format == ReportFormat::Table {
+            // A terminal runs no formulas: show cells as they are.
+            push("formulas", Some("raw".into()));
+        }
         q
     }
 }
@@ -104,13 +113,14 @@ pub async fn run(args: ReportArgs) -> CliResult {
         return Ok(());
     }
     let name = args.name.clone().unwrap_or_default();
-    if Report::from_slug(&name).is_none() {
+    let Some(report) = Report::from_slug(&name) else {
         let names: Vec<&str> = Report::ALL.iter().map(|r| r.slug()).collect();
         return Err(fail(format!(
             "no report named {name:?}; choose one of: {}",
             names.join(", ")
         )));
-    }
+    };
+    let columns = table_columns(report, &args.columns)?;
     let token = args
         .token
         .clone()
@@ -154,7 +164,14 @@ pub async fn run(args: ReportArgs) -> CliResult {
     progress.finish_and_clear();
     if args.format == ReportFormat::Table {
         let text = String::from_utf8(table).map_err(|_| fail("the server sent invalid UTF-8"))?;
-        stdout.write_all(render_table(&parse_csv(&text)).as_bytes())?;
+        let rows = select(&parse_csv(&text), &columns);
+        let (table, left_out) = render_table(&rows, TABLE_WIDTH);
+        stdout.write_all(table.as_bytes())?;
+        if left_out > 0 {
+            eprintln!(
+                "({left_out} column(s) left out to fit {TABLE_WIDTH} characters: --columns chooses, --format csv gives all)"
+            );
+        }
     }
     stdout.flush()?;
     Ok(())
@@ -244,13 +261,142 @@ fn is_number(text: &str) -> bool {
     !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
-/// Aligned columns; numbers right-aligned; line breaks inside a field shown
-/// as spaces.
-pub fn render_table(rows: &[Vec<String>]) -> String {
+/// The widest a table may be, in characters.
+pub const TABLE_WIDTH: usize = 120;
+
+/// The columns a report's table shows by default: codes and names rather
+/// than global ids, and the figures that matter (the deprecated ones left
+/// out).
+fn default_columns(report: Report) -> &'static [&'static str] {
+    match report {
+        Report::BudgetPosition => &[
+            "client_code",
+            "fiscal_year",
+            "funding_source_name",
+            "currency",
+            "planned",
+            "committed",
+            "charged",
+            "available",
+            "utilisation",
+        ],
+        Report::Burn => &[
+            "client_code",
+            "engagement_code",
+            "end_date",
+            "currency",
+            "value",
+            "burn_rate",
+            "runway_days",
+            "forecast_percent",
+            "flag",
+        ],
+        Report::SplitReconciliation => &[
+            "client_code",
+            "engagement_code",
+            "funding_source_name",
+            "currency",
+            "attributed",
+            "difference",
+            "committed",
+            "beyond_commitment",
+        ],
+        Report::ProfitabilityByEngagement => &[
+            "client_code",
+            "engagement_code",
+            "engagement_name",
+            "currency",
+            "value",
+            "actual_cost",
+            "actual_margin",
+            "actual_margin_percent",
+        ],
+        Report::ProfitabilityByService => &[
+            "service_code",
+            "service_name",
+            "discipline",
+            "currency",
+            "value",
+            "cost",
+            "margin",
+            "margin_percent",
+        ],
+        Report::Pipeline | Report::ServiceMix => report.columns(),
+    }
+}
+
+/// The columns to show: `--columns` (each checked against the report), all
+/// of them for `all`, else the report's defaults.
+fn table_columns(
+    report: Report,
+    asked: &[String],
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let asked: Vec<&str> = asked
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if asked.is_empty() {
+        return Ok(default_columns(report)
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect());
+    }
+    if asked == ["all"] {
+        return Ok(report.columns().iter().map(|c| (*c).to_owned()).collect());
+    }
+    for column in &asked {
+        if !report.columns().contains(column) {
+            return Err(fail(format!(
+                "{} has no column {column:?}; it has: {}",
+                report.slug(),
+                report.columns().join(", ")
+            )));
+        }
+    }
+    Ok(asked.into_iter().map(str::to_owned).collect())
+}
+
+/// The rows with only `columns`, in that order (a column the server did
+/// not send is left out).
+fn select(rows: &[Vec<String>], columns: &[String]) -> Vec<Vec<String>> {
     let Some(header) = rows.first() else {
-        return String::new();
+        return Vec::new();
     };
-    let cells: Vec<Vec<String>> = rows
+    let picks: Vec<usize> = columns
+        .iter()
+        .filter_map(|c| header.iter().position(|h| h == c))
+        .collect();
+    rows.iter()
+        .map(|row| {
+            picks
+                .iter()
+                .map(|i| row.get(*i).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect()
+}
+
+/// `text` cut to `width` characters, ending in `…` when cut.
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Aligned columns within `max_width` characters; numbers right-aligned;
+/// line breaks inside a field shown as spaces. Text columns wider than
+/// needed are cut (widest first, never below their header or 8
+/// characters); when that is not enough, columns are left out from the
+/// right. Returns the table and how many columns were left out.
+pub fn render_table(rows: &[Vec<String>], max_width: usize) -> (String, usize) {
+    let Some(header) = rows.first() else {
+        return (String::new(), 0);
+    };
+    let mut cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| c.replace(['\r', '\n'], " ")).collect())
         .collect();
@@ -271,6 +417,41 @@ pub fn render_table(rows: &[Vec<String>]) -> String {
             all && any
         })
         .collect();
+    // Dates are never cut either.
+    let dates: Vec<bool> =
+        (0..header.len())
+            .map(|i| {
+                cells.iter().skip(1).filter_map(|r| r.get(i)).all(|v| {
+                    v.is_empty() || chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+                })
+            })
+            .collect();
+    let total =
+        |widths: &[usize]| widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    // Cut the widest text column by one until the table fits or no text
+    // column can give more.
+    while total(&widths) > max_width {
+        let widest = (0..widths.len())
+            .filter(|i| !numeric[*i] && !dates[*i])
+            .filter(|i| widths[*i] > header[*i].chars().count().max(8))
+            .max_by_key(|i| widths[*i]);
+        match widest {
+            Some(i) => widths[i] -= 1,
+            None => break,
+        }
+    }
+    let mut shown = widths.len();
+    while shown > 1 && total(&widths[..shown]) > max_width {
+        shown -= 1;
+    }
+    let left_out = widths.len() - shown;
+    widths.truncate(shown);
+    for row in &mut cells {
+        row.truncate(shown);
+        for (i, cell) in row.iter_mut().enumerate() {
+            *cell = truncate(cell, widths[i]);
+        }
+    }
     let mut out = String::new();
     for (n, row) in cells.iter().enumerate() {
         let line: Vec<String> = row
@@ -296,7 +477,7 @@ pub fn render_table(rows: &[Vec<String>]) -> String {
     if cells.len() == 1 {
         out.push_str("(no rows)\n");
     }
-    out
+    (out, left_out)
 }
 
 #[cfg(test)]
@@ -320,7 +501,7 @@ mod tests {
     fn tables_align_text_left_and_numbers_right() {
         let rows = parse_csv("client,planned\r\nAcme,1200.00\r\nGlobex Corp,50.00\r\n");
         assert_eq!(
-            render_table(&rows),
+            render_table(&rows, TABLE_WIDTH).0,
             "client       planned\n-----------  -------\nAcme         1200.00\nGlobex Corp    50.00\n"
         );
     }
@@ -328,7 +509,42 @@ mod tests {
     #[test]
     fn an_empty_report_says_so() {
         let rows = parse_csv("client,planned\r\n");
-        assert!(render_table(&rows).ends_with("(no rows)\n"));
+        assert!(render_table(&rows, TABLE_WIDTH).0.ends_with("(no rows)\n"));
+    }
+
+    #[test]
+    fn a_wide_table_is_cut_to_fit_text_first_then_columns_from_the_right() {
+        let name = "A very long engagement name that goes on and on and on".to_owned();
+        let rows = vec![
+            vec!["code".into(), "name".into(), "value".into()],
+            vec!["ACME-1".into(), name.clone(), "1200.00".into()],
+        ];
+        let (table, left_out) = render_table(&rows, 30);
+        assert_eq!(left_out, 0);
+        assert!(table.lines().all(|l| l.chars().count() <= 30), "{table}");
+        assert!(table.contains("1200.00") && table.contains('…'), "{table}");
+        // Numbers are never cut: past what text can give, columns go.
+        let (table, left_out) = render_table(&rows, 18);
+        assert_eq!(left_out, 1, "{table}");
+        assert!(table.lines().all(|l| l.chars().count() <= 18), "{table}");
+        assert!(!table.contains("1200"), "{table}");
+    }
+
+    #[test]
+    fn every_report_s_default_columns_exist_and_leave_out_global_ids() {
+        for report in Report::ALL {
+            let columns = table_columns(report, &[]).unwrap();
+            assert!(!columns.is_empty());
+            for c in &columns {
+                assert!(report.columns().contains(&c.as_str()), "{c}");
+                assert!(!c.ends_with("_id"), "{} shows {c}", report.slug());
+            }
+        }
+        assert!(table_columns(Report::Burn, &["nope".into()]).is_err());
+        assert_eq!(
+            table_columns(Report::Burn, &["all".into()]).unwrap().len(),
+            Report::Burn.columns().len()
+        );
     }
 
     #[test]
