@@ -32,7 +32,8 @@ pub struct AppState {
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/graphql", web::post().to(graphql::post))
+    cfg.route("/", web::get().to(index))
+        .route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))
         .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/reports", web::get().to(reports::index))
@@ -40,6 +41,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health))
         .route("/ready", web::get().to(ready))
         .route("/metrics", web::get().to(metrics));
+}
+
+/// `GET /`: where things are. A browser is sent on to GraphiQL at
+/// `/graphql`; anything else gets the endpoints as JSON.
+async fn index(req: actix_web::HttpRequest) -> HttpResponse {
+    let browser = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if browser {
+        return HttpResponse::SeeOther()
+            .insert_header((actix_web::http::header::LOCATION, "/graphql"))
+            .finish();
+    }
+    HttpResponse::Ok().json(serde_json::json!({
+        "graphql": "/graphql",
+        "graphiql": "/graphql (open it in a browser)",
+        "reports": "/reports",
+        "health": "/health",
+        "ready": "/ready",
+        "metrics": "/metrics"
+    }))
 }
 
 /// The process is up.

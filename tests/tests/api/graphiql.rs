@@ -105,3 +105,24 @@ async fn graphiql_in_headless_chromium_shows_the_docs_and_runs_a_query_after_sig
     );
     assert!(report.contains(ADMIN_EMAIL), "{report}");
 }
+
+#[tokio::test]
+async fn the_root_sends_a_browser_to_graphiql_and_tells_a_script_where_graphql_is() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http
+        .get(app.url("/"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/graphql");
+    let res = http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["graphql"], "/graphql");
+}
