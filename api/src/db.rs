@@ -112,8 +112,9 @@ async fn open(
     counter: Arc<StatementCounter>,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut db = connect_with_retry(opts, is_sqlite).await?;
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         counter.0.fetch_add(1, Ordering::Relaxed);
+        crate::metrics::statement(info.elapsed, info.failed);
         crate::budget::statement_sent();
     });
     // Warm the pool and fail fast when the database is unreachable.

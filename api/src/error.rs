@@ -247,6 +247,7 @@ impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         if crate::db::is_busy(&err) {
             tracing::warn!(error = %err, "database busy");
+            crate::metrics::database_busy();
             return AppError::Busy;
         }
         if crate::db::is_statement_timeout(&err) {

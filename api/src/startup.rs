@@ -52,6 +52,7 @@ impl Application {
     /// listener.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
         settings.serve.cors.check().map_err(StartError::Cors)?;
+        crate::metrics::install();
         let statements = Arc::new(StatementCounter::default());
         // Migrations and the first administrator go through a pool of their
         // own, with the tools' patient timeouts; the serving pools open

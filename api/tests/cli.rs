@@ -203,21 +203,14 @@ fn serve_prints_where_graphiql_is_and_finishes_in_flight_requests_on_sigterm() {
     remove(&path);
 }
 
-#[test]
-fn json_logs_carry_the_request_id_of_each_request() {
+/// Starts `tandem serve` with `log_args`, sends a health check and a failed
+/// sign-in (logged inside the sign-in's own span) with request ids of our
+/// choosing, stops the server and returns what it logged.
+fn logs_of_two_requests(log_args: &[&str]) -> String {
     let (path, url) = temp_db();
     let mut child = tandem()
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "1",
-            "--log-format",
-            "json",
-            "--log-level",
-            "info",
-        ])
+        .args(["serve", "--bind", "127.0.0.1:0", "--workers", "1"])
+        .args(log_args)
         .env("DATABASE_URL", &url)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -239,6 +232,17 @@ fn json_logs_carry_the_request_id_of_each_request() {
         response.to_lowercase().contains("x-request-id: trace-42"),
         "{response}"
     );
+    let body = r#"{"query":"mutation SignIn { login(input: {email: \"admin@cli.test\", password: \"wrong-password\"}) { accessToken userErrors { code } } }"}"#;
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nX-Request-Id: trace-43\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.contains("\"userErrors\":[{\"code\":"), "{response}");
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -251,14 +255,60 @@ fn json_logs_carry_the_request_id_of_each_request() {
         .read_to_string(&mut logs)
         .unwrap();
     child.wait().unwrap();
-    let line = logs
-        .lines()
-        .find(|l| l.contains("request finished"))
-        .expect("a log line per request");
-    let json: serde_json::Value = serde_json::from_str(line).expect("log lines are JSON");
-    assert_eq!(json["span"]["request_id"], "trace-42", "{line}");
-    assert_eq!(json["fields"]["status"], 200);
     remove(&path);
+    logs
+}
+
+#[test]
+fn json_logs_carry_the_request_id_on_every_line_of_a_request_even_in_nested_spans() {
+    let logs = logs_of_two_requests(&["--log-format", "json", "--log-level", "info"]);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let finished: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "request finished")
+        .collect();
+    assert_eq!(finished.len(), 2, "{logs}");
+    assert_eq!(finished[0]["request_id"], "trace-42", "{logs}");
+    assert_eq!(finished[0]["fields"]["status"], 200);
+    assert_eq!(finished[0]["fields"]["route"], "/health");
+    // The access line of an operation names it, its outcome, the caller's
+    // kind and the duration.
+    let signin = finished[1];
+    assert_eq!(signin["request_id"], "trace-43", "{logs}");
+    assert_eq!(signin["fields"]["operation"], "SignIn", "{logs}");
+    assert_eq!(signin["fields"]["operation_type"], "mutation");
+    // Wrong credentials are a user error in the payload, not a GraphQL error.
+    assert_eq!(signin["fields"]["outcome"], "ok");
+    assert_eq!(signin["fields"]["caller"], "anonymous");
+    assert!(signin["fields"]["duration_ms"].as_f64().is_some(), "{logs}");
+    // Written in the sign-in's own span, inside the request's.
+    let failed = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "sign-in failed")
+        .unwrap_or_else(|| panic!("the failed sign-in is logged: {logs}"));
+    assert_eq!(failed["span"]["name"], "login", "{logs}");
+    assert_eq!(failed["request_id"], "trace-43", "{logs}");
+}
+
+#[test]
+fn text_logs_carry_the_request_id_and_are_not_coloured_into_a_pipe() {
+    let logs = logs_of_two_requests(&["--log-format", "text", "--log-level", "info"]);
+    assert!(!logs.contains('\u{1b}'), "no colour codes into a pipe: {logs}");
+    let failed = logs
+        .lines()
+        .find(|l| l.contains("sign-in failed"))
+        .unwrap_or_else(|| panic!("the failed sign-in is logged: {logs}"));
+    assert!(failed.contains("request_id=trace-43"), "{failed}");
+    let finished = logs
+        .lines()
+        .find(|l| l.contains("request finished") && l.contains("trace-43"))
+        .unwrap_or_else(|| panic!("an access line: {logs}"));
+    for part in ["operation=SignIn", "caller=\"anonymous\"", "outcome=\"ok\"", "duration_ms="] {
+        assert!(finished.contains(part), "{part} in {finished}");
+    }
 }
 
 #[test]

@@ -96,14 +96,9 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus text format.
+/// Prometheus text format: see [`crate::metrics`] for what is there.
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let body = format!(
-        "# HELP tandem_sql_statements_total SQL statements sent to the database.\n\
-         # TYPE tandem_sql_statements_total counter\n\
-         tandem_sql_statements_total {}\n",
-        state.statements.get()
-    );
+    let body = crate::metrics::render(&state.pools, state.statements.get());
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body)

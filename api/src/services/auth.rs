@@ -1,6 +1,7 @@
 //! Signing in: login, refresh-token rotation, logout, API tokens, and turning
 //! a bearer credential into a [`Caller`].
 
+use tracing::Instrument;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -70,7 +71,7 @@ pub struct Session {
 }
 
 /// What a bearer credential is.
-fn is_api_token(credential: &str) -> bool {
+pub fn is_api_token(credential: &str) -> bool {
     credential.starts_with(tokens::API_TOKEN_PREFIX)
 }
 
@@ -157,7 +158,7 @@ fn touch_api_token(db: DatabaseConnection, id: Uuid, now: DateTime<Utc>) {
         if let Err(err) = touched {
             tracing::warn!(error = %err, "could not record an API token's use");
         }
-    });
+    }.in_current_span());
 }
 
 /// The request's view of `user`.

@@ -250,14 +250,6 @@ async fn an_unknown_field_is_a_validation_error_with_a_code() {
 }
 
 #[tokio::test]
-async fn metrics_count_sql_statements() {
-    let app = spawn_app().await;
-    let before = app.statements().await;
-    app.data("{ clients { totalCount } }", json!({})).await;
-    assert!(app.statements().await > before);
-}
-
-#[tokio::test]
 async fn a_database_failure_is_an_opaque_internal_error_with_the_request_id() {
     let app = spawn_app().await;
     app.db.clone().close().await.unwrap();

@@ -31,6 +31,7 @@ mod http_rules;
 mod isolation;
 mod ledger;
 mod limits;
+mod metrics;
 mod migrations;
 mod nodes;
 mod pagination;

@@ -160,14 +160,19 @@ const IDLE_YIELDS: usize = 64;
 /// then split a page of 100 into several batches whenever the machine is
 /// slow. Yielding first lets every ready resolver enqueue its key, so the
 /// statement count does not depend on timing. The batch runs within the
-/// request's budget (its statements count).
+/// request's budget (its statements count) and its span (its log lines carry
+/// the request id).
 pub fn spawn_when_idle(task: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(crate::budget::inherit(async move {
-        for _ in 0..IDLE_YIELDS {
-            tokio::task::yield_now().await;
-        }
-        task.await;
-    }))
+    use tracing::Instrument;
+    tokio::spawn(
+        crate::budget::inherit(async move {
+            for _ in 0..IDLE_YIELDS {
+                tokio::task::yield_now().await;
+            }
+            task.await;
+        })
+        .in_current_span(),
+    )
 }
 
 pub(crate) fn new_loader<L: Loader<K>, K: Send + Sync + Hash + Eq + Clone + 'static>(

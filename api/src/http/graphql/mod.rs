@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::AppState;
-use super::request_id::RequestId;
+use super::request_id::{CallerKind, OperationSeen, RequestId};
 use crate::budget::{self, Budget, Exceeded};
 use crate::caller::Caller;
 use crate::error::{AppError, ErrorCode};
@@ -268,8 +268,10 @@ const PUBLIC_FIELDS: &[&str] = &[
 /// The caller of the request, from its `Authorization: Bearer` header.
 pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        req.extensions_mut().insert(CallerKind("anonymous"));
         return Ok(Caller::Anonymous);
     };
+    req.extensions_mut().insert(CallerKind("invalid"));
     let credential = value
         .to_str()
         .ok()
@@ -281,7 +283,15 @@ pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Cal
         .filter(|v| !v.is_empty())
         .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`", true))?;
     match services::auth::authenticate(&state.pools, &state.auth, credential).await {
-        Ok(caller) => Ok(caller),
+        Ok(caller) => {
+            let kind = if services::auth::is_api_token(credential) {
+                "api_token"
+            } else {
+                "session"
+            };
+            req.extensions_mut().insert(CallerKind(kind));
+            Ok(caller)
+        }
         Err(AppError::Unauthenticated(message)) => Err(unauthenticated(&message, true)),
         Err(AppError::Busy) => Err(busy_response()),
         Err(other) => Err(HttpResponse::InternalServerError().json(serde_json::json!({
@@ -325,20 +335,30 @@ async fn execute(
     request: async_graphql::Request,
 ) -> HttpResponse {
     let request_id = request_id(req);
-    if negotiate(req).is_none() {
+    let Some(media) = negotiate(req) else {
         return not_acceptable();
-    }
+    };
     if !nesting_within(&request.query, MAX_DOCUMENT_NESTING) {
         let response = refused(AppError::BadUserInput(format!(
             "the document nests brackets more than {MAX_DOCUMENT_NESTING} levels deep"
         )));
-        return respond(req, &request_id, response, None, None);
+        return respond(media, &request_id, response, None, None);
     }
     let caller = match caller_of(req, state).await {
         Ok(caller) => caller,
         Err(res) => return res,
     };
     let op = operation(&request.query, request.operation_name.as_deref());
+    if let Some(op) = &op {
+        req.extensions_mut().insert(OperationSeen {
+            name: crate::metrics::operation_label(op.name.as_deref()),
+            kind: match op.ty {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            },
+        });
+    }
     // Who may run the operation is decided here but applied at the gate,
     // after parsing and validation: a document that does not parse or
     // validate gets those errors, with or without a caller.
@@ -364,7 +384,7 @@ async fn execute(
             "the operation has {root_fields} root fields; at most {} are allowed (limit TANDEM_MAX_ROOT_FIELDS)",
             limits.max_root_fields
         )));
-        return respond(req, &request_id, response, None, None);
+        return respond(media, &request_id, response, None, None);
     }
     let logins = op.as_ref().map_or(0, |op| {
         op.root_fields
@@ -378,7 +398,7 @@ async fn execute(
         let response = refused(AppError::BadUserInput(format!(
             "sign in once per request: the operation has {logins} `login` fields"
         )));
-        return respond(req, &request_id, response, None, None);
+        return respond(media, &request_id, response, None, None);
     }
     let introspection_only = op.as_ref().is_some_and(|op| {
         !op.root_fields.is_empty()
@@ -440,7 +460,7 @@ async fn execute(
             "this token is read-only",
         ),
         None => respond(
-            req,
+            media,
             &request_id,
             response,
             signals.retry_after_secs(),

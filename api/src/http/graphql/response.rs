@@ -17,9 +17,17 @@ pub(crate) fn request_error(
     code: ErrorCode,
     message: impl Into<String>,
 ) -> HttpResponse {
-    HttpResponse::build(status).json(serde_json::json!({
+    let res = HttpResponse::build(status).json(serde_json::json!({
         "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }]
-    }))
+    }));
+    sent(res, vec![code.as_str().to_owned()], true)
+}
+
+/// Notes the errors a response carries, for the metrics.
+fn sent(mut res: HttpResponse, codes: Vec<String>, rejected: bool) -> HttpResponse {
+    res.extensions_mut()
+        .insert(crate::http::request_id::ErrorsSent { codes, rejected });
+    res
 }
 
 /// The response media types a client may accept, best first.
@@ -143,7 +151,7 @@ pub(crate) fn busy_response() -> HttpResponse {
         header::RETRY_AFTER,
         header::HeaderValue::from(RETRY_AFTER_SECS),
     );
-    res
+    sent(res, vec![err.code().as_str().to_owned()], true)
 }
 
 /// A response made of one error, refused before execution (the error
@@ -191,7 +199,7 @@ pub(super) fn null_at(data: &mut async_graphql::Value, path: &[async_graphql::Pa
 }
 
 pub(super) fn respond(
-    req: &HttpRequest,
+    media: MediaType,
     request_id: &str,
     mut response: async_graphql::Response,
     retry_after: Option<u64>,
@@ -233,9 +241,6 @@ pub(super) fn respond(
             .extensions
             .insert("retryAfterSeconds".into(), async_graphql::Value::from(secs));
     }
-    let Some(media) = negotiate(req) else {
-        return not_acceptable();
-    };
     // Under application/graphql-response+json a request error is a 400 and
     // a response with data (even `null` data, after an execution error) a
     // 200; with plain JSON it is always 200, as the spec asks. A busy
@@ -261,7 +266,15 @@ pub(super) fn respond(
     if let Some(secs) = retry_after {
         res.insert_header((header::RETRY_AFTER, secs));
     }
-    res.json(body)
+    let codes = response
+        .errors
+        .iter()
+        .filter_map(|e| match e.extensions.as_ref()?.get("code")? {
+            async_graphql::Value::String(code) => Some(code.clone()),
+            _ => None,
+        })
+        .collect();
+    sent(res.json(body), codes, request_error)
 }
 
 /// The body of a GraphQL response: `data` left out on a request error,
