@@ -21,6 +21,9 @@ pub struct Principal {
     pub staffed_clients: Vec<Uuid>,
     /// False for read-scoped API tokens.
     pub can_write: bool,
+    /// Signed in with a one-time password: only `me`, `changePassword` and
+    /// `logout` until it is changed.
+    pub password_change_required: bool,
 }
 
 /// The caller of a request.

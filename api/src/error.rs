@@ -24,6 +24,11 @@ pub enum ErrorCode {
     /// The database could not take the request in time (no free
     /// connection, or SQLite's write lock held elsewhere); retry shortly.
     DatabaseBusy,
+    /// The caller signed in with a one-time password and must change it
+    /// (`changePassword`) before anything else.
+    PasswordChangeRequired,
+    /// The caller spent its cost budget; wait `Retry-After` seconds.
+    RateLimited,
     Internal,
 }
 
@@ -38,6 +43,8 @@ impl ErrorCode {
             ErrorCode::QueryTooExpensive => "QUERY_TOO_EXPENSIVE",
             ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::DatabaseBusy => "DATABASE_BUSY",
+            ErrorCode::PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
+            ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -88,6 +95,8 @@ macro_rules! with_user_error_codes {
             InvalidCredentials,
             /// Too many failed attempts; wait before trying again.
             Throttled,
+            /// A one-time password has expired; an administrator sets a new one.
+            PasswordExpired,
             /// The move is not in the lifecycle's transition table.
             InvalidTransition,
             /// The record cannot change in its current state.

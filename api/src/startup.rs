@@ -79,7 +79,9 @@ impl Application {
                 use std::io::Write;
                 let _ = writeln!(
                     std::io::stdout(),
-                    "First administrator: {email}\nOne-time password: {pw}\nChange it with `tandem user set-password`."
+                    "First administrator: {email}\nOne-time password: {pw}\nIt works for {hours} hours and must be changed at the first sign-in \
+                     (GraphiQL or `changePassword`); or set one now with `tandem user set-password {email}`.",
+                    hours = users::ONE_TIME_PASSWORD_HOURS
                 );
             }
         }

@@ -242,7 +242,10 @@ fn logs_of_two_requests(log_args: &[&str]) -> String {
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    assert!(response.contains("\"userErrors\":[{\"code\":"), "{response}");
+    assert!(
+        response.contains("\"userErrors\":[{\"code\":"),
+        "{response}"
+    );
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -296,7 +299,10 @@ fn json_logs_carry_the_request_id_on_every_line_of_a_request_even_in_nested_span
 #[test]
 fn text_logs_carry_the_request_id_and_are_not_coloured_into_a_pipe() {
     let logs = logs_of_two_requests(&["--log-format", "text", "--log-level", "info"]);
-    assert!(!logs.contains('\u{1b}'), "no colour codes into a pipe: {logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no colour codes into a pipe: {logs}"
+    );
     let failed = logs
         .lines()
         .find(|l| l.contains("sign-in failed"))
@@ -306,7 +312,12 @@ fn text_logs_carry_the_request_id_and_are_not_coloured_into_a_pipe() {
         .lines()
         .find(|l| l.contains("request finished") && l.contains("trace-43"))
         .unwrap_or_else(|| panic!("an access line: {logs}"));
-    for part in ["operation=SignIn", "caller=\"anonymous\"", "outcome=\"ok\"", "duration_ms="] {
+    for part in [
+        "operation=SignIn",
+        "caller=\"anonymous\"",
+        "outcome=\"ok\"",
+        "duration_ms=",
+    ] {
         assert!(finished.contains(part), "{part} in {finished}");
     }
 }
@@ -428,8 +439,40 @@ fn the_first_start_without_an_admin_password_prints_a_one_time_password_once() {
         "{first}"
     );
     assert!(first.contains("One-time password: "), "{first}");
+    assert!(
+        first.contains("must be changed at the first sign-in"),
+        "{first}"
+    );
+    let password = first
+        .lines()
+        .find_map(|l| l.strip_prefix("One-time password: "))
+        .unwrap()
+        .trim()
+        .to_owned();
     stop(child);
-    let (child, _, _stdout) = serve(&url);
+    // The one-time password signs in, and allows nothing but changing it.
+    let (child, address2, _stdout) = serve(&url);
+    let login = format!(
+        r#"{{"query":"mutation {{ login(input: {{email: \"admin@cli.test\", password: \"{password}\"}}) {{ accessToken user {{ passwordChangeRequired }} }} }}"}}"#
+    );
+    let response = post(&address2, None, &login);
+    assert!(
+        response.contains("\"passwordChangeRequired\":true"),
+        "{response}"
+    );
+    let token = response
+        .split("\"accessToken\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let refused = post(
+        &address2,
+        Some(&token),
+        r#"{"query":"{ clients { totalCount } }"}"#,
+    );
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+    assert!(refused.contains("PASSWORD_CHANGE_REQUIRED"), "{refused}");
     stop(child);
     remove(&path);
 }

@@ -18,6 +18,7 @@ mod m20261203_000011_split_phasing;
 mod m20261203_000012_withdrawal_and_rerouting;
 mod m20261203_000013_approval_rules_and_delegates;
 mod m20261203_000014_budget_governance;
+mod m20261204_000015_one_time_passwords;
 
 /// Every migration, in the order it is applied.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_withdrawal_and_rerouting::Migration),
             Box::new(m20261203_000013_approval_rules_and_delegates::Migration),
             Box::new(m20261203_000014_budget_governance::Migration),
+            Box::new(m20261204_000015_one_time_passwords::Migration),
         ]
     }
 }

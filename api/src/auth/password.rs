@@ -11,6 +11,9 @@ use crate::error::{AppError, AppResult};
 /// The shortest password accepted.
 pub const MIN_LENGTH: usize = 12;
 
+/// The longest password accepted (a longer one is refused unhashed).
+pub const MAX_LENGTH: usize = 1024;
+
 /// Hashes `password` into a PHC string (`$argon2id$...`).
 pub fn hash(password: &str) -> AppResult<String> {
     Argon2::default()

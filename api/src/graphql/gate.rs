@@ -1,7 +1,8 @@
 //! The gate between validation and execution: a request that may not run
 //! for its caller (an anonymous caller asking for more than signing in and
 //! the schema; a read-only token sending a mutation) is refused only once
-//! its document has parsed and validated, so that a broken document gets
+//! its document has parsed and validated; a caller who signed in with a
+//! one-time password and asks for more than changing it likewise), so that a broken document gets
 //! its syntax or validation errors whoever sends it, as GraphQL over HTTP
 //! asks.
 
@@ -19,6 +20,9 @@ pub enum Refusal {
     NeedsCaller = 1,
     /// The operation writes and the token is read-only.
     ReadOnly = 2,
+    /// The caller signed in with a one-time password and asks for more
+    /// than `me`, `changePassword` and `logout`.
+    PasswordChange = 3,
 }
 
 /// Attached to a request by the HTTP layer: what the gate must refuse, and
@@ -43,6 +47,7 @@ impl Gate {
         match self.refused.load(Ordering::Relaxed) {
             1 => Some(Refusal::NeedsCaller),
             2 => Some(Refusal::ReadOnly),
+            3 => Some(Refusal::PasswordChange),
             _ => None,
         }
     }

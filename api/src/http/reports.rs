@@ -117,6 +117,9 @@ pub async fn export(
         Ok(Caller::Anonymous) => {
             return unauthenticated("send `Authorization: Bearer <API token>`", false);
         }
+        Ok(Caller::User(p)) if p.password_change_required => {
+            return super::graphql::password_change_required();
+        }
         Ok(caller) => caller,
         Err(response) => return response,
     };
@@ -269,6 +272,8 @@ fn error_response(err: &AppError) -> HttpResponse {
         ErrorCode::QueryTooExpensive => StatusCode::BAD_REQUEST,
         ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::DatabaseBusy => return super::graphql::busy_response(),
+        ErrorCode::PasswordChangeRequired => StatusCode::FORBIDDEN,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if let AppError::Invalid(fields) = err {

@@ -1,7 +1,6 @@
 //! Signing in: login, refresh-token rotation, logout, API tokens, and turning
 //! a bearer credential into a [`Caller`].
 
-use tracing::Instrument;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -9,6 +8,7 @@ use sea_orm::{
     EntityTrait, QueryFilter, QuerySelect, QueryTrait, TransactionTrait,
 };
 use tandem_entities::{api_token, client_manager, login_throttle, refresh_token, user};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth::{JwtKeys, password, tokens};
@@ -144,21 +144,24 @@ const TOUCH_EVERY_SECS: i64 = 60;
 /// never waits for it, so a busy writer cannot hold up a script's reads.
 fn touch_api_token(db: DatabaseConnection, id: Uuid, now: DateTime<Utc>) {
     let stale = now - TimeDelta::seconds(TOUCH_EVERY_SECS);
-    tokio::spawn(async move {
-        let touched = api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, Expr::value(domain::now()))
-            .filter(api_token::Column::Id.eq(id))
-            .filter(
-                api_token::Column::LastUsedAt
-                    .is_null()
-                    .or(api_token::Column::LastUsedAt.lt(stale)),
-            )
-            .exec(&db)
-            .await;
-        if let Err(err) = touched {
-            tracing::warn!(error = %err, "could not record an API token's use");
+    tokio::spawn(
+        async move {
+            let touched = api_token::Entity::update_many()
+                .col_expr(api_token::Column::LastUsedAt, Expr::value(domain::now()))
+                .filter(api_token::Column::Id.eq(id))
+                .filter(
+                    api_token::Column::LastUsedAt
+                        .is_null()
+                        .or(api_token::Column::LastUsedAt.lt(stale)),
+                )
+                .exec(&db)
+                .await;
+            if let Err(err) = touched {
+                tracing::warn!(error = %err, "could not record an API token's use");
+            }
         }
-    }.in_current_span());
+        .in_current_span(),
+    );
 }
 
 /// The request's view of `user`.
@@ -191,6 +194,7 @@ pub async fn principal(
         managed_clients,
         staffed_clients,
         can_write,
+        password_change_required: user.password_change_required,
     })
 }
 
@@ -201,11 +205,6 @@ fn invalid_credentials() -> AppError {
         "wrong e-mail or password",
     )])
 }
-
-/// The longest password accepted at sign-in; anything longer cannot be a
-/// password of ours (see `users::check_password`), so it is refused without
-/// hashing it.
-const MAX_PASSWORD_CHARS: usize = 1024;
 
 /// Reserves one sign-in attempt for `key`, in one conditional upsert: the
 /// attempt counts only while the key has attempts left in its window (or its
@@ -296,7 +295,7 @@ pub async fn login(
     // database cannot store. It still costs the address an attempt.
     let impossible = email.chars().count() > 254
         || email.contains('\0')
-        || password.chars().count() > MAX_PASSWORD_CHARS;
+        || password.chars().count() > password::MAX_LENGTH;
     let account_key = format!("account:{email}");
     let address_key = client_address.map(|a| format!("address:{a}"));
     if let Some(key) = &address_key
@@ -332,6 +331,18 @@ pub async fn login(
         tracing::info!("sign-in failed");
         return Err(invalid_credentials());
     };
+    if user.password_change_required
+        && user
+            .password_expires_at
+            .is_some_and(|at| at <= domain::now())
+    {
+        tracing::info!(user_id = %user.id, "sign-in refused: the one-time password expired");
+        return Err(AppError::invalid(
+            &["password"],
+            UserErrorCode::PasswordExpired,
+            "this one-time password has expired: ask an administrator for a new one (`tandem user set-password`)",
+        ));
+    }
     login_throttle::Entity::delete_by_id(account_key)
         .exec(db)
         .await?;

@@ -39,17 +39,32 @@ fn require_admin(caller: &Caller) -> AppResult<()> {
 }
 
 fn check_password(field: &[&str], pw: &str) -> Result<(), FieldError> {
-    if pw.chars().count() < password::MIN_LENGTH {
+    let length = pw.chars().count();
+    if length < password::MIN_LENGTH {
         return Err(FieldError::new(
             field,
             UserErrorCode::Invalid,
             format!("must be at least {} characters", password::MIN_LENGTH),
         ));
     }
+    if length > password::MAX_LENGTH {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::TooLong,
+            format!("must be at most {} characters", password::MAX_LENGTH),
+        ));
+    }
     Ok(())
 }
 
-/// Creates a user; returns it and the generated password, if one was made.
+/// How long a generated (one-time) password works; it must be changed at
+/// the first sign-in in any case.
+pub const ONE_TIME_PASSWORD_HOURS: i64 = 24;
+
+/// Creates a user; returns it and the generated password, if one was made:
+/// a one-time password, which the user must change at the first sign-in
+/// (`changePassword`) and which stops working after
+/// [`ONE_TIME_PASSWORD_HOURS`].
 #[tracing::instrument(skip_all)]
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -138,6 +153,11 @@ pub async fn create(
         active: Set(true),
         client_id: Set(input.client_id),
         contact_id: Set(input.contact_id),
+        // A generated password is a one-time password.
+        password_change_required: Set(generated.is_some()),
+        password_expires_at: Set(generated
+            .is_some()
+            .then(|| now + chrono::TimeDelta::hours(ONE_TIME_PASSWORD_HOURS))),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -232,8 +252,53 @@ pub async fn set_password(
         .ok_or_else(|| AppError::NotFound("user".into()))?;
     let mut model: user::ActiveModel = found.into();
     model.password_hash = Set(password::hash(new_password)?);
+    // A password chosen by an administrator is not a one-time password.
+    model.password_change_required = Set(false);
+    model.password_expires_at = Set(None);
     model.updated_at = Set(domain::now());
     Ok(model.update(db).await?)
+}
+
+/// The signed-in user changes their own password: `current` must be right
+/// (INVALID_CREDENTIALS otherwise), `new` at least the minimum length and
+/// not the current one. A one-time password stops being one: the user may
+/// do everything their role allows again.
+#[tracing::instrument(skip_all)]
+pub async fn change_own_password(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> AppResult<user::Model> {
+    let principal = caller.principal()?;
+    let found = resource::get_unscoped::<Users>(db, Reason::Authentication, principal.user_id)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
+    if current.chars().count() > password::MAX_LENGTH
+        || !password::verify(current, &found.password_hash)
+    {
+        return Err(AppError::invalid(
+            &["currentPassword"],
+            UserErrorCode::InvalidCredentials,
+            "the current password is wrong",
+        ));
+    }
+    check_password(&["newPassword"], new).map_err(|e| AppError::Invalid(vec![e]))?;
+    if new == current {
+        return Err(AppError::invalid(
+            &["newPassword"],
+            UserErrorCode::Invalid,
+            "must differ from the current password",
+        ));
+    }
+    let mut model: user::ActiveModel = found.into();
+    model.password_hash = Set(password::hash(new)?);
+    model.password_change_required = Set(false);
+    model.password_expires_at = Set(None);
+    model.updated_at = Set(domain::now());
+    let updated = model.update(db).await?;
+    tracing::info!(user_id = %updated.id, "password changed");
+    Ok(updated)
 }
 
 pub async fn find_by_email(

@@ -387,7 +387,7 @@ impl TestApp {
         let (status, body) = self
             .post(
                 None,
-                "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id email role } userErrors { field message code } } }",
+                "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id email role passwordChangeRequired } userErrors { field message code } } }",
                 json!({ "input": { "email": email, "password": password } }),
             )
             .await;

@@ -34,6 +34,7 @@ mod limits;
 mod metrics;
 mod migrations;
 mod nodes;
+mod one_time_passwords;
 mod pagination;
 mod paging_everywhere;
 mod phasing;

@@ -39,11 +39,16 @@ fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 async fn operations_are_counted_by_name_type_and_outcome_with_their_latency() {
     let app = spawn_app().await;
     for _ in 0..2 {
-        app.data("query MetricsProbeOk { __typename }", json!({})).await;
+        app.data("query MetricsProbeOk { __typename }", json!({}))
+            .await;
     }
     // Does not validate: nothing runs.
     let (_, body) = app
-        .post(Some(&app.admin_token), "query MetricsProbeBad { noSuchField }", json!({}))
+        .post(
+            Some(&app.admin_token),
+            "query MetricsProbeBad { noSuchField }",
+            json!({}),
+        )
         .await;
     assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
     // Runs, with a field error.
@@ -139,8 +144,12 @@ async fn metrics_show_sql_statements_the_pools_and_the_process() {
         .is_some_and(|n| n >= 1.0),
         "{text}"
     );
-    let max = sample(&text, "tandem_db_pool_max_connections", &[("pool", "write")])
-        .expect("the write pool's size");
+    let max = sample(
+        &text,
+        "tandem_db_pool_max_connections",
+        &[("pool", "write")],
+    )
+    .expect("the write pool's size");
     assert!(max >= 1.0);
     let idle = sample(
         &text,
@@ -159,7 +168,10 @@ async fn metrics_show_sql_statements_the_pools_and_the_process() {
         sample(&text, "process_resident_memory_bytes", &[]).is_some_and(|n| n > 1e6),
         "{text}"
     );
-    assert!(text.contains("# HELP tandem_graphql_operations_total "), "{text}");
+    assert!(
+        text.contains("# HELP tandem_graphql_operations_total "),
+        "{text}"
+    );
     assert!(
         text.contains("# TYPE tandem_http_request_duration_seconds histogram"),
         "{text}"

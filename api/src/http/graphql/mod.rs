@@ -265,6 +265,26 @@ const PUBLIC_FIELDS: &[&str] = &[
     "__typename",
 ];
 
+/// Root fields a caller signed in with a one-time password may use until
+/// they change it.
+const PASSWORD_CHANGE_FIELDS: &[&str] = &[
+    "me",
+    "changePassword",
+    "logout",
+    "__schema",
+    "__type",
+    "__typename",
+];
+
+/// 403 PASSWORD_CHANGE_REQUIRED.
+pub(crate) fn password_change_required() -> HttpResponse {
+    request_error(
+        StatusCode::FORBIDDEN,
+        ErrorCode::PasswordChangeRequired,
+        "this account signed in with a one-time password: change it first with `changePassword(input: {currentPassword, newPassword})`",
+    )
+}
+
 /// The caller of the request, from its `Authorization: Bearer` header.
 pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Caller, HttpResponse> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
@@ -371,6 +391,15 @@ async fn execute(
         {
             Some(Refusal::NeedsCaller)
         }
+        (Some(op), Caller::User(p))
+            if p.password_change_required
+                && !op
+                    .root_fields
+                    .iter()
+                    .all(|f| PASSWORD_CHANGE_FIELDS.contains(&f.as_str())) =>
+        {
+            Some(Refusal::PasswordChange)
+        }
         (Some(op), Caller::User(p)) if op.ty != OperationType::Query && !p.can_write => {
             Some(Refusal::ReadOnly)
         }
@@ -459,6 +488,7 @@ async fn execute(
             ErrorCode::Forbidden,
             "this token is read-only",
         ),
+        Some(Refusal::PasswordChange) => password_change_required(),
         None => respond(
             media,
             &request_id,
