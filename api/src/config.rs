@@ -105,6 +105,11 @@ pub struct Limits {
     /// filter.
     #[arg(long, env = "TANDEM_MAX_FILTER_BRANCHES", default_value_t = 200)]
     pub max_filter_branches: usize,
+    /// Each caller's cost budget per minute (a user's session, an API
+    /// token, an anonymous address), refilled continuously; 0 for none. At
+    /// least `max_complexity`, so that any operation allowed can run.
+    #[arg(long, env = "TANDEM_COST_PER_MINUTE", default_value_t = 300_000)]
+    pub cost_per_minute: u64,
     /// Whether the schema answers introspection (`__schema`, `__type`).
     #[arg(
         long,
@@ -126,6 +131,7 @@ impl Default for Limits {
             request_timeout_ms: 10_000,
             max_filter_depth: 10,
             max_filter_branches: 200,
+            cost_per_minute: 300_000,
             introspection: true,
         }
     }

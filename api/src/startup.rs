@@ -99,6 +99,12 @@ impl Application {
         let auth = Arc::new(AuthContext::new(keys, settings.auth.clone()));
         let listener = TcpListener::bind(settings.serve.bind).map_err(StartError::Bind)?;
         let port = listener.local_addr().map_err(StartError::Bind)?.port();
+        // A budget is at least the most one operation may cost; 0 is none.
+        let budget = match limits.cost_per_minute {
+            0 => 0,
+            n => n.max(limits.max_complexity as u64),
+        };
+        let rate_limiter = http::rate_limit::RateLimiter::new(budget).map(Arc::new);
         let state = web::Data::new(AppState {
             pools: pools.clone(),
             schema: build_schema(&limits),
@@ -106,6 +112,7 @@ impl Application {
             limits,
             statements,
             auth,
+            rate_limiter,
         });
         let cors = settings.serve.cors.clone();
         let mut server = HttpServer::new(move || {

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod connection;
 pub mod contacts;
 pub mod context;
+pub mod cost_meter;
 pub mod engagements;
 pub mod errors;
 pub mod filters;
@@ -67,7 +68,8 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(limits: &Limits) -> AppSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        // The complexity limit is the cost meter's, which names the cost.
+        .extension(cost_meter::CostExtension)
         .extension(gate::GateExtension)
         .register_output_type::<money::Money>();
     if limits.introspection {

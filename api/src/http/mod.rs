@@ -14,6 +14,7 @@ use crate::services::auth::AuthContext;
 pub mod cors;
 pub mod graphiql;
 pub mod graphql;
+pub mod rate_limit;
 pub mod reports;
 pub mod request_id;
 
@@ -28,6 +29,8 @@ pub struct AppState {
     pub limits: Limits,
     pub statements: Arc<StatementCounter>,
     pub auth: Arc<AuthContext>,
+    /// The callers' cost budgets; `None` when unlimited.
+    pub rate_limiter: Option<Arc<rate_limit::RateLimiter>>,
 }
 
 /// Registers every route.

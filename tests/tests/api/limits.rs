@@ -50,13 +50,20 @@ async fn page_size_multiplies_complexity() {
     let small = app.gql(&query(5), json!({})).await;
     assert!(small.get("errors").is_none(), "{small}");
     let large = app.gql(&query(50), json!({})).await;
-    assert_eq!(first_error_code(&large), "BAD_USER_INPUT");
-    assert!(
-        large["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .to_lowercase()
-            .contains("complex"),
+    assert_eq!(first_error_code(&large), "QUERY_TOO_EXPENSIVE");
+    // The message names the cost and the limit.
+    let message = large["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("too complex"), "{large}");
+    assert!(message.contains("at most 500 is allowed"), "{large}");
+    let cost: u64 = message
+        .split("it costs ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the cost is named: {message}"));
+    assert!(cost > 500, "{message}");
+    assert_eq!(
+        large["extensions"]["cost"]["requestedQueryCost"], cost,
         "{large}"
     );
 }
@@ -67,7 +74,7 @@ async fn the_default_complexity_limit_refuses_a_full_two_level_fan_out() {
     let body = app
         .gql("{ clients(first: 100) { nodes { name code region industry contacts(first: 100) { nodes { name email title persona } } } } }", json!({}))
         .await;
-    assert_eq!(first_error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(first_error_code(&body), "QUERY_TOO_EXPENSIVE");
     let body = app
         .gql(
             "{ clients(first: 100) { nodes { name contacts(first: 10) { nodes { name } } } } }",

@@ -18,6 +18,7 @@ mod charges;
 mod clients;
 mod contacts;
 mod cors;
+mod cost;
 mod engagements;
 mod every_kind;
 mod exports;

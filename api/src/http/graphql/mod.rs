@@ -19,6 +19,7 @@ use crate::caller::Caller;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::RequestContext;
 use crate::graphql::context::Signals;
+use crate::graphql::cost_meter::CostMeter;
 use crate::graphql::gate::{Gate, Refusal};
 use crate::graphql::registry::Registry;
 use crate::services;
@@ -265,6 +266,110 @@ const PUBLIC_FIELDS: &[&str] = &[
     "__typename",
 ];
 
+/// The name of the caller's cost budget, set by [`caller_of`].
+#[derive(Debug, Clone)]
+struct RateKey(String);
+
+fn req_caller_kind(req: &HttpRequest) -> &'static str {
+    req.extensions()
+        .get::<CallerKind>()
+        .map_or("anonymous", |c| c.0)
+}
+
+/// 429 RATE_LIMITED with `Retry-After`: the caller's budget has not enough
+/// left for the operation.
+fn rate_limited(
+    caller: &'static str,
+    wait: u64,
+    response: &async_graphql::Response,
+) -> HttpResponse {
+    crate::metrics::rate_limited(caller);
+    let message = response
+        .errors
+        .first()
+        .map_or_else(|| "rate limited".to_owned(), |e| e.message.clone());
+    let mut res = request_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        message,
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
+    res
+}
+
+/// `extensions.cost`: what the operation was estimated to cost (charged
+/// before it ran), what it cost (one point per field in `data`, plus the
+/// mutation cost of each root field of a mutation, never more than the
+/// estimate; the difference is given back), and the caller's budget.
+fn cost(
+    meter: &CostMeter,
+    state: &AppState,
+    key: &str,
+    op: Option<&Operation>,
+    response: &mut async_graphql::Response,
+) {
+    use std::sync::atomic::Ordering;
+    let requested = meter.requested.load(Ordering::Relaxed);
+    let ran = meter.charged.load(Ordering::Relaxed) && response.data != async_graphql::Value::Null;
+    let mutations = match op {
+        Some(op) if op.ty == OperationType::Mutation => op.root_fields.len() as u64,
+        _ => 0,
+    };
+    let actual = if ran {
+        (fields_in(&response.data) + mutations * crate::graphql::cost::MUTATION as u64)
+            .min(requested)
+    } else {
+        0
+    };
+    let mut cost = async_graphql::indexmap::IndexMap::new();
+    cost.insert(
+        async_graphql::Name::new("requestedQueryCost"),
+        async_graphql::Value::from(requested),
+    );
+    cost.insert(
+        async_graphql::Name::new("actualQueryCost"),
+        async_graphql::Value::from(actual),
+    );
+    if let Some(limiter) = &state.rate_limiter {
+        let refund = if meter.charged.load(Ordering::Relaxed) {
+            requested - actual
+        } else {
+            0
+        };
+        let status = limiter.refund(key, refund);
+        let mut throttle = async_graphql::indexmap::IndexMap::new();
+        throttle.insert(
+            async_graphql::Name::new("maximumAvailable"),
+            async_graphql::Value::from(status.maximum),
+        );
+        throttle.insert(
+            async_graphql::Name::new("currentlyAvailable"),
+            async_graphql::Value::from(status.available),
+        );
+        throttle.insert(
+            async_graphql::Name::new("restoreRate"),
+            async_graphql::Value::from(status.restore_rate),
+        );
+        cost.insert(
+            async_graphql::Name::new("throttleStatus"),
+            async_graphql::Value::Object(throttle),
+        );
+    }
+    response
+        .extensions
+        .insert("cost".into(), async_graphql::Value::Object(cost));
+}
+
+/// Fields in a response's data: every key of every object, at any depth.
+fn fields_in(value: &async_graphql::Value) -> u64 {
+    match value {
+        async_graphql::Value::Object(map) => map.values().map(|v| 1 + fields_in(v)).sum(),
+        async_graphql::Value::List(items) => items.iter().map(fields_in).sum(),
+        _ => 0,
+    }
+}
+
 /// Root fields a caller signed in with a one-time password may use until
 /// they change it.
 const PASSWORD_CHANGE_FIELDS: &[&str] = &[
@@ -304,12 +409,19 @@ pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Cal
         .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`", true))?;
     match services::auth::authenticate(&state.pools, &state.auth, credential).await {
         Ok(caller) => {
-            let kind = if services::auth::is_api_token(credential) {
-                "api_token"
+            // Each API token has a budget of its own; a user's sessions
+            // share one.
+            let (kind, key) = if services::auth::is_api_token(credential) {
+                (
+                    "api_token",
+                    format!("token:{}", crate::auth::tokens::hash(credential)),
+                )
             } else {
-                "session"
+                let user = caller.principal().map(|p| p.user_id).unwrap_or_default();
+                ("session", format!("user:{user}"))
             };
             req.extensions_mut().insert(CallerKind(kind));
+            req.extensions_mut().insert(RateKey(key));
             Ok(caller)
         }
         Err(AppError::Unauthenticated(message)) => Err(unauthenticated(&message, true)),
@@ -462,7 +574,30 @@ async fn execute(
         Duration::from_millis(limits.request_timeout_ms.max(1)),
         limits.filters(),
     );
-    let execution = schema.execute(request.data(context).data(registry).data(Arc::clone(&gate)));
+    let rate_key = req
+        .extensions()
+        .get::<RateKey>()
+        .map(|k| k.0.clone())
+        .unwrap_or_else(|| {
+            format!(
+                "address:{}",
+                context.client_address.as_deref().unwrap_or("")
+            )
+        });
+    let meter = CostMeter::new(
+        limits.max_complexity,
+        state
+            .rate_limiter
+            .as_ref()
+            .map(|l| (Arc::clone(l), rate_key.clone())),
+    );
+    let execution = schema.execute(
+        request
+            .data(context)
+            .data(registry)
+            .data(Arc::clone(&gate))
+            .data(Arc::clone(&meter)),
+    );
     let response = match budget::run(budget, execution).await {
         Ok(response) => response,
         Err(Exceeded::Statements(n)) => {
@@ -479,6 +614,11 @@ async fn execute(
             refused(AppError::Timeout)
         }
     };
+    if let Some(wait) = meter.rate_limited() {
+        return rate_limited(req_caller_kind(req), wait, &response);
+    }
+    let mut response = response;
+    cost(&meter, state, &rate_key, op.as_ref(), &mut response);
     match gate.refused() {
         Some(Refusal::NeedsCaller) => {
             unauthenticated("sign in first: send `Authorization: Bearer <token>`", false)
