@@ -97,9 +97,11 @@ pub fn build_introspection_schema(limits: &Limits) -> Option<AppSchema> {
     })
 }
 
-/// The SDL of the schema, as checked in at `schema.graphql`.
+/// The SDL of the schema, as checked in at `schema.graphql`, with the
+/// `@specifiedBy` of the scalars that name their specification.
 pub fn sdl() -> String {
-    build_schema(&Limits::default()).sdl()
+    build_schema(&Limits::default())
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// What fields cost towards the complexity limit beyond the default of 1,

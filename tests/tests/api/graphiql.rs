@@ -2,7 +2,7 @@
 //! only, and in headless Chromium the docs explorer fills from
 //! introspection and `{ me { email } }` runs after signing in.
 
-use crate::graphql_over_http::node_tools_installed;
+use crate::graphql_over_http::{node_tools_installed, tools_dir};
 use crate::harness::{ADMIN_EMAIL, ADMIN_PASSWORD, spawn_app};
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn graphiql_in_headless_chromium_shows_the_docs_and_runs_a_query_after_sig
     let app = spawn_app().await;
     let mut command = tokio::process::Command::new("node");
     command
-        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools"))
+        .current_dir(tools_dir())
         .args([
             "graphiql-check.mjs",
             &app.address,

@@ -262,7 +262,7 @@ async fn get_responses_are_not_stored_and_vary_on_accept_and_authorization() {
 }
 
 /// Where the Node tools live (`tools/`, installed with `npm ci`).
-fn tools_dir() -> std::path::PathBuf {
+pub(crate) fn tools_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools")
 }
 

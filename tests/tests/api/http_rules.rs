@@ -123,32 +123,6 @@ async fn the_named_mutation_of_a_multi_operation_document_is_refused_over_get() 
 }
 
 #[tokio::test]
-async fn a_browser_asking_for_html_gets_graphiql() {
-    let app = spawn_app().await;
-    let res = app
-        .http
-        .get(app.url("/graphql"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .to_lowercase()
-            .contains("graphiql")
-    );
-}
-
-#[tokio::test]
 async fn get_without_a_query_and_without_html_is_a_400() {
     let app = spawn_app().await;
     let res = app

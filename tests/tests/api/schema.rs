@@ -21,6 +21,26 @@ fn schema_graphql_matches_the_output_of_tandem_schema() {
     );
 }
 
+#[test]
+fn the_date_scalars_name_their_specification_in_the_sdl() {
+    let sdl = tandem::graphql::sdl();
+    for scalar in ["Date", "DateTime"] {
+        let line = sdl
+            .lines()
+            .find(|l| {
+                l.starts_with(&format!("scalar {scalar} ")) || *l == format!("scalar {scalar}")
+            })
+            .unwrap_or_else(|| panic!("scalar {scalar} is in the SDL"));
+        assert_eq!(
+            line,
+            format!(
+                "scalar {scalar} @specifiedBy(url: \"https://www.rfc-editor.org/rfc/rfc3339#section-5.6\")"
+            )
+        );
+    }
+    assert!(!sdl.contains("NaiveDate"));
+}
+
 const INTROSPECTION: &str = r#"{ __schema { types { name kind description
     fields { name description args { name description } }
     inputFields { name description }
