@@ -56,11 +56,15 @@ impl Caller {
     /// Which clients the caller may read: ADMIN (and Tandem itself) all;
     /// ACCOUNT_MANAGER their assigned clients; CLIENT their own; DELIVERY the
     /// clients of the engagements they are staffed on;
-    /// anonymous callers none.
+    /// anonymous callers, and users who have not yet changed a one-time
+    /// password, none.
     pub fn client_scope(&self) -> ClientScope {
         match self {
             Caller::System => ClientScope::All,
             Caller::Anonymous => ClientScope::Only(Vec::new()),
+            // Until a one-time password is changed, nothing of any client
+            // is in reach, not even through `me`.
+            Caller::User(p) if p.password_change_required => ClientScope::Only(Vec::new()),
             Caller::User(p) => match p.role {
                 Role::Admin => ClientScope::All,
                 Role::AccountManager => ClientScope::Only(p.managed_clients.clone()),

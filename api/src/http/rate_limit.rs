@@ -1,5 +1,6 @@
-//! A cost budget per caller: a leaky bucket in each caller's name (a user's
-//! session, an API token, or an anonymous caller's address), filled by the
+//! A cost budget per caller: a leaky bucket in each caller's name (a user,
+//! whatever session or API token they use, or an anonymous caller's
+//! address), filled by the
 //! cost of each operation and emptied continuously at `per_minute / 60`
 //! points a second. An operation that would overflow it is refused with
 //! `RATE_LIMITED` and the seconds to wait.

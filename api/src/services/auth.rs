@@ -206,6 +206,46 @@ fn invalid_credentials() -> AppError {
     )])
 }
 
+/// The signed-in user changes their own password
+/// ([`crate::services::users::change_own_password`]), each try counted
+/// against the account's sign-in window like a `login`: a stolen access
+/// token cannot be used to guess the password at speed. A wrong current
+/// password keeps its attempt; a success clears the account's count.
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    db: &impl ConnectionTrait,
+    auth: &AuthContext,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> AppResult<user::Model> {
+    let principal = caller.principal()?;
+    let found = resource::get_unscoped::<Users>(db, Reason::Authentication, principal.user_id)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
+    let key = format!("account:{}", found.email);
+    let s = &auth.settings;
+    let window = TimeDelta::seconds(s.login_window_secs);
+    if !reserve_attempt(db, &key, s.login_max_failures_per_account, window).await? {
+        return Err(AppError::Throttled(throttle_wait(db, &key, window).await?));
+    }
+    let result = crate::services::users::change_own_password(db, caller, current, new).await;
+    match &result {
+        Ok(_) => {
+            login_throttle::Entity::delete_by_id(key).exec(db).await?;
+        }
+        Err(AppError::Invalid(errors))
+            if errors
+                .iter()
+                .any(|e| e.code == UserErrorCode::InvalidCredentials) =>
+        {
+            tracing::info!("password change refused: wrong current password");
+        }
+        Err(_) => refund_attempt(db, &key).await?,
+    }
+    result
+}
+
 /// Reserves one sign-in attempt for `key`, in one conditional upsert: the
 /// attempt counts only while the key has attempts left in its window (or its
 /// window has ended, which starts a new one). Concurrent attempts are

@@ -47,6 +47,13 @@ fn check_password(field: &[&str], pw: &str) -> Result<(), FieldError> {
             format!("must be at least {} characters", password::MIN_LENGTH),
         ));
     }
+    if pw.contains('\0') {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::Invalid,
+            "must not contain a NUL character",
+        ));
+    }
     if length > password::MAX_LENGTH {
         return Err(FieldError::new(
             field,

@@ -162,3 +162,104 @@ async fn a_password_chosen_at_creation_is_not_a_one_time_password() {
     assert_eq!(me["me"]["passwordChangeRequired"], false);
     assert_eq!(me["me"]["passwordExpiresAt"], Value::Null);
 }
+
+#[tokio::test]
+async fn before_the_change_nothing_of_the_client_is_in_reach_even_through_me() {
+    let app = spawn_app().await;
+    let client = app.create_client("Acme", "ACME").await;
+    let data = app
+        .data(
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { oneTimePassword userErrors { code } } }",
+            json!({ "input": { "email": "portal@acme.example", "name": "Pat", "role": "CLIENT", "clientId": client } }),
+        )
+        .await;
+    let one_time = data["createUser"]["oneTimePassword"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = app.login("portal@acme.example", &one_time).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = "{ me { client { name engagements { totalCount } } } }";
+    let before = app.data_as(&token, query, json!({})).await;
+    assert_eq!(before["me"]["client"], Value::Null, "{before}");
+    let changed = app
+        .data_as(
+            &token,
+            CHANGE,
+            json!({ "c": one_time, "n": "a-brand-new-password" }),
+        )
+        .await;
+    assert_eq!(
+        changed["changePassword"]["userErrors"],
+        json!([]),
+        "{changed}"
+    );
+    let token = app
+        .login("portal@acme.example", "a-brand-new-password")
+        .await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let after = app.data_as(&token, query, json!({})).await;
+    assert_eq!(after["me"]["client"]["name"], "Acme", "{after}");
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_like_signing_in() {
+    let app = spawn_app().await;
+    let (_, one_time) = user_without_password(&app, "guess@provider.example").await;
+    let token = app.login("guess@provider.example", &one_time).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Five failures per account in the window, as for `login`.
+    for _ in 0..5 {
+        let data = app
+            .data_as(
+                &token,
+                CHANGE,
+                json!({ "c": "a-wrong-guess-1", "n": "a-brand-new-password" }),
+            )
+            .await;
+        assert_eq!(
+            data["changePassword"]["userErrors"][0]["code"], "INVALID_CREDENTIALS",
+            "{data}"
+        );
+    }
+    let data = app
+        .data_as(
+            &token,
+            CHANGE,
+            json!({ "c": one_time, "n": "a-brand-new-password" }),
+        )
+        .await;
+    assert_eq!(
+        data["changePassword"]["userErrors"][0]["code"], "THROTTLED",
+        "{data}"
+    );
+    let login = app.login("guess@provider.example", &one_time).await;
+    assert_eq!(login["userErrors"][0]["code"], "THROTTLED", "{login}");
+}
+
+#[tokio::test]
+async fn a_new_password_with_a_nul_character_is_refused() {
+    let app = spawn_app().await;
+    let (_, one_time) = user_without_password(&app, "nul@provider.example").await;
+    let token = app.login("nul@provider.example", &one_time).await["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let data = app
+        .data_as(
+            &token,
+            CHANGE,
+            json!({ "c": one_time, "n": "abc\u{0}defghijklmnop" }),
+        )
+        .await;
+    assert_eq!(
+        data["changePassword"]["userErrors"][0]["code"], "INVALID",
+        "{data}"
+    );
+}

@@ -298,15 +298,21 @@ fn rate_limited(
     res
 }
 
+/// At least the estimate divided by this is charged for an operation that
+/// ran: the reads it asked for ran whether they found rows or not.
+const ACTUAL_COST_FLOOR: u64 = 4;
+
 /// `extensions.cost`: what the operation was estimated to cost (charged
-/// before it ran), what it cost (one point per field in `data`, plus the
-/// mutation cost of each root field of a mutation, never more than the
-/// estimate; the difference is given back), and the caller's budget.
+/// before it ran), what it cost (one point per field in `data`, 5 per SQL
+/// statement it sent, 20 per root field of a mutation; at least a quarter
+/// of the estimate and never more than it; the difference is given back),
+/// and the caller's budget.
 fn cost(
     meter: &CostMeter,
     state: &AppState,
     key: &str,
     op: Option<&Operation>,
+    statements: u64,
     response: &mut async_graphql::Response,
 ) {
     use std::sync::atomic::Ordering;
@@ -317,7 +323,10 @@ fn cost(
         _ => 0,
     };
     let actual = if ran {
-        (fields_in(&response.data) + mutations * crate::graphql::cost::MUTATION as u64)
+        let used = fields_in(&response.data)
+            + statements * crate::graphql::cost::LOOKUP as u64
+            + mutations * crate::graphql::cost::MUTATION as u64;
+        used.max(requested.div_ceil(ACTUAL_COST_FLOOR))
             .min(requested)
     } else {
         0
@@ -409,17 +418,15 @@ pub(crate) async fn caller_of(req: &HttpRequest, state: &AppState) -> Result<Cal
         .ok_or_else(|| unauthenticated("use `Authorization: Bearer <token>`", true))?;
     match services::auth::authenticate(&state.pools, &state.auth, credential).await {
         Ok(caller) => {
-            // Each API token has a budget of its own; a user's sessions
-            // share one.
-            let (kind, key) = if services::auth::is_api_token(credential) {
-                (
-                    "api_token",
-                    format!("token:{}", crate::auth::tokens::hash(credential)),
-                )
+            // One budget per user, whatever credential they use: a new
+            // token or session does not bring a new budget.
+            let kind = if services::auth::is_api_token(credential) {
+                "api_token"
             } else {
-                let user = caller.principal().map(|p| p.user_id).unwrap_or_default();
-                ("session", format!("user:{user}"))
+                "session"
             };
+            let user = caller.principal().map(|p| p.user_id).unwrap_or_default();
+            let key = format!("user:{user}");
             req.extensions_mut().insert(CallerKind(kind));
             req.extensions_mut().insert(RateKey(key));
             Ok(caller)
@@ -598,7 +605,7 @@ async fn execute(
             .data(Arc::clone(&gate))
             .data(Arc::clone(&meter)),
     );
-    let response = match budget::run(budget, execution).await {
+    let response = match budget::run(Arc::clone(&budget), execution).await {
         Ok(response) => response,
         Err(Exceeded::Statements(n)) => {
             tracing::warn!(limit = n, "request stopped: statement budget spent");
@@ -618,7 +625,14 @@ async fn execute(
         return rate_limited(req_caller_kind(req), wait, &response);
     }
     let mut response = response;
-    cost(&meter, state, &rate_key, op.as_ref(), &mut response);
+    cost(
+        &meter,
+        state,
+        &rate_key,
+        op.as_ref(),
+        budget.statements(),
+        &mut response,
+    );
     match gate.refused() {
         Some(Refusal::NeedsCaller) => {
             unauthenticated("sign in first: send `Authorization: Bearer <token>`", false)
