@@ -229,7 +229,7 @@ pub async fn change_password(
     if !reserve_attempt(db, &key, s.login_max_failures_per_account, window).await? {
         return Err(AppError::Throttled(throttle_wait(db, &key, window).await?));
     }
-    let result = crate::services::users::change_own_password(db, caller, current, new).await;
+    let result = crate::services::users::change_own_password(db, found, current, new).await;
     match &result {
         Ok(_) => {
             login_throttle::Entity::delete_by_id(key).exec(db).await?;

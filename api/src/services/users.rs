@@ -266,21 +266,18 @@ pub async fn set_password(
     Ok(model.update(db).await?)
 }
 
-/// The signed-in user changes their own password: `current` must be right
+/// `found`, the signed-in user (as `auth::change_password` read them),
+/// changes their own password: `current` must be right
 /// (INVALID_CREDENTIALS otherwise), `new` at least the minimum length and
 /// not the current one. A one-time password stops being one: the user may
 /// do everything their role allows again.
 #[tracing::instrument(skip_all)]
 pub async fn change_own_password(
     db: &impl ConnectionTrait,
-    caller: &Caller,
+    found: user::Model,
     current: &str,
     new: &str,
 ) -> AppResult<user::Model> {
-    let principal = caller.principal()?;
-    let found = resource::get_unscoped::<Users>(db, Reason::Authentication, principal.user_id)
-        .await?
-        .ok_or_else(|| AppError::Unauthenticated("sign in first".into()))?;
     if current.chars().count() > password::MAX_LENGTH
         || !password::verify(current, &found.password_hash)
     {

@@ -25,6 +25,15 @@ async fn user_without_password(app: &TestApp, email: &str) -> (String, String) {
     )
 }
 
+/// Signs in; the access token.
+async fn access_token(app: &TestApp, email: &str, password: &str) -> String {
+    let session = app.login(email, password).await;
+    session["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{email} signs in: {session}"))
+        .to_owned()
+}
+
 const CHANGE: &str = "mutation($c: String!, $n: String!) { changePassword(input: {currentPassword: $c, newPassword: $n}) { user { passwordChangeRequired passwordExpiresAt } userErrors { field code } } }";
 
 #[tokio::test]
@@ -177,10 +186,7 @@ async fn before_the_change_nothing_of_the_client_is_in_reach_even_through_me() {
         .as_str()
         .unwrap()
         .to_owned();
-    let token = app.login("portal@acme.example", &one_time).await["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = access_token(&app, "portal@acme.example", &one_time).await;
     let query = "{ me { client { name engagements { totalCount } } } }";
     let before = app.data_as(&token, query, json!({})).await;
     assert_eq!(before["me"]["client"], Value::Null, "{before}");
@@ -210,10 +216,7 @@ async fn before_the_change_nothing_of_the_client_is_in_reach_even_through_me() {
 async fn guessing_the_current_password_is_throttled_like_signing_in() {
     let app = spawn_app().await;
     let (_, one_time) = user_without_password(&app, "guess@provider.example").await;
-    let token = app.login("guess@provider.example", &one_time).await["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = access_token(&app, "guess@provider.example", &one_time).await;
     // Five failures per account in the window, as for `login`.
     for _ in 0..5 {
         let data = app
@@ -247,10 +250,7 @@ async fn guessing_the_current_password_is_throttled_like_signing_in() {
 async fn a_new_password_with_a_nul_character_is_refused() {
     let app = spawn_app().await;
     let (_, one_time) = user_without_password(&app, "nul@provider.example").await;
-    let token = app.login("nul@provider.example", &one_time).await["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = access_token(&app, "nul@provider.example", &one_time).await;
     let data = app
         .data_as(
             &token,
