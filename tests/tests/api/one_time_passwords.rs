@@ -25,6 +25,14 @@ async fn user_without_password(app: &TestApp, email: &str) -> (String, String) {
     )
 }
 
+/// `changePassword` with `token`: its payload.
+async fn change_password(app: &TestApp, token: &str, current: &str, new: &str) -> Value {
+    let data = app
+        .data_as(token, CHANGE, json!({ "c": current, "n": new }))
+        .await;
+    data["changePassword"].clone()
+}
+
 /// Signs in; the access token.
 async fn access_token(app: &TestApp, email: &str, password: &str) -> String {
     let session = app.login(email, password).await;
@@ -92,29 +100,15 @@ async fn a_one_time_password_allows_nothing_but_changing_it_until_it_is_changed(
         ),
         (one_time.as_str(), "short", "newPassword", "INVALID"),
     ] {
-        let data = app
-            .data_as(&token, CHANGE, json!({ "c": current, "n": new }))
-            .await;
-        let errors = &data["changePassword"]["userErrors"];
+        let data = change_password(&app, &token, current, new).await;
+        let errors = &data["userErrors"];
         assert_eq!(errors[0]["code"], code, "{data}");
         assert_eq!(errors[0]["field"], json!(["input", field]), "{data}");
     }
-    let data = app
-        .data_as(
-            &token,
-            CHANGE,
-            json!({ "c": one_time, "n": "a-brand-new-password" }),
-        )
-        .await;
-    assert_eq!(data["changePassword"]["userErrors"], json!([]), "{data}");
-    assert_eq!(
-        data["changePassword"]["user"]["passwordChangeRequired"],
-        false
-    );
-    assert_eq!(
-        data["changePassword"]["user"]["passwordExpiresAt"],
-        Value::Null
-    );
+    let data = change_password(&app, &token, &one_time, "a-brand-new-password").await;
+    assert_eq!(data["userErrors"], json!([]), "{data}");
+    assert_eq!(data["user"]["passwordChangeRequired"], false);
+    assert_eq!(data["user"]["passwordExpiresAt"], Value::Null);
 
     // The same session may now do what the role allows.
     let (status, body) = app
@@ -190,24 +184,9 @@ async fn before_the_change_nothing_of_the_client_is_in_reach_even_through_me() {
     let query = "{ me { client { name engagements { totalCount } } } }";
     let before = app.data_as(&token, query, json!({})).await;
     assert_eq!(before["me"]["client"], Value::Null, "{before}");
-    let changed = app
-        .data_as(
-            &token,
-            CHANGE,
-            json!({ "c": one_time, "n": "a-brand-new-password" }),
-        )
-        .await;
-    assert_eq!(
-        changed["changePassword"]["userErrors"],
-        json!([]),
-        "{changed}"
-    );
-    let token = app
-        .login("portal@acme.example", "a-brand-new-password")
-        .await["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let changed = change_password(&app, &token, &one_time, "a-brand-new-password").await;
+    assert_eq!(changed["userErrors"], json!([]), "{changed}");
+    let token = access_token(&app, "portal@acme.example", "a-brand-new-password").await;
     let after = app.data_as(&token, query, json!({})).await;
     assert_eq!(after["me"]["client"]["name"], "Acme", "{after}");
 }
@@ -219,29 +198,14 @@ async fn guessing_the_current_password_is_throttled_like_signing_in() {
     let token = access_token(&app, "guess@provider.example", &one_time).await;
     // Five failures per account in the window, as for `login`.
     for _ in 0..5 {
-        let data = app
-            .data_as(
-                &token,
-                CHANGE,
-                json!({ "c": "a-wrong-guess-1", "n": "a-brand-new-password" }),
-            )
-            .await;
+        let data = change_password(&app, &token, "a-wrong-guess-1", "a-brand-new-password").await;
         assert_eq!(
-            data["changePassword"]["userErrors"][0]["code"], "INVALID_CREDENTIALS",
+            data["userErrors"][0]["code"], "INVALID_CREDENTIALS",
             "{data}"
         );
     }
-    let data = app
-        .data_as(
-            &token,
-            CHANGE,
-            json!({ "c": one_time, "n": "a-brand-new-password" }),
-        )
-        .await;
-    assert_eq!(
-        data["changePassword"]["userErrors"][0]["code"], "THROTTLED",
-        "{data}"
-    );
+    let data = change_password(&app, &token, &one_time, "a-brand-new-password").await;
+    assert_eq!(data["userErrors"][0]["code"], "THROTTLED", "{data}");
     let login = app.login("guess@provider.example", &one_time).await;
     assert_eq!(login["userErrors"][0]["code"], "THROTTLED", "{login}");
 }
@@ -251,15 +215,6 @@ async fn a_new_password_with_a_nul_character_is_refused() {
     let app = spawn_app().await;
     let (_, one_time) = user_without_password(&app, "nul@provider.example").await;
     let token = access_token(&app, "nul@provider.example", &one_time).await;
-    let data = app
-        .data_as(
-            &token,
-            CHANGE,
-            json!({ "c": one_time, "n": "abc\u{0}defghijklmnop" }),
-        )
-        .await;
-    assert_eq!(
-        data["changePassword"]["userErrors"][0]["code"], "INVALID",
-        "{data}"
-    );
+    let data = change_password(&app, &token, &one_time, "abc\u{0}defghijklmnop").await;
+    assert_eq!(data["userErrors"][0]["code"], "INVALID", "{data}");
 }
